@@ -1,0 +1,57 @@
+"""Shared helpers of the benchmark scripts: timing, peak memory, and results.json.
+
+Each script under benchmarks/ measures figures against the targets named in the issues,
+prints one line per figure and merges them into ``benchmarks/results.json`` as
+``{name: {"value": v, "unit": u, "target": t}}``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).with_name("results.json")
+
+
+def record(name: str, value: float, unit: str, target: float | str | None = None) -> None:
+    """Print one figure and merge it into results.json (other scripts' figures are kept)."""
+    results: dict[str, Any] = {}
+    if RESULTS.exists():
+        try:
+            results = json.loads(RESULTS.read_text())
+        except json.JSONDecodeError:
+            results = {}
+    value = round(float(value), 4)
+    results[name] = {"value": value, "unit": unit, "target": target}
+    RESULTS.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+    verdict = ""
+    if isinstance(target, int | float):
+        verdict = "  ok" if value <= target else "  OVER TARGET"
+    print(f"{name:<48} {value:>12,.4g} {unit:<6} target {target}{verdict}", flush=True)
+
+
+def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    """Seconds one call takes, and its result."""
+    start = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - start, result
+
+
+def median_seconds(fn: Callable[[], Any], repeat: int = 5) -> float:
+    return statistics.median(timed(fn)[0] for _ in range(repeat))
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far, in MB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def quick() -> bool:
+    """Smaller inputs when BENCH_QUICK=1 (a smoke run, not the figures of record)."""
+    return os.environ.get("BENCH_QUICK") == "1"

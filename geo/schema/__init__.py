@@ -1,0 +1,33 @@
+"""Canonical tables, their contracts, and the ledger of every dropped or repaired row."""
+
+from geo.schema._contracts import CONTRACTS, check_contract
+from geo.schema._options import LoadOptions
+from geo.schema._report import REASON_COLUMN, ROW_COLUMN, ReportBuilder, ValidationReport
+from geo.schema._validate import (
+    DAYPART_HOURS,
+    VALIDATORS,
+    clean_coordinates,
+    daypart_of_hour,
+    hours_parse,
+    validate_incidents,
+    validate_perceptions,
+    validate_venues,
+)
+
+__all__ = [
+    "CONTRACTS",
+    "DAYPART_HOURS",
+    "REASON_COLUMN",
+    "ROW_COLUMN",
+    "VALIDATORS",
+    "LoadOptions",
+    "ReportBuilder",
+    "ValidationReport",
+    "check_contract",
+    "clean_coordinates",
+    "daypart_of_hour",
+    "hours_parse",
+    "validate_incidents",
+    "validate_perceptions",
+    "validate_venues",
+]

@@ -1,0 +1,35 @@
+"""Settings of a load that change what counts as valid (frozen, validated on creation)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from geo.columns import DEFAULT_TIMEZONE
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    """How to read and validate one file.
+
+    Parameters
+    ----------
+    timezone
+        The city's zone; tz-aware times are converted to its local wall-clock time.
+    default_times_unknown
+        Treat times of exactly 00:00 or 12:00 as "hour unknown" (many exports default to them).
+    bbox
+        Optional study area ``(min_lon, min_lat, max_lon, max_lat)``; points outside are dropped.
+    source
+        The ``source`` label given to incidents whose file does not say (``police``, ``app``, ...).
+    """
+
+    timezone: str = DEFAULT_TIMEZONE
+    default_times_unknown: bool = False
+    bbox: tuple[float, float, float, float] | None = None
+    source: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.bbox is not None:
+            min_lon, min_lat, max_lon, max_lat = self.bbox
+            if not (min_lon < max_lon and min_lat < max_lat):
+                raise ValueError(f"bbox must be (min_lon, min_lat, max_lon, max_lat), got {self.bbox}")
