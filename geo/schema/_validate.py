@@ -24,6 +24,9 @@ from geo.schema._contracts import check_contract
 from geo.schema._options import LoadOptions
 from geo.schema._report import ROW_COLUMN, ReportBuilder, ValidationReport
 
+NULL_TOKENS = ("", "nan", "na", "n/a", "null", "none", "-")
+"""Spellings of 'no value' found in real exports; they mean missing, not bad text."""
+
 DAYPART_HOURS: dict[str, tuple[int, int]] = {"day": (6, 18), "evening": (18, 22), "night": (22, 6)}
 """Half-open hour windows of each daypart on the 24-h circle (DESIGN §3)."""
 
@@ -33,7 +36,7 @@ def _numeric(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     if pd.api.types.is_numeric_dtype(values):
         return values.astype("float64"), pd.Series(False, index=values.index)
     text = values.astype("string").str.strip()
-    blank = text.isna() | (text == "")
+    blank = text.isna() | text.str.lower().isin(NULL_TOKENS)
     # Some European exports write decimal commas; accept them rather than drop the row.
     numbers = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
     return numbers.astype("float64"), numbers.isna() & ~blank
@@ -50,9 +53,17 @@ def clean_coordinates(
     frame = builder.drop(frame, frame["lat"].isna() | frame["lon"].isna(), "missing_coordinates")
     frame = builder.drop(frame, (frame["lat"] == 0) & (frame["lon"] == 0), "zero_zero_sentinel")
     swapped = (frame["lat"].abs() > 90) & (frame["lon"].abs() <= 90) & (frame["lat"].abs() <= 180)
+    if options.bbox is not None:
+        # Swapped European coordinates are both in range; only the study area can tell.
+        min_lon, min_lat, max_lon, max_lat = options.bbox
+        inside = frame["lat"].between(min_lat, max_lat) & frame["lon"].between(min_lon, max_lon)
+        inside_if_swapped = frame["lon"].between(min_lat, max_lat) & frame["lat"].between(
+            min_lon, max_lon
+        )
+        swapped |= ~inside & inside_if_swapped
     if swapped.any():
-        frame = frame.copy()
-        frame.loc[swapped, ["lat", "lon"]] = frame.loc[swapped, ["lon", "lat"]].to_numpy()
+        lat, lon = frame["lat"].to_numpy(), frame["lon"].to_numpy()
+        frame = frame.assign(lat=np.where(swapped, lon, lat), lon=np.where(swapped, lat, lon))
         builder.repair("lat_lon_swapped", int(swapped.sum()))
     bad = ~np.isfinite(frame["lat"]) | ~np.isfinite(frame["lon"])
     bad |= (frame["lat"].abs() > 90) | (frame["lon"].abs() > 180)
