@@ -1,0 +1,53 @@
+"""Perceived versus recorded insecurity per H3 cell: ranks, gap, classes, local statistics.
+
+Public names re-exported from private modules: ``_compare`` (the entry point
+:func:`compare_cells`), ``_local`` (esda Gi* and bivariate local Moran with FDR), ``_weights``
+(contiguity from the H3 grid) and ``_labels`` (stable class keys with English labels).
+"""
+
+from geo.compare._compare import (
+    CELL_COLUMNS,
+    CompareResult,
+    CompareSettings,
+    Spearman,
+    bivariate_classes,
+    compare_cells,
+    percentile_ranks,
+)
+from geo.compare._labels import (
+    BIVARIATE_KEYS,
+    BIVARIATE_NOT_COMPARED,
+    HOTSPOT_KEYS,
+    LABELS,
+    LEVELS,
+    LOCAL_KEYS,
+    bivariate_key,
+    label,
+)
+from geo.compare._local import LocalResult, bh_q, bivariate_moran, gi_star
+from geo.compare._weights import GridWeights, as_int_cells, grid_weights
+
+__all__ = [
+    "BIVARIATE_KEYS",
+    "BIVARIATE_NOT_COMPARED",
+    "CELL_COLUMNS",
+    "HOTSPOT_KEYS",
+    "LABELS",
+    "LEVELS",
+    "LOCAL_KEYS",
+    "CompareResult",
+    "CompareSettings",
+    "GridWeights",
+    "LocalResult",
+    "Spearman",
+    "as_int_cells",
+    "bh_q",
+    "bivariate_classes",
+    "bivariate_key",
+    "bivariate_moran",
+    "compare_cells",
+    "gi_star",
+    "grid_weights",
+    "label",
+    "percentile_ranks",
+]

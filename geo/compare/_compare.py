@@ -1,0 +1,303 @@
+"""Perceived versus recorded insecurity over the cells with enough data on both sides.
+
+The two sides have different units (incidents per night per km², a 0-1 mean feeling), so they
+are compared by rank (DESIGN §5): percentile ranks, their difference ``gap``, a 3x3 bivariate
+class from tertiles of the ranks, and Spearman's rank correlation. Space enters through the
+local statistics of :mod:`geo.compare._local` on weights from the H3 grid itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import mapclassify
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from geo.compare._labels import BIVARIATE_KEYS, BIVARIATE_NOT_COMPARED, LOCAL_KEYS
+from geo.compare._local import bivariate_moran, gi_star
+from geo.compare._weights import as_int_cells, grid_weights
+
+__all__ = [
+    "CELL_COLUMNS",
+    "CompareResult",
+    "CompareSettings",
+    "Spearman",
+    "bivariate_classes",
+    "compare_cells",
+    "percentile_ranks",
+]
+
+CELL_COLUMNS: tuple[str, ...] = (
+    "cell",
+    "compared",
+    "recorded_rank",
+    "perceived_rank",
+    "gap",
+    "bivariate_class",
+    "bivariate_key",
+    "gi_z",
+    "gi_p",
+    "gi_q",
+    "hotspot",
+    "bv_moran",
+    "local_p",
+    "local_q",
+    "local_class",
+)
+"""Columns of :attr:`CompareResult.cells`, in order."""
+
+_TERTILE_BOUNDS = [1 / 3, 2 / 3, 1.0]
+
+
+@dataclass(frozen=True)
+class CompareSettings:
+    """What to compare and how to test it.
+
+    Attributes
+    ----------
+    recorded, perceived
+        Columns of the recorded rate and of perceived insecurity (EB-smoothed by default).
+    min_n_ok
+        Boolean column: True where the perceived side has enough answers (None: all cells).
+    hotspot_on
+        Column for Gi* (non-negative); None uses ``recorded``.
+    permutations
+        Conditional permutations of the local statistics (999 gives p down to 0.002 two-sided).
+    seed
+        Seed of the permutations; the two statistics get independent streams from it.
+    alpha
+        Level for "significant" after Benjamini-Hochberg control of the false discovery rate.
+    """
+
+    recorded: str = "recorded_rate"
+    perceived: str = "perceived_eb"
+    min_n_ok: str | None = "perceived_ok"
+    hotspot_on: str | None = None
+    permutations: int = 999
+    seed: int = 0
+    alpha: float = 0.05
+
+    def __post_init__(self) -> None:
+        if self.permutations < 1:
+            raise ValueError(f"permutations must be >= 1, got {self.permutations}")
+        if not 0 <= self.seed < 2**32:
+            raise ValueError(f"seed must be in [0, 2**32), got {self.seed}")
+        if not 0 < self.alpha < 1:
+            raise ValueError(f"alpha must be in (0, 1), got {self.alpha}")
+
+
+@dataclass(frozen=True)
+class Spearman:
+    """Spearman rank correlation of perceived and recorded over the compared cells."""
+
+    rho: float
+    p: float
+    n: int
+
+
+@dataclass(frozen=True)
+class CompareResult:
+    """Per-cell comparison and its global figures.
+
+    Attributes
+    ----------
+    cells
+        One row per input cell, in input order, columns :data:`CELL_COLUMNS`. Cells not
+        compared have NaN ranks and ``bivariate.not_compared`` / ``local.not_compared`` keys.
+    spearman
+        Global rank correlation (NaN when fewer than 3 compared cells or a constant side).
+    n_cells, n_cells_compared
+        Cells in the table; cells with enough data on both sides.
+    gi_islands, local_islands
+        Cells left out of Gi* (no neighbour with a recorded value) and of the bivariate local
+        Moran (no compared neighbour); their statistics are NaN, their keys say ``island``.
+    settings
+        The settings used, seed included, so the result can be reproduced.
+    """
+
+    cells: pd.DataFrame
+    spearman: Spearman
+    n_cells: int
+    n_cells_compared: int
+    gi_islands: int
+    local_islands: int
+    settings: CompareSettings
+
+
+def percentile_ranks(values: np.ndarray) -> np.ndarray:
+    """Percentile ranks in [0, 1]: ``(rank - 1) / (n - 1)`` with average ranks for ties.
+
+    The lowest value gets 0 and the highest 1, so ``gap`` spans [-1, 1]; a single value
+    gets 0.5.
+
+    Examples
+    --------
+    >>> percentile_ranks(np.array([3.0, 1.0, 2.0, 2.0])).tolist()
+    [1.0, 0.0, 0.5, 0.5]
+    """
+    values = np.asarray(values, dtype=float)
+    if values.size == 0:
+        return values.copy()
+    if values.size == 1:
+        return np.array([0.5])
+    return (stats.rankdata(values, method="average") - 1) / (values.size - 1)
+
+
+def bivariate_classes(perceived_rank: np.ndarray, recorded_rank: np.ndarray) -> np.ndarray:
+    """3x3 class codes ``perceived_tertile * 3 + recorded_tertile`` from percentile ranks.
+
+    Tertiles are fixed breaks at 1/3 and 2/3 of the rank scale (``mapclassify.UserDefined``)
+    rather than ``Quantiles(k=3)`` of the raw values: with many tied values (cells with no
+    incident) quantile breaks coincide, mapclassify drops a class and "mid" would silently
+    mean "high". Tied values share an average rank, hence a class.
+    """
+
+    def tertile(rank: np.ndarray) -> np.ndarray:
+        if rank.size == 0:
+            return rank.astype(np.int8)
+        return mapclassify.UserDefined(rank, bins=_TERTILE_BOUNDS).yb.astype(np.int8)
+
+    return (tertile(np.asarray(perceived_rank)) * 3 + tertile(np.asarray(recorded_rank))).astype(
+        np.int8
+    )
+
+
+def _spearman(x: np.ndarray, y: np.ndarray) -> Spearman:
+    if x.size < 3 or np.ptp(x) == 0 or np.ptp(y) == 0:
+        return Spearman(np.nan, np.nan, int(x.size))
+    result = stats.spearmanr(x, y)
+    return Spearman(float(result.statistic), float(result.pvalue), int(x.size))
+
+
+def _column(table: pd.DataFrame, name: str) -> np.ndarray:
+    if name not in table.columns:
+        raise KeyError(f"column {name!r} not in the table; found {list(table.columns)}")
+    return pd.to_numeric(table[name], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
+def compare_cells(
+    table: pd.DataFrame,
+    *,
+    recorded: str = "recorded_rate",
+    perceived: str = "perceived_eb",
+    min_n_ok: str | None = "perceived_ok",
+    hotspot_on: str | None = None,
+    permutations: int = 999,
+    seed: int | np.random.Generator = 0,
+    alpha: float = 0.05,
+) -> CompareResult:
+    """Compare perceived and recorded insecurity per cell: ranks, classes, local statistics.
+
+    Parameters
+    ----------
+    table
+        One row per H3 cell of one resolution: ``cell`` (uint64 or hex string), the recorded
+        and perceived columns and the ``min_n_ok`` flag.
+    recorded, perceived, min_n_ok, hotspot_on, permutations, alpha
+        See :class:`CompareSettings`.
+    seed
+        An int, or a ``numpy.random.Generator`` from which one int seed is drawn.
+
+    Returns
+    -------
+    CompareResult
+        The per-cell table and global statistics. Gi* runs over every cell with a finite
+        recorded value; ranks, classes, Spearman and the bivariate local Moran run over the
+        compared cells (finite on both sides and ``min_n_ok``).
+
+    Raises
+    ------
+    KeyError
+        When a named column is missing.
+    ValueError
+        When cells are invalid, repeated or of mixed resolutions, or Gi* values are negative.
+    """
+    if isinstance(seed, np.random.Generator):
+        seed = int(seed.integers(2**32))
+    settings = CompareSettings(
+        recorded, perceived, min_n_ok, hotspot_on, int(permutations), int(seed), alpha
+    )
+    if "cell" not in table.columns:
+        raise KeyError(f"column 'cell' not in the table; found {list(table.columns)}")
+    cells = as_int_cells(table["cell"].tolist())
+    rec = _column(table, recorded)
+    per = _column(table, perceived)
+    hot = _column(table, hotspot_on or recorded)
+    ok = np.isfinite(rec) & np.isfinite(per)
+    if min_n_ok is not None:
+        if min_n_ok not in table.columns:
+            raise KeyError(f"column {min_n_ok!r} not in the table; found {list(table.columns)}")
+        ok &= table[min_n_ok].fillna(False).to_numpy(dtype=bool)
+    has_rec = np.isfinite(hot)
+    if (hot[has_rec] < 0).any():
+        raise ValueError(f"Gi* needs non-negative values; {hotspot_on or recorded!r} has some")
+    gi_seed, local_seed = (int(s) for s in np.random.SeedSequence(settings.seed).generate_state(2))
+
+    n = cells.size
+    rec_rank = np.full(n, np.nan)
+    per_rank = np.full(n, np.nan)
+    rec_rank[ok] = percentile_ranks(rec[ok])
+    per_rank[ok] = percentile_ranks(per[ok])
+    codes = pd.array(np.full(n, pd.NA), dtype="Int8")
+    codes[ok] = bivariate_classes(per_rank[ok], rec_rank[ok])
+    bkeys = np.full(n, BIVARIATE_NOT_COMPARED, dtype=object)
+    bkeys[ok] = np.asarray(BIVARIATE_KEYS, dtype=object)[codes[ok].to_numpy(dtype=np.int64)]
+
+    # Gi* over every cell with a recorded value (hot spots do not depend on survey coverage).
+    idx_rec = np.flatnonzero(has_rec)
+    grid_rec = grid_weights(cells[idx_rec])
+    gi = gi_star(hot[idx_rec], grid_rec, permutations=settings.permutations, seed=gi_seed)
+    gi_z, gi_p, gi_q = (np.full(n, np.nan) for _ in range(3))
+    gi_z[idx_rec], gi_p[idx_rec], gi_q[idx_rec] = gi.statistic, gi.p, gi.q
+    hotspot = np.full(n, "hotspot.no_data", dtype=object)
+    hotspot[idx_rec] = np.where(grid_rec.islands, "hotspot.island", "hotspot.not_significant")
+    sig = np.isfinite(gi_q) & (gi_q < alpha)
+    hotspot[sig & (gi_z > 0)] = "hotspot.hot"
+    hotspot[sig & (gi_z < 0)] = "hotspot.cold"
+
+    # Bivariate local Moran: perceived at the cell against recorded around it.
+    idx_ok = np.flatnonzero(ok)
+    grid_ok = grid_weights(cells[idx_ok])
+    bv = bivariate_moran(
+        per[idx_ok], rec[idx_ok], grid_ok, permutations=settings.permutations, seed=local_seed
+    )
+    bv_i, bv_p, bv_q = (np.full(n, np.nan) for _ in range(3))
+    bv_i[idx_ok], bv_p[idx_ok], bv_q[idx_ok] = bv.statistic, bv.p, bv.q
+    local = np.full(n, "local.not_compared", dtype=object)
+    local[idx_ok] = np.where(grid_ok.islands, "local.island", "local.not_significant")
+    quadrant = np.zeros(n, dtype=np.int8)
+    quadrant[idx_ok] = bv.quadrant
+    sig = np.isfinite(bv_q) & (bv_q < alpha) & (quadrant > 0)
+    local[sig] = np.asarray(LOCAL_KEYS, dtype=object)[quadrant[sig] - 1]
+
+    frame = pd.DataFrame(
+        {
+            "cell": cells,
+            "compared": ok,
+            "recorded_rank": rec_rank,
+            "perceived_rank": per_rank,
+            "gap": per_rank - rec_rank,
+            "bivariate_class": codes,
+            "bivariate_key": bkeys,
+            "gi_z": gi_z,
+            "gi_p": gi_p,
+            "gi_q": gi_q,
+            "hotspot": hotspot,
+            "bv_moran": bv_i,
+            "local_p": bv_p,
+            "local_q": bv_q,
+            "local_class": local,
+        },
+        index=table.index,
+    )
+    return CompareResult(
+        cells=frame,
+        spearman=_spearman(per[ok], rec[ok]),
+        n_cells=int(n),
+        n_cells_compared=int(ok.sum()),
+        gi_islands=int(grid_rec.islands.sum()),
+        local_islands=int(grid_ok.islands.sum()),
+        settings=settings,
+    )

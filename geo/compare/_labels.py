@@ -1,0 +1,86 @@
+"""Stable keys and English labels of the comparison's classes.
+
+Every class a map shows is a stable string key (the gettext msgid the lead's French catalogue
+translates) with an English label here. The words describe records and feelings, never places:
+no label calls a cell "dangerous" or "safe" (DESIGN §5).
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+__all__ = [
+    "BIVARIATE_KEYS",
+    "BIVARIATE_NOT_COMPARED",
+    "HOTSPOT_KEYS",
+    "LABELS",
+    "LEVELS",
+    "LOCAL_KEYS",
+    "bivariate_key",
+    "label",
+]
+
+LEVELS: tuple[str, ...] = ("low", "mid", "high")
+"""Tertile names, in class order 0, 1, 2."""
+
+
+def bivariate_key(perceived_tertile: int, recorded_tertile: int) -> str:
+    """Key of the class with code ``perceived_tertile * 3 + recorded_tertile``."""
+    return f"bivariate.{LEVELS[perceived_tertile]}_{LEVELS[recorded_tertile]}"
+
+
+BIVARIATE_KEYS: tuple[str, ...] = tuple(bivariate_key(p, r) for p in range(3) for r in range(3))
+"""Keys by class code 0..8; code = perceived tertile * 3 + recorded tertile (geo.classes)."""
+
+BIVARIATE_NOT_COMPARED = "bivariate.not_compared"
+
+HOTSPOT_KEYS: tuple[str, ...] = (
+    "hotspot.hot",
+    "hotspot.cold",
+    "hotspot.not_significant",
+    "hotspot.island",
+    "hotspot.no_data",
+)
+LOCAL_KEYS: tuple[str, ...] = (
+    "local.high_high",
+    "local.low_high",
+    "local.low_low",
+    "local.high_low",
+    "local.not_significant",
+    "local.island",
+    "local.not_compared",
+)
+"""Bivariate local Moran classes; the first four in esda's quadrant order 1..4."""
+
+LABELS: MappingProxyType[str, str] = MappingProxyType(
+    {
+        "bivariate.low_low": "both low",
+        "bivariate.low_mid": "perceived low, recorded mid",
+        "bivariate.low_high": "records higher than feelings suggest",
+        "bivariate.mid_low": "perceived mid, recorded low",
+        "bivariate.mid_mid": "both mid",
+        "bivariate.mid_high": "perceived mid, recorded high",
+        "bivariate.high_low": "feels less safe than records suggest",
+        "bivariate.high_mid": "perceived high, recorded mid",
+        "bivariate.high_high": "both high",
+        "bivariate.not_compared": "not compared: too little data on one side",
+        "hotspot.hot": "cluster of high recorded counts (Gi*)",
+        "hotspot.cold": "cluster of low recorded counts (Gi*)",
+        "hotspot.not_significant": "no significant cluster of records",
+        "hotspot.island": "not tested: no neighbouring cell with data",
+        "hotspot.no_data": "not tested: no recorded value",
+        "local.high_high": "perceived high, records around high",
+        "local.low_high": "perceived low, records around high",
+        "local.low_low": "perceived low, records around low",
+        "local.high_low": "perceived high, records around low",
+        "local.not_significant": "no significant local association",
+        "local.island": "not tested: no neighbouring compared cell",
+        "local.not_compared": "not compared: too little data on one side",
+    }
+)
+"""English label of every key; other languages come from the gettext catalogues."""
+
+
+def label(key: str) -> str:
+    """English label of a class key (the key itself when unknown, so nothing shows blank)."""
+    return LABELS.get(key, key)
