@@ -48,8 +48,10 @@ def clean_coordinates(
     """Drop rows without usable WGS84 coordinates; swap obviously swapped lat/lon."""
     lat, lat_text = _numeric(frame["lat"])
     lon, lon_text = _numeric(frame["lon"])
-    frame = frame.assign(lat=lat, lon=lon)
-    frame = builder.drop(frame, lat_text | lon_text, "non_numeric_coordinates")
+    # Drop text before converting, so the dropped rows show the text that caused it.
+    text = lat_text | lon_text
+    frame = builder.drop(frame, text, "non_numeric_coordinates")
+    frame = frame.assign(lat=lat[~text], lon=lon[~text])
     frame = builder.drop(frame, frame["lat"].isna() | frame["lon"].isna(), "missing_coordinates")
     frame = builder.drop(frame, (frame["lat"] == 0) & (frame["lon"] == 0), "zero_zero_sentinel")
     swapped = (frame["lat"].abs() > 90) & (frame["lon"].abs() <= 90) & (frame["lat"].abs() <= 180)
@@ -208,8 +210,8 @@ def validate_perceptions(
     frame = frame.assign(weight=weight.mask(missing_weight, 1.0))
     frame = builder.drop(frame, weight_text | ~(frame["weight"] > 0), "invalid_weight")
 
-    hour, _ = _numeric(frame["hour"])
-    bad_hour = hour.notna() & (~hour.between(0, 23) | (hour % 1 != 0))
+    hour, hour_text = _numeric(frame["hour"])
+    bad_hour = hour_text | (hour.notna() & (~hour.between(0, 23) | (hour % 1 != 0)))
     builder.repair("hour_out_of_range_cleared", int(bad_hour.sum()))
     hour = hour.mask(bad_hour).astype("Int64")
 

@@ -1,0 +1,97 @@
+"""The mapping format: examples load, mistakes get a MappingError that says what and where."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from geo.errors import MappingError
+from geo.io import ColumnMapping, load_mapping
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "geo" / "io" / "examples"
+
+
+@pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.yaml")), ids=lambda p: p.name)
+def test_every_example_is_valid_for_its_table(path: Path) -> None:
+    mapping = load_mapping(path)
+    assert mapping.table is not None
+    mapping.checked(mapping.table)
+
+
+def test_one_example_per_table() -> None:
+    tables = {load_mapping(p).table for p in EXAMPLES.glob("*.yaml")}
+    assert tables == {"incidents", "perceptions", "venues"}
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"tabel": "incidents"}, "unknown key 'tabel'.*did you mean 'table'"),
+        ({"table": "crimes"}, "unknown table 'crimes'"),
+        ({"columns": ["lat", "lon"]}, "'columns' must map"),
+        ({"categories": {"Vol": "stealing"}}, "unknown categories"),
+        ({"dayparts": {"soir": "dusk"}}, "unknown dayparts"),
+        ({"insecurity": {"column": "q", "scale": [1, 4]}}, "direction"),
+        ({"insecurity": {"column": "q", "scale": [4, 1], "direction": "higher_is_safer"}},
+         "scale"),
+        ({"insecurity": {"constant": 2}}, "from 0 to 1"),
+        ({"insecurity": {"constant": 1, "column": "q"}}, "cannot be combined"),
+        ({"coordinates": {"x": "X"}}, "both 'x' and 'y'"),
+        ({"coordinates": {"x": "X", "y": "Y", "crs": "EPSG:999999"}}, "unknown CRS"),
+        ({"delimiter": ";;"}, "one character"),
+        ([1, 2], "must be a YAML/JSON object"),
+    ],
+)
+def test_malformed_mappings(data: object, message: str) -> None:
+    with pytest.raises(MappingError, match=message):
+        ColumnMapping.from_dict(data)
+
+
+@pytest.mark.parametrize(
+    ("data", "table", "message"),
+    [
+        ({"columns": {"latitude": "lat"}}, "incidents", "unknown key 'latitude' in columns"),
+        ({"columns": {"hours_known": "h"}}, "venues", "unknown key 'hours_known'"),
+        ({"table": "venues"}, "incidents", "for table 'venues'"),
+        ({"insecurity": {"constant": 1}}, "incidents", "only applies to the perceptions"),
+        ({"categories": {"a": "theft"}}, "venues", "only applies to the incidents"),
+        ({"columns": {"lat": "a"}, "coordinates": {"x": "X", "y": "Y"}}, "incidents",
+         "not both"),
+        ({"columns": {"source": "s"}, "constants": {"source": "app"}}, "incidents",
+         "both as a column and as a constant"),
+    ],
+)
+def test_mappings_that_do_not_fit_the_table(data: dict, table: str, message: str) -> None:
+    with pytest.raises(MappingError, match=message):
+        ColumnMapping.from_dict(data).checked(table)
+
+
+def test_yaml_syntax_error_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text("table: incidents\ncolumns: {lat: a, lon: [b\n")
+    with pytest.raises(MappingError, match="broken.yaml: not valid YAML"):
+        load_mapping(path)
+
+
+def test_missing_mapping_file(tmp_path: Path) -> None:
+    with pytest.raises(MappingError, match="cannot read the mapping file"):
+        load_mapping(tmp_path / "nope.yaml")
+
+
+@pytest.mark.parametrize(
+    ("scale", "direction", "answers", "expected"),
+    [
+        ((1, 5), "higher_is_unsafe", ["1", "3", "5"], [0.0, 0.5, 1.0]),
+        ((1, 5), "higher_is_safer", ["1", "3", "5"], [1.0, 0.5, 0.0]),
+        ((0, 10), "higher_is_safer", ["2,5"], [0.75]),  # decimal comma
+        (("safe", "unsafe"), "higher_is_unsafe", [" Unsafe ", "SAFE", "?"], [1.0, 0.0, None]),
+    ],
+)
+def test_scale_to_unit(scale, direction, answers, expected) -> None:
+    spec = ColumnMapping.from_dict(
+        {"insecurity": {"column": "q", "scale": list(scale), "direction": direction}}
+    ).insecurity
+    got = spec.to_unit(pd.Series(answers, dtype="str")).tolist()
+    assert [None if pd.isna(v) else pytest.approx(v) for v in got] == expected
