@@ -1,0 +1,162 @@
+"""Pre-factorised arrays of an incident cube: the per-query fast path of the dashboard.
+
+A slider move must answer in a few milliseconds (DESIGN §1). pandas ``groupby`` costs ~20 ms per
+million rows (FACTS.md); a boolean mask from three small lookup tables plus one ``np.bincount``
+costs a few. So, once per resolution, the cube table is rolled up and turned into plain NumPy
+codes, and :class:`CubeIndex` keeps them for every later query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from geo.cube._aggregate import aggregate_table, factorize_sorted
+from geo.index import parents_of
+from geo.timewin import HOURS_OF_WEEK, HourWindow, how_mask
+
+if TYPE_CHECKING:
+    from geo.cube._incidents import IncidentCube
+
+UNTIMED_SLOT = HOURS_OF_WEEK
+"""Slot of ``CubeCodes.how`` for "no usable hour" (the table's ``how = -1``), so it can index."""
+
+
+def _frozen(values: np.ndarray) -> np.ndarray:
+    values.flags.writeable = False
+    return values
+
+
+def _names_table(names: Iterable[str] | None, vocabulary: tuple[str, ...], what: str) -> np.ndarray:
+    if names is None:
+        return np.ones(len(vocabulary), dtype=bool)
+    chosen = {names} if isinstance(names, str) else set(names)
+    unknown = chosen - set(vocabulary)
+    if unknown:
+        raise ValueError(f"unknown {what}: {sorted(unknown)}; known: {list(vocabulary)}")
+    return np.isin(np.array(vocabulary, dtype=object), list(chosen))
+
+
+@dataclass(frozen=True, eq=False)
+class CubeCodes:
+    """One incident cube at one resolution as parallel NumPy arrays (one entry per cube row).
+
+    Attributes
+    ----------
+    resolution
+        H3 resolution of ``cells``.
+    cells
+        Sorted unique cells (``uint64``); ``cell`` indexes into it.
+    cell
+        ``int32`` position of each row's cell in ``cells``.
+    how
+        ``uint8`` hour of week of the night 0..167, or :data:`UNTIMED_SLOT` (168).
+    category, source
+        ``int8`` codes into ``categories`` / ``sources``.
+    count
+        ``float64`` aoristic-weighted count.
+    """
+
+    resolution: int
+    cells: np.ndarray
+    cell: np.ndarray
+    how: np.ndarray
+    category: np.ndarray
+    source: np.ndarray
+    count: np.ndarray
+    categories: tuple[str, ...]
+    sources: tuple[str, ...]
+
+    @classmethod
+    def from_table(cls, table: pd.DataFrame, resolution: int) -> CubeCodes:
+        """Codes of a cube table (columns cell, how, category, source, count)."""
+        cell, cells = factorize_sorted(table["cell"].to_numpy(dtype=np.uint64))
+        how = table["how"].to_numpy(dtype=np.int16)
+        return cls(
+            resolution=resolution,
+            cells=_frozen(cells.astype(np.uint64)),
+            cell=_frozen(cell.astype(np.int32)),
+            how=_frozen(np.where(how < 0, UNTIMED_SLOT, how).astype(np.uint8)),
+            category=_frozen(table["category"].cat.codes.to_numpy(dtype=np.int8)),
+            source=_frozen(table["source"].cat.codes.to_numpy(dtype=np.int8)),
+            count=_frozen(table["count"].to_numpy(dtype=np.float64, copy=True)),
+            categories=tuple(str(c) for c in table["category"].cat.categories),
+            sources=tuple(str(c) for c in table["source"].cat.categories),
+        )
+
+    def how_table(
+        self,
+        window: HourWindow | None = None,
+        weekdays: Iterable[int] | None = None,
+        *,
+        include_untimed: bool | None = None,
+    ) -> np.ndarray:
+        """Lookup table over the 169 ``how`` slots a time filter keeps.
+
+        Untimed rows have no hour and no night, so by default they count only when there is
+        neither an hour window nor a weekday filter (the "all times" view).
+        """
+        hours = how_mask(window, weekdays)
+        if include_untimed is None:
+            include_untimed = (window is None or window.is_whole_day) and (
+                weekdays is None or set(weekdays) >= set(range(7))
+            )
+        return np.append(hours, bool(include_untimed))
+
+    def mask(
+        self,
+        window: HourWindow | None = None,
+        weekdays: Iterable[int] | None = None,
+        categories: Iterable[str] | None = None,
+        sources: Iterable[str] | None = None,
+        *,
+        include_untimed: bool | None = None,
+    ) -> np.ndarray:
+        """Rows kept by a filter; ``None`` keeps everything on that axis."""
+        keep = self.how_table(window, weekdays, include_untimed=include_untimed)[self.how]
+        if categories is not None:
+            keep &= _names_table(categories, self.categories, "categories")[self.category]
+        if sources is not None:
+            keep &= _names_table(sources, self.sources, "sources")[self.source]
+        return keep
+
+    def per_cell(self, mask: np.ndarray | None = None) -> np.ndarray:
+        """Weighted count per cell of ``cells`` over the rows in ``mask`` (all rows if None)."""
+        if mask is None:
+            return np.bincount(self.cell, weights=self.count, minlength=self.cells.size)
+        return np.bincount(self.cell[mask], weights=self.count[mask], minlength=self.cells.size)
+
+
+class CubeIndex:
+    """Cache of :class:`CubeCodes` per resolution for one cube (the only mutable piece).
+
+    It lives inside the frozen cube, so the cache goes wherever the cube goes and dies with it.
+    """
+
+    def __init__(self, cube: IncidentCube) -> None:
+        self._cube = cube
+        self._codes: dict[int, CubeCodes] = {}
+
+    def codes(self, resolution: int | None = None) -> CubeCodes:
+        """Codes at ``resolution`` (default: the cube's), built on first use then kept."""
+        cube = self._cube
+        res = cube.resolution if resolution is None else int(resolution)
+        if res > cube.resolution:
+            raise ValueError(f"cube is at resolution {cube.resolution}, cannot refine to {res}")
+        if res not in self._codes:
+            table = cube.table
+            if res != cube.resolution:
+                parents = parents_of(table["cell"].to_numpy(), res)
+                table = aggregate_table(
+                    table, cube.KEY_COLUMNS, cube.MEASURES, replace={"cell": parents}
+                )
+            self._codes[res] = CubeCodes.from_table(table, res)
+        return self._codes[res]
+
+    def clear(self) -> None:
+        """Forget every cached resolution (to free memory)."""
+        self._codes.clear()
