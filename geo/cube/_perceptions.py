@@ -1,8 +1,8 @@
 """The perception cube: weighted moments of insecurity per (cell, hour or daypart, group).
 
-``n``, ``sw = Σw``, ``swx = Σw·x`` and ``swx2 = Σw·x²`` are additive, so any union of cells,
+``n``, ``sw = Σw``, ``sw2 = Σw²``, ``swx = Σw·x`` and ``swx2 = Σw·x²`` are additive, so any union of cells,
 hours, dayparts and groups gives the weighted mean ``swx / sw``, the weighted variance
-``swx2 / sw - mean²`` and, with Kish's effective size ``sw² / Σw²`` or plain ``n``, an interval
+``swx2 / sw - mean²`` and, with Kish's effective size ``sw² / sw2``, an interval
 (DESIGN §4-5). Raw answers never need to be kept next to the dashboard.
 """
 
@@ -39,7 +39,7 @@ class PerceptionCube:
     table
         Columns ``cell`` (uint64), ``hour`` (int8 0..23, or -1 when only a daypart is known),
         ``daypart`` (Categorical over :data:`geo.columns.DAYPARTS`), ``group`` (Categorical,
-        missing -> ``unknown``), ``n`` (int64 answers), ``sw``, ``swx``, ``swx2`` (float64).
+        missing -> ``unknown``), ``n`` (int64 answers), ``sw``, ``sw2``, ``swx``, ``swx2`` (float64).
         Sorted by the keys.
     resolution
         H3 resolution of ``cell``.
@@ -51,7 +51,7 @@ class PerceptionCube:
 
     KIND: ClassVar[str] = "perceptions"
     KEY_COLUMNS: ClassVar[tuple[str, ...]] = ("cell", "hour", "daypart", "group")
-    MEASURES: ClassVar[tuple[str, ...]] = ("n", "sw", "swx", "swx2")
+    MEASURES: ClassVar[tuple[str, ...]] = ("n", "sw", "sw2", "swx", "swx2")
 
     table: pd.DataFrame = field(repr=False)
     resolution: int
@@ -125,7 +125,13 @@ def build_perception_cube(
             (daypart, len(DAYPARTS)),
             (group, len(group_names)),
         ],
-        {"n": np.ones(len(perceptions), dtype=np.int64), "sw": w, "swx": w * x, "swx2": w * x * x},
+        {
+            "n": np.ones(len(perceptions), dtype=np.int64),
+            "sw": w,
+            "sw2": w * w,
+            "swx": w * x,
+            "swx2": w * x * x,
+        },
     )
     table = pd.DataFrame(
         {
