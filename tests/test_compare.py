@@ -233,3 +233,25 @@ def test_modules_under_the_map_import_no_widgets() -> None:
         "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_local_statistics_can_be_skipped_for_a_fast_view() -> None:
+    import h3.api.basic_int as h3i
+
+    cells = np.array(sorted(h3i.grid_disk(h3i.latlng_to_cell(45.75, 4.85, 9), 3)), dtype=np.uint64)
+    rng = np.random.default_rng(3)
+    table = pd.DataFrame(
+        {
+            "cell": cells,
+            "recorded_rate": rng.gamma(2, 2, cells.size),
+            "perceived_eb": rng.uniform(0, 1, cells.size),
+            "perceived_ok": True,
+        }
+    )
+    full = compare_cells(table, permutations=99)
+    fast = compare_cells(table, permutations=99, local_stats=False)
+    assert np.allclose(full.cells["gap"], fast.cells["gap"])
+    assert (fast.cells["hotspot"] == "hotspot.not_computed").all()
+    assert (fast.cells["local_class"] == "local.not_computed").all()
+    assert fast.cells["gi_z"].isna().all()
+    assert full.spearman == fast.spearman

@@ -187,6 +187,7 @@ def compare_cells(
     permutations: int = 999,
     seed: int | np.random.Generator = 0,
     alpha: float = 0.05,
+    local_stats: bool = True,
 ) -> CompareResult:
     """Compare perceived and recorded insecurity per cell: ranks, classes, local statistics.
 
@@ -199,6 +200,9 @@ def compare_cells(
         See :class:`CompareSettings`.
     seed
         An int, or a ``numpy.random.Generator`` from which one int seed is drawn.
+    local_stats
+        Run the local statistics (Gi*, bivariate Moran). A slider move skips them: ranks,
+        classes and Spearman take milliseconds, the permutations most of a second.
 
     Returns
     -------
@@ -245,32 +249,37 @@ def compare_cells(
     bkeys = np.full(n, BIVARIATE_NOT_COMPARED, dtype=object)
     bkeys[ok] = np.asarray(BIVARIATE_KEYS, dtype=object)[codes[ok].to_numpy(dtype=np.int64)]
 
-    # Gi* over every cell with a recorded value (hot spots do not depend on survey coverage).
-    idx_rec = np.flatnonzero(has_rec)
-    grid_rec = grid_weights(cells[idx_rec])
-    gi = gi_star(hot[idx_rec], grid_rec, permutations=settings.permutations, seed=gi_seed)
-    gi_z, gi_p, gi_q = (np.full(n, np.nan) for _ in range(3))
-    gi_z[idx_rec], gi_p[idx_rec], gi_q[idx_rec] = gi.statistic, gi.p, gi.q
-    hotspot = np.full(n, "hotspot.no_data", dtype=object)
-    hotspot[idx_rec] = np.where(grid_rec.islands, "hotspot.island", "hotspot.not_significant")
-    sig = np.isfinite(gi_q) & (gi_q < alpha)
-    hotspot[sig & (gi_z > 0)] = "hotspot.hot"
-    hotspot[sig & (gi_z < 0)] = "hotspot.cold"
+    gi_z, gi_p, gi_q, bv_i, bv_p, bv_q = (np.full(n, np.nan) for _ in range(6))
+    hotspot = np.full(n, "hotspot.not_computed", dtype=object)
+    local = np.full(n, "local.not_computed", dtype=object)
+    gi_islands = local_islands = 0
+    if local_stats:
+        # Gi* over every cell with a recorded value (hot spots do not depend on survey coverage).
+        idx_rec = np.flatnonzero(has_rec)
+        grid_rec = grid_weights(cells[idx_rec])
+        gi = gi_star(hot[idx_rec], grid_rec, permutations=settings.permutations, seed=gi_seed)
+        gi_z[idx_rec], gi_p[idx_rec], gi_q[idx_rec] = gi.statistic, gi.p, gi.q
+        hotspot[:] = "hotspot.no_data"
+        hotspot[idx_rec] = np.where(grid_rec.islands, "hotspot.island", "hotspot.not_significant")
+        sig = np.isfinite(gi_q) & (gi_q < alpha)
+        hotspot[sig & (gi_z > 0)] = "hotspot.hot"
+        hotspot[sig & (gi_z < 0)] = "hotspot.cold"
 
-    # Bivariate local Moran: perceived at the cell against recorded around it.
-    idx_ok = np.flatnonzero(ok)
-    grid_ok = grid_weights(cells[idx_ok])
-    bv = bivariate_moran(
-        per[idx_ok], rec[idx_ok], grid_ok, permutations=settings.permutations, seed=local_seed
-    )
-    bv_i, bv_p, bv_q = (np.full(n, np.nan) for _ in range(3))
-    bv_i[idx_ok], bv_p[idx_ok], bv_q[idx_ok] = bv.statistic, bv.p, bv.q
-    local = np.full(n, "local.not_compared", dtype=object)
-    local[idx_ok] = np.where(grid_ok.islands, "local.island", "local.not_significant")
-    quadrant = np.zeros(n, dtype=np.int8)
-    quadrant[idx_ok] = bv.quadrant
-    sig = np.isfinite(bv_q) & (bv_q < alpha) & (quadrant > 0)
-    local[sig] = np.asarray(LOCAL_KEYS, dtype=object)[quadrant[sig] - 1]
+        # Bivariate local Moran: perceived at the cell against recorded around it.
+        idx_ok = np.flatnonzero(ok)
+        grid_ok = grid_weights(cells[idx_ok])
+        bv = bivariate_moran(
+            per[idx_ok], rec[idx_ok], grid_ok, permutations=settings.permutations, seed=local_seed
+        )
+        bv_i[idx_ok], bv_p[idx_ok], bv_q[idx_ok] = bv.statistic, bv.p, bv.q
+        local[:] = "local.not_compared"
+        local[idx_ok] = np.where(grid_ok.islands, "local.island", "local.not_significant")
+        quadrant = np.zeros(n, dtype=np.int8)
+        quadrant[idx_ok] = bv.quadrant
+        sig = np.isfinite(bv_q) & (bv_q < alpha) & (quadrant > 0)
+        local[sig] = np.asarray(LOCAL_KEYS, dtype=object)[quadrant[sig] - 1]
+        gi_islands = int(grid_rec.islands.sum())
+        local_islands = int(grid_ok.islands.sum())
 
     frame = pd.DataFrame(
         {
@@ -297,7 +306,7 @@ def compare_cells(
         spearman=_spearman(per[ok], rec[ok]),
         n_cells=int(n),
         n_cells_compared=int(ok.sum()),
-        gi_islands=int(grid_rec.islands.sum()),
-        local_islands=int(grid_ok.islands.sum()),
+        gi_islands=gi_islands,
+        local_islands=local_islands,
         settings=settings,
     )

@@ -40,6 +40,7 @@ HOTSPOT_KEYS: tuple[str, ...] = (
     "hotspot.not_significant",
     "hotspot.island",
     "hotspot.no_data",
+    "hotspot.not_computed",
 )
 LOCAL_KEYS: tuple[str, ...] = (
     "local.high_high",
@@ -49,6 +50,7 @@ LOCAL_KEYS: tuple[str, ...] = (
     "local.not_significant",
     "local.island",
     "local.not_compared",
+    "local.not_computed",
 )
 """Bivariate local Moran classes; the first four in esda's quadrant order 1..4."""
 
@@ -69,6 +71,7 @@ LABELS: MappingProxyType[str, str] = MappingProxyType(
         "hotspot.not_significant": "no significant cluster of records",
         "hotspot.island": "not tested: no neighbouring cell with data",
         "hotspot.no_data": "not tested: no recorded value",
+        "hotspot.not_computed": "local statistics not computed for this view",
         "local.high_high": "perceived high, records around high",
         "local.low_high": "perceived low, records around high",
         "local.low_low": "perceived low, records around low",
@@ -76,6 +79,7 @@ LABELS: MappingProxyType[str, str] = MappingProxyType(
         "local.not_significant": "no significant local association",
         "local.island": "not tested: no neighbouring compared cell",
         "local.not_compared": "not compared: too little data on one side",
+        "local.not_computed": "local statistics not computed for this view",
     }
 )
 """English label of every key; other languages come from the gettext catalogues."""
