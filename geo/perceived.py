@@ -238,9 +238,9 @@ def perceived_stats(
 
     prior = eb_prior(n_, sw_, swx_, swx2_, sw2=sw2_, min_n=min_n, area=area)
     if np.isfinite(prior.tau2) and np.isfinite(prior.sigma2):
-        se2 = prior.sigma2 / n_eff
-        denominator = se2 + prior.tau2
         with np.errstate(divide="ignore", invalid="ignore"):
+            se2 = prior.sigma2 / n_eff
+            denominator = se2 + prior.tau2
             # τ² = 0 and σ² = 0: every cell equals the prior, so pooling fully changes nothing.
             shrink = np.where(denominator > 0, se2 / denominator, 1.0)
     else:  # one cell per area: nothing to learn the spread from, so keep the raw means

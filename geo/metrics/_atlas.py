@@ -1,0 +1,339 @@
+"""The Atlas: canonical tables turned once into cubes, then any Query answered per cell.
+
+Everything heavy happens in the constructor (indexing, cubes, venue opening slots); a query is
+a few masks and ``np.bincount`` calls over compact arrays, so a slider move costs milliseconds
+(DESIGN §1). The order of work inside :meth:`Atlas.query` is the order of the data flow:
+filter -> aggregate -> perceived statistics -> protect (k) -> compare on what may be shown.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from geo.compare import compare_cells
+from geo.cube import build_incident_cube, build_perception_cube, cached_cube, rollup
+from geo.cube._codes import UNTIMED_SLOT
+from geo.hours import CLOSED, OPEN, UNKNOWN, open_in_window, open_slots
+from geo.index import cell_area_km2, cells_of, parents_of
+from geo.metrics._query import Query
+from geo.perceived import perceived_stats
+from geo.privacy import Measure, Protected, protect
+from geo.schema import DAYPART_HOURS, ValidationReport
+from geo.timewin import HourWindow
+
+PERCEIVED_VALUES = (
+    "perceived", "perceived_eb", "perceived_lo", "perceived_hi", "perceived_var", "perceived_se",
+    "perceived_sw", "perceived_neff", "perceived_shrinkage",
+)
+"""Everything derived from a cell's answers: hidden with its count when 0 < n < k."""
+SUMS = ("n", "sw", "sw2", "swx", "swx2")
+"""Additive perception sums: needed to coarsen, never published (they would reveal n)."""
+RECORDED_VALUES = ("incidents_per_night", "incidents_per_km2")
+COMPARE_COLUMNS = (
+    "compared", "recorded_rank", "perceived_rank", "gap", "bivariate_class", "bivariate_key",
+    "gi_z", "gi_q", "hotspot", "bv_moran", "local_q", "local_class",
+)
+_DAYPART_WINDOWS = {name: HourWindow(*hours) for name, hours in DAYPART_HOURS.items()}
+
+
+@dataclass(frozen=True, eq=False)
+class QueryResult:
+    """One view's per-cell table, already protected, with the figures a summary needs."""
+
+    query: Query
+    table: pd.DataFrame = field(repr=False)
+    protected: Protected = field(repr=False)
+    summary: dict[str, Any]
+
+    @property
+    def k(self) -> int:
+        return self.protected.k
+
+
+def _perception_filter(table: pd.DataFrame, query: Query) -> np.ndarray:
+    keep = np.ones(len(table), dtype=bool)
+    if query.hours is not None:
+        hour = table["hour"].to_numpy(dtype=np.int16)
+        timed = hour >= 0
+        in_window = np.zeros(len(table), dtype=bool)
+        in_window[timed] = query.hours.hour_table()[hour[timed]]
+        daypart = table["daypart"].astype(str).to_numpy()
+        overlaps = {
+            name: name == "any" or query.hours.overlaps(_DAYPART_WINDOWS[name])
+            for name in np.unique(daypart)
+        }
+        by_daypart = np.array([overlaps[d] for d in daypart], dtype=bool)
+        keep &= np.where(timed, in_window, by_daypart)
+    if query.groups is not None:
+        keep &= table["group"].astype(str).str.lower().isin(query.groups).to_numpy()
+    return keep
+
+
+def _hide_source_differences(table: pd.DataFrame, sources: tuple[str, ...]) -> pd.DataFrame:
+    """Where one source's count is hidden, hide every source's count of that cell.
+
+    Otherwise a hidden app count would be the shown total minus the shown police count.
+    """
+    flags = [f"suppressed_incidents_{s}" for s in sources if f"suppressed_incidents_{s}" in table]
+    if not flags:
+        return table
+    any_hidden = table[flags].fillna(False).astype(bool).any(axis=1).to_numpy()
+    if not any_hidden.any():
+        return table
+    table = table.copy()
+    for source in sources:
+        table.loc[any_hidden, f"incidents_{source}"] = np.nan
+        table.loc[any_hidden, f"suppressed_incidents_{source}"] = True
+    return table
+
+
+class Atlas:
+    """Incidents, perceptions and venues of one study area, ready for queries.
+
+    Parameters
+    ----------
+    incidents, perceptions, venues
+        Canonical tables (geo.schema contracts); perceptions and venues may be empty.
+    metadata
+        Free description of the data (``synthetic``, ``city``, ``centre``, ``bbox``...).
+    reports
+        Validation reports of the files the tables came from, kept for the data panel.
+    cache_dir
+        Where cubes are cached as Parquet (rebuilt only when inputs or settings change).
+    """
+
+    def __init__(
+        self,
+        incidents: pd.DataFrame,
+        perceptions: pd.DataFrame | None = None,
+        venues: pd.DataFrame | None = None,
+        *,
+        metadata: dict[str, Any] | None = None,
+        reports: dict[str, ValidationReport] | None = None,
+        cache_dir: str | Path | None = None,
+        day_boundary: int = 6,
+    ) -> None:
+        self.incidents = incidents
+        self.perceptions = perceptions if perceptions is not None else pd.DataFrame()
+        self.venues = venues if venues is not None else pd.DataFrame()
+        self.metadata = dict(metadata or {})
+        self.reports = dict(reports or {})
+        self.day_boundary = day_boundary
+        settings = {"day_boundary": day_boundary}
+        if cache_dir is not None:
+            self.incident_cube = cached_cube(incidents, build_incident_cube, cache_dir, settings)
+        else:
+            self.incident_cube = build_incident_cube(incidents, day_boundary=day_boundary)
+        self.perception_cube = (
+            build_perception_cube(self.perceptions) if len(self.perceptions) else None
+        )
+        self._perceptions_at: dict[int, pd.DataFrame] = {}
+        if len(self.venues):
+            self._venue_cells = cells_of(self.venues["lat"].to_numpy(), self.venues["lon"].to_numpy())
+            self._venue_slots, self._venue_known = open_slots(
+                self.venues["opening_hours"].tolist(), day_boundary=day_boundary
+            )
+        else:
+            self._venue_cells = np.zeros(0, dtype=np.uint64)
+            self._venue_slots = np.zeros((0, 168), dtype=bool)
+            self._venue_known = np.zeros((0, 168), dtype=bool)
+        self.sources: tuple[str, ...] = self.incident_cube.codes().sources
+        self.groups: tuple[str, ...] = (
+            tuple(str(g) for g in self.perception_cube.table["group"].cat.categories)
+            if self.perception_cube is not None else ()
+        )
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def from_dir(cls, folder: str | Path, **kwargs) -> Atlas:
+        """Read a folder written by ``atlas sample`` (or laid out the same way)."""
+        from geo.io import read_table
+
+        folder = Path(folder)
+        meta_path = folder / "metadata.json"
+        metadata = json.loads(meta_path.read_text()) if meta_path.exists() else {}
+        tables, reports = {}, {}
+        for table, names in (
+            ("incidents", ("incidents.parquet", "incidents.csv")),
+            ("perceptions", ("perceptions.parquet", "perceptions.csv")),
+            ("venues", ("venues.geojson",)),
+        ):
+            path = next((folder / n for n in names if (folder / n).exists()), None)
+            if path is None:
+                continue
+            result = read_table(path, table)
+            tables[table], reports[table] = result.frame, result.report
+        if "incidents" not in tables:
+            raise FileNotFoundError(f"{folder}: no incidents.csv or incidents.parquet")
+        return cls(
+            tables["incidents"], tables.get("perceptions"), tables.get("venues"),
+            metadata=metadata, reports=reports, **kwargs,
+        )
+
+    @property
+    def synthetic(self) -> bool:
+        return bool(self.metadata.get("synthetic"))
+
+    @property
+    def centre(self) -> tuple[float, float]:
+        if "centre" in self.metadata:
+            lat, lon = self.metadata["centre"]
+            return float(lat), float(lon)
+        return float(self.incidents["lat"].median()), float(self.incidents["lon"].median())
+
+    # ------------------------------------------------------------------ per-part aggregates
+    def _perceptions(self, resolution: int) -> pd.DataFrame:
+        if resolution not in self._perceptions_at:
+            self._perceptions_at[resolution] = rollup(self.perception_cube, resolution).table
+        return self._perceptions_at[resolution]
+
+    def nights(self, query: Query) -> int:
+        per_weekday = self.incident_cube.nights_per_weekday()
+        days = range(7) if query.weekdays is None else query.weekdays
+        return int(sum(per_weekday.get(d, 0) for d in days))
+
+    def _recorded(self, query: Query) -> tuple[np.ndarray, dict[str, np.ndarray], float]:
+        codes = self.incident_cube.codes(query.resolution)
+        cats = sorted(query.categories) if query.categories is not None else None
+        srcs = sorted(query.sources & set(codes.sources)) if query.sources is not None else None
+        mask = codes.mask(query.hours, query.weekdays, cats, srcs)
+        total = codes.per_cell(mask)
+        per_source = {}
+        for code, name in enumerate(codes.sources):
+            per_source[name] = codes.per_cell(mask & (codes.source == code))
+        left_out = 0.0
+        if query.timed:
+            untimed = codes.mask(None, None, cats, srcs, include_untimed=True)
+            left_out = float(codes.count[untimed & (codes.how == UNTIMED_SLOT)].sum())
+        return total, per_source, left_out
+
+    def _venues(self, query: Query) -> pd.DataFrame:
+        if not len(self._venue_cells):
+            return pd.DataFrame(
+                {c: pd.Series(dtype=float) for c in ("venues", "venues_open", "venues_closed",
+                                                     "venues_unknown")}
+            ).assign(cell=pd.Series(dtype=np.uint64))
+        cells = parents_of(self._venue_cells, query.resolution)
+        hours = query.hours.hours if query.hours is not None else range(24)
+        days = range(7) if query.weekdays is None else query.weekdays
+        state = open_in_window(self._venue_slots, self._venue_known, hours, days)
+        frame = pd.DataFrame(
+            {"cell": cells, "venues": 1, "venues_open": state == OPEN,
+             "venues_closed": state == CLOSED, "venues_unknown": state == UNKNOWN}
+        )
+        return frame.groupby("cell", as_index=False).sum()
+
+    def venue_states(self, query: Query) -> pd.DataFrame:
+        """Each venue with its state in the window (open / closed / unknown) — public places."""
+        hours = query.hours.hours if query.hours is not None else range(24)
+        days = range(7) if query.weekdays is None else query.weekdays
+        state = open_in_window(self._venue_slots, self._venue_known, hours, days)
+        names = np.array(["closed", "open", "unknown"], dtype=object)
+        return self.venues.assign(state=names[np.where(state == UNKNOWN, 2, state)])
+
+    # ------------------------------------------------------------------ the query
+    def query(self, query: Query, *, local_stats: bool = False, permutations: int = 999,
+              seed: int = 0) -> QueryResult:
+        """Per-cell answer to ``query``, protected by its k before anything is compared."""
+        codes = self.incident_cube.codes(query.resolution)
+        total, per_source, left_out = self._recorded(query)
+        table = pd.DataFrame({"cell": codes.cells, "incidents": total})
+        for name, values in per_source.items():
+            table[f"incidents_{name}"] = values
+        sums = list(SUMS)
+        if self.perception_cube is not None:
+            cube = self._perceptions(query.resolution)
+            keep = _perception_filter(cube, query)
+            per = cube.loc[keep, ["cell", *sums]].groupby("cell", as_index=False).sum()
+            table = table.merge(per, on="cell", how="outer")
+        else:
+            table = table.assign(**{s: 0.0 for s in sums})
+        table = table.merge(self._venues(query), on="cell", how="outer")
+        fill = {c: 0 for c in table.columns if c != "cell"}
+        table = table.fillna(fill)
+        table["cell"] = table["cell"].astype(np.uint64)
+        shown = (table["incidents"] > 0) | (table["n"] > 0) | (table["venues"] > 0)
+        table = table.loc[shown].sort_values("cell").reset_index(drop=True)
+        table = self._derive(table, query)
+
+        # Totals decide the geometry (coarsening); per-source counts are then suppressed
+        # within it, so one small source does not pull a busy cell into its parent.
+        measures = [
+            Measure("incidents", RECORDED_VALUES, "incidents"),
+            Measure("perceived_n", PERCEIVED_VALUES + SUMS, "perceived"),
+        ]
+        additive = ("incidents", *[f"incidents_{s}" for s in self.sources], *sums,
+                    "venues", "venues_open", "venues_closed", "venues_unknown")
+        protected = protect(table, measures, k=query.k, mode=query.mode, additive=additive)
+        shown_table = protected.table
+        if query.mode == "coarsen" and query.k > 0:
+            shown_table = self._derive(shown_table, query)
+            for m in measures:  # derived again from sums: keep what protect hid hidden
+                hidden = shown_table[m.flag].fillna(False).astype(bool)
+                shown_table.loc[hidden, list(m.values)] = np.nan
+        by_source = protect(
+            shown_table, [Measure(f"incidents_{s}", (), f"incidents_{s}") for s in self.sources],
+            k=query.k, mode="suppress",
+        )
+        shown_table = _hide_source_differences(by_source.table, self.sources)
+        suppressed = {**protected.suppressed, **by_source.suppressed}
+        shown_table = shown_table.drop(columns=[c for c in SUMS if c in shown_table])
+        ok = shown_table["perceived_ok"].fillna(False).astype(bool)
+        if "suppressed_perceived" in shown_table:
+            ok &= ~shown_table["suppressed_perceived"].fillna(False).astype(bool)
+        shown_table["perceived_ok"] = ok
+
+        summary: dict[str, Any] = {
+            "cells_shown": int(len(shown_table)),
+            "cells_suppressed": suppressed,
+            # Totals of published cells only: an exact grand total beside one hidden cell
+            # would give that cell away by subtraction.
+            "incidents_shown": float(np.nansum(shown_table["incidents"])),
+            "rows_left_out_untimed": float(left_out),
+            "nights": self.nights(query),
+            "answers_shown": int(np.nansum(shown_table["perceived_n"])),
+            "venues_open": int(np.nansum(shown_table["venues_open"])),
+            "synthetic": self.synthetic,
+            "k": query.k,
+            "protected": protected.protected,
+        }
+        single_resolution = query.mode == "suppress" or query.k == 0
+        if single_resolution and len(shown_table):
+            result = compare_cells(
+                shown_table, recorded="incidents_per_night", perceived="perceived_eb",
+                min_n_ok="perceived_ok", hotspot_on="incidents", permutations=permutations,
+                seed=seed, local_stats=local_stats,
+            )
+            cmp = result.cells
+            for column in COMPARE_COLUMNS:
+                shown_table[column] = cmp[column].to_numpy()
+            summary["spearman"] = {"rho": result.spearman.rho, "p": result.spearman.p,
+                                   "n": result.spearman.n}
+            summary["cells_compared"] = result.n_cells_compared
+        else:
+            summary["spearman"] = {"rho": float("nan"), "p": float("nan"), "n": 0}
+            summary["cells_compared"] = 0
+        return QueryResult(query=query, table=shown_table, protected=protected, summary=summary)
+
+    def _derive(self, table: pd.DataFrame, query: Query) -> pd.DataFrame:
+        """Rates and perceived statistics from the additive sums (again after coarsening)."""
+        nights = max(self.nights(query), 1)
+        area = cell_area_km2(table["cell"].to_numpy(dtype=np.uint64)) if len(table) else np.zeros(0)
+        stats = perceived_stats(
+            table["n"].to_numpy(), table["sw"].to_numpy(), table["swx"].to_numpy(),
+            table["swx2"].to_numpy(), sw2=table["sw2"].to_numpy(), min_n=query.min_answers,
+        )
+        out = table.drop(columns=[c for c in stats.columns if c in table.columns])
+        out = out.assign(
+            area_km2=area,
+            incidents_per_night=table["incidents"].to_numpy() / nights,
+            incidents_per_km2=table["incidents"].to_numpy() / np.where(area > 0, area, np.nan),
+            **{c: stats[c].to_numpy() for c in stats.columns},
+        )
+        return out

@@ -1,0 +1,133 @@
+"""A Query: everything a view filters by, frozen, validated, and round-trippable as text.
+
+The same object drives the CLI, the dashboards and (as URL parameters) shareable views.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+from geo.columns import CATEGORIES, DEFAULT_K
+from geo.timewin import HourWindow, format_weekdays, parse_weekdays
+
+Mode = Literal["suppress", "coarsen"]
+RESOLUTIONS: tuple[int, ...] = (7, 8, 9, 10)
+"""Resolutions the dashboards offer (DESIGN §4); cubes are built at 10 and rolled up."""
+
+DEFAULT_QUERY_RESOLUTION = 9
+DEFAULT_MIN_ANSWERS = 5
+
+
+def _names(values: Iterable[str] | str | None) -> frozenset[str] | None:
+    if values is None:
+        return None
+    if isinstance(values, str):
+        values = [v for v in values.split(",") if v.strip()]
+    return frozenset(v.strip().lower() for v in values)
+
+
+@dataclass(frozen=True)
+class Query:
+    """What to show: grid resolution, time of night, filters and the privacy floor.
+
+    ``None`` on a filter axis keeps everything. ``hours=None`` is the "all times" view, in which
+    incidents without a usable hour count too; with an hour window or a weekday filter they are
+    left out, and the result says how many.
+    """
+
+    resolution: int = DEFAULT_QUERY_RESOLUTION
+    hours: HourWindow | None = None
+    weekdays: frozenset[int] | None = None
+    categories: frozenset[str] | None = None
+    sources: frozenset[str] | None = None
+    groups: frozenset[str] | None = None
+    k: int = DEFAULT_K
+    min_answers: int = DEFAULT_MIN_ANSWERS
+    mode: Mode = "suppress"
+    extras: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+
+    def __post_init__(self) -> None:
+        if self.resolution not in RESOLUTIONS:
+            raise ValueError(f"resolution must be one of {RESOLUTIONS}, got {self.resolution}")
+        if self.k < 0:
+            raise ValueError(f"k must be >= 0 (0 disables protection), got {self.k}")
+        if self.min_answers < 1:
+            raise ValueError(f"min_answers must be >= 1, got {self.min_answers}")
+        if self.mode not in ("suppress", "coarsen"):
+            raise ValueError(f"mode must be 'suppress' or 'coarsen', got {self.mode!r}")
+        if self.hours is not None and self.hours.is_whole_day:
+            object.__setattr__(self, "hours", None)
+        if self.weekdays is not None:
+            days = frozenset(int(d) for d in self.weekdays)
+            if not days <= set(range(7)):
+                raise ValueError(f"weekdays are 0 (Monday) .. 6, got {sorted(days)}")
+            object.__setattr__(self, "weekdays", None if days == frozenset(range(7)) else days)
+        for name in ("categories", "sources", "groups"):
+            object.__setattr__(self, name, _names(getattr(self, name)))
+        if self.categories is not None:
+            unknown = self.categories - set(CATEGORIES)
+            if unknown:
+                raise ValueError(f"unknown categories {sorted(unknown)}; known: {CATEGORIES}")
+
+    @property
+    def timed(self) -> bool:
+        """True when an hour window or a weekday filter applies (untimed rows are left out)."""
+        return self.hours is not None or self.weekdays is not None
+
+    def with_(self, **changes) -> Query:
+        return replace(self, **changes)
+
+    def to_params(self) -> dict[str, str]:
+        """Plain text parameters (URL query string, CLI flags); defaults are left out."""
+        out: dict[str, str] = {"res": str(self.resolution)}
+        if self.hours is not None:
+            out["hours"] = str(self.hours)
+        if self.weekdays is not None:
+            out["weekdays"] = format_weekdays(self.weekdays)
+        for name in ("categories", "sources", "groups"):
+            values = getattr(self, name)
+            if values is not None:
+                out[name] = ",".join(sorted(values))
+        if self.k != DEFAULT_K:
+            out["k"] = str(self.k)
+        if self.min_answers != DEFAULT_MIN_ANSWERS:
+            out["min_answers"] = str(self.min_answers)
+        if self.mode != "suppress":
+            out["mode"] = self.mode
+        return out
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, str]) -> Query:
+        """Inverse of :meth:`to_params`; unknown keys are ignored (kept for the caller)."""
+        kwargs: dict = {}
+        if params.get("res"):
+            kwargs["resolution"] = int(params["res"])
+        if params.get("hours"):
+            kwargs["hours"] = HourWindow.parse(params["hours"])
+        if params.get("weekdays"):
+            kwargs["weekdays"] = parse_weekdays(params["weekdays"])
+        for name in ("categories", "sources", "groups"):
+            if params.get(name):
+                kwargs[name] = _names(params[name])
+        if params.get("k"):
+            kwargs["k"] = int(params["k"])
+        if params.get("min_answers"):
+            kwargs["min_answers"] = int(params["min_answers"])
+        if params.get("mode"):
+            kwargs["mode"] = params["mode"]
+        return cls(**kwargs)
+
+    def describe(self) -> str:
+        """One line naming the filters, for captions and exports (English; UI translates)."""
+        parts = [f"H3 res {self.resolution}"]
+        parts.append(f"hours {self.hours.label}" if self.hours else "all times")
+        if self.weekdays is not None:
+            parts.append(f"nights {format_weekdays(self.weekdays)}")
+        for name in ("categories", "sources", "groups"):
+            values = getattr(self, name)
+            if values is not None:
+                parts.append(f"{name} {', '.join(sorted(values))}")
+        parts.append(f"k = {self.k}" if self.k else "k = 0 (no suppression)")
+        return "; ".join(parts)
