@@ -59,7 +59,7 @@ class QueryResult:
 def _perception_filter(table: pd.DataFrame, query: Query) -> np.ndarray:
     keep = np.ones(len(table), dtype=bool)
     if query.hours is not None:
-        hour = table["hour"].to_numpy(dtype=np.int16)
+        hour = table["hour"].to_numpy(dtype=np.int16, na_value=-1)
         timed = hour >= 0
         in_window = np.zeros(len(table), dtype=bool)
         in_window[timed] = query.hours.hour_table()[hour[timed]]
@@ -134,6 +134,7 @@ class Atlas:
             build_perception_cube(self.perceptions) if len(self.perceptions) else None
         )
         self._perceptions_at: dict[int, pd.DataFrame] = {}
+        self._answer_cells: dict[int, np.ndarray] = {}
         if len(self.venues):
             self._venue_cells = cells_of(self.venues["lat"].to_numpy(), self.venues["lon"].to_numpy())
             self._venue_slots, self._venue_known = open_slots(
@@ -236,6 +237,45 @@ class Atlas:
         state = open_in_window(self._venue_slots, self._venue_known, hours, days)
         names = np.array(["closed", "open", "unknown"], dtype=object)
         return self.venues.assign(state=names[np.where(state == UNKNOWN, 2, state)])
+
+    # ------------------------------------------------------------------ one cell's detail
+    def cell_hours(self, cell: int, query: Query) -> np.ndarray:
+        """Incidents of one cell by clock hour (24 values) for the query's other filters.
+
+        Values between 0 and k are returned as NaN: a cell's hourly bars must not reveal
+        what its protected total hides.
+        """
+        codes = self.incident_cube.codes(query.resolution)
+        pos = int(np.searchsorted(codes.cells, np.uint64(cell)))
+        if pos >= codes.cells.size or codes.cells[pos] != np.uint64(cell):
+            return np.zeros(24)
+        cats = sorted(query.categories) if query.categories is not None else None
+        srcs = sorted(query.sources & set(codes.sources)) if query.sources is not None else None
+        keep = codes.mask(None, query.weekdays, cats, srcs, include_untimed=False)
+        keep &= codes.cell == pos
+        hours = np.bincount(codes.how[keep] % 24, weights=codes.count[keep], minlength=24)[:24]
+        if query.k > 0:
+            hours = np.where((hours > 0) & (hours < query.k), np.nan, hours)
+        return hours
+
+    def cell_answers(self, cell: int, query: Query, levels: int = 4) -> np.ndarray:
+        """Answers of one cell by insecurity level (``levels`` equal bins of 0..1), k-protected."""
+        if not len(self.perceptions):
+            return np.zeros(levels)
+        if query.resolution not in self._answer_cells:
+            self._answer_cells[query.resolution] = cells_of(
+                self.perceptions["lat"].to_numpy(), self.perceptions["lon"].to_numpy(),
+                query.resolution,
+            )
+        inside = self._answer_cells[query.resolution] == np.uint64(cell)
+        frame = self.perceptions.loc[inside]
+        keep = _perception_filter(frame, query)
+        x = frame["insecurity"].to_numpy(dtype=float)[keep]
+        counts = np.bincount(np.minimum((x * levels).astype(int), levels - 1), minlength=levels)
+        counts = counts.astype(float)
+        if query.k > 0:
+            counts = np.where((counts > 0) & (counts < query.k), np.nan, counts)
+        return counts
 
     # ------------------------------------------------------------------ the query
     def query(self, query: Query, *, local_stats: bool = False, permutations: int = 999,

@@ -1,0 +1,424 @@
+"""AtlasApp: the analyst dashboard as one object that owns the widgets and one update path.
+
+    query (widgets -> Query) -> compute (Atlas.query) -> draw (layers, legend, panels)
+
+The notebook only builds and displays it; tests drive it headless by setting widget values and
+reading ``app.result`` and the layers' data.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import ipyleaflet
+import ipywidgets as widgets
+import numpy as np
+import pandas as pd
+from IPython.display import display
+
+from geo.app._controls import Controls
+from geo.app._panels import CSS, detail_html, download_link, info_html, report_html, summary_html
+from geo.app._style import VENUE_COLORS, style_layer
+from geo.i18n import t
+from geo.layers import HexLayer, basemap_layer, make_map
+from geo.metrics import Atlas, Query, QueryResult
+
+REPO_DATA = Path(__file__).resolve().parents[2] / "data" / "sample"
+
+
+def default_data_dir() -> Path:
+    """``$ATLAS_DATA_DIR`` or the repository's ``data/sample`` (generated if missing)."""
+    return Path(os.environ.get("ATLAS_DATA_DIR", REPO_DATA))
+
+
+class AtlasApp:
+    """The analyst dashboard (DESIGN §7).
+
+    Parameters
+    ----------
+    atlas
+        Data ready for queries; ``None`` shows the page first and loads later
+        (:meth:`load_sample`), so the visitor sees progress instead of a blank page.
+    lang
+        ``en`` or ``fr``; switchable in the page.
+    """
+
+    def __init__(self, atlas: Atlas | None = None, *, lang: str = "en",
+                 data_label: str | None = None) -> None:
+        self.lang = lang
+        self.atlas: Atlas | None = None
+        self.result: QueryResult | None = None
+        self.data_label = data_label or ""
+        self._muted = False
+        self._selected: int | None = None
+
+        self.status = widgets.HTML(layout=widgets.Layout(margin="0 0 4px 0"))
+        self.progress = widgets.IntProgress(value=0, min=0, max=4,
+                                            layout=widgets.Layout(width="240px"))
+        self.header = widgets.HTML()
+        self.map = make_map((45.75, 4.85), zoom=13)
+        self.hexes = HexLayer("hexes")
+        self.venue_layer = ipyleaflet.GeoJSON(
+            data={"type": "FeatureCollection", "features": []}, name="venues",
+            point_style={"radius": 5, "weight": 1, "color": "#222", "fillOpacity": 0.9},
+        )
+        self.map.add(self.hexes.layer)
+        self.legend = widgets.HTML()
+        self.info = widgets.HTML()
+        self.map.add(ipyleaflet.WidgetControl(widget=self.legend, position="bottomright"))
+        self.map.add(ipyleaflet.WidgetControl(widget=self.info, position="topright"))
+        self.show_venues = widgets.Checkbox(value=True, indent=False)
+        self.summary = widgets.HTML()
+        self.detail = widgets.HTML()
+        self.controls: Controls | None = None
+        self.controls_box = widgets.VBox(layout=widgets.Layout(width="330px", min_width="300px"))
+        self.data_panel = widgets.VBox()
+        self.export_panel = widgets.VBox()
+        self.side = widgets.Tab(layout=widgets.Layout(width="100%"))
+        self.root = widgets.VBox(
+            [widgets.HTML(CSS), self.header, widgets.HBox([self.progress, self.status]),
+             widgets.HBox([self.controls_box,
+                           widgets.VBox([self.map, self.side],
+                                        layout=widgets.Layout(flex="1 1 auto"))])],
+        )
+        self.root.add_class("atlas-root")
+        self.hexes.layer.on_hover(self._on_hover)
+        self.hexes.layer.on_click(self._on_click)
+        self._build_data_panel()
+        self._build_export_panel()
+        self._relabel_static()
+        if atlas is not None:
+            self.use(atlas)
+
+    # ------------------------------------------------------------------ display & loading
+    def _repr_mimebundle_(self, **kwargs: Any):
+        return self.root._repr_mimebundle_(**kwargs)
+
+    def display(self) -> AtlasApp:
+        display(self.root)
+        return self
+
+    def _step(self, key: str, value: int) -> None:
+        self.progress.value = value
+        self.status.value = f'<span class="atlas-status" role="status">{t(key, self.lang)}</span>'
+
+    def load_sample(self, folder: str | Path | None = None) -> AtlasApp:
+        """Read the sample city (generating it first if needed), then show it."""
+        from geo.sample import ensure_sample
+
+        folder = Path(folder) if folder else default_data_dir()
+        self._step("progress.loading", 1)
+        ensure_sample(folder)
+        self._step("progress.cubes", 2)
+        atlas = Atlas.from_dir(folder)
+        self.data_label = t("data.sample", self.lang) if atlas.synthetic else str(folder)
+        self.use(atlas)
+        return self
+
+    def use(self, atlas: Atlas) -> None:
+        """Show another data set: controls follow its sources and groups."""
+        self.atlas = atlas
+        old = self.controls
+        self.controls = Controls(atlas.sources, atlas.groups, self.lang)
+        if old is not None:
+            self.controls.set_query(old.query())
+        self.controls.observe(self._on_query_change, self._on_style_change)
+        self.controls.language.observe(self._on_language, names="value")
+        self.controls.basemap.observe(self._on_basemap, names="value")
+        self.show_venues.observe(lambda _: self.redraw(), names="value")
+        self.controls_box.children = [self.controls.panel(), self.show_venues]
+        self.map.center = atlas.centre
+        self._relabel_static()
+        self.refresh()
+
+    # ------------------------------------------------------------------ the update path
+    def query(self) -> Query:
+        assert self.controls is not None
+        return self.controls.query()
+
+    def refresh(self) -> None:
+        """Query -> compute -> draw. The only path from a control to the map."""
+        if self.atlas is None or self.controls is None:
+            return
+        self._step("progress.comparing", 3)
+        local = self.controls.layer.value == "hotspots"
+        self.result = self.atlas.query(self.query(), local_stats=local)
+        self._rows = self.result.table.assign(
+            cell_id=[format(int(c), "x") for c in self.result.table["cell"]]
+        ).set_index("cell", drop=False)
+        self.redraw()
+
+    def redraw(self) -> None:
+        """Restyle from the current result (no recomputation)."""
+        if self.result is None or self.controls is None:
+            return
+        self._step("progress.drawing", 4)
+        c = self.controls
+        style = style_layer(self.result, c.layer.value, metric=c.metric.value,
+                            scheme=c.scheme.value, k_classes=c.classes.value, lang=self.lang,
+                            synthetic=bool(self.atlas and self.atlas.synthetic))
+        self.hexes.show(self.hexes.features(style.cells, style.fill, dashed=style.dashed))
+        legend = style.legend
+        if style.empty:
+            legend += f'<div class="atlas-note"><b>{t("empty.no_cells", self.lang)}</b></div>'
+        self.legend.value = legend
+        self.summary.value = summary_html(self.result, self.lang)
+        self._draw_venues()
+        if self._selected is not None:
+            self._show_detail(self._selected)
+        else:
+            self.detail.value = f"<i>{t('detail.hint', self.lang)}</i>"
+        self.info.value = info_html(None, self.lang, self.result.k)
+        c.metric.layout.display = "" if c.layer.value == "recorded" else "none"
+        self.progress.value = 4
+        self.status.value = f'<span class="atlas-status" role="status">{t("progress.ready", self.lang)}</span>'
+
+    def _draw_venues(self) -> None:
+        assert self.atlas is not None
+        if not self.show_venues.value or not len(self.atlas.venues):
+            if self.venue_layer in self.map.layers:
+                self.map.remove(self.venue_layer)
+            return
+        states = self.atlas.venue_states(self.query())
+        features = [
+            {"type": "Feature",
+             "properties": {"name": None if pd.isna(v.name) else str(v.name),
+                            "state": v.state,
+                            "style": {"fillColor": VENUE_COLORS[v.state],
+                                      "dashArray": "2 2" if v.state == "unknown" else None}},
+             "geometry": {"type": "Point", "coordinates": [round(v.lon, 5), round(v.lat, 5)]}}
+            for v in states.itertuples()
+        ]
+        data = {"type": "FeatureCollection", "features": features}
+        if self.venue_layer.data != data:
+            self.venue_layer.data = data
+        if self.venue_layer not in self.map.layers:
+            self.map.add(self.venue_layer)
+
+    # ------------------------------------------------------------------ events
+    def _on_query_change(self, _change=None) -> None:
+        if not self._muted:
+            self.refresh()
+
+    def _on_style_change(self, change=None) -> None:
+        if self._muted:
+            return
+        needs_local = self.controls.layer.value == "hotspots" and self.result is not None and (
+            self.result.table["hotspot"].eq("hotspot.not_computed").all()
+        )
+        self.refresh() if needs_local else self.redraw()
+
+    def _on_language(self, change) -> None:
+        self.set_language(change["new"])
+
+    def set_language(self, lang: str) -> None:
+        self.lang = lang
+        with self._mute():
+            if self.controls is not None:
+                self.controls.language.value = lang
+                self.controls.relabel(lang)
+        if self.atlas is not None and self.atlas.synthetic:
+            self.data_label = t("data.sample", lang)
+        self._relabel_static()
+        self.redraw()
+
+    def _on_basemap(self, change) -> None:
+        base = [layer for layer in self.map.layers if getattr(layer, "base", False)]
+        for layer in base:
+            self.map.remove(layer)
+        self.map.add(basemap_layer(change["new"]))
+        # keep the hexes above the new basemap
+        self.map.remove(self.hexes.layer)
+        self.map.add(self.hexes.layer)
+
+    @contextlib.contextmanager
+    def _mute(self):
+        self._muted = True
+        try:
+            yield
+        finally:
+            self._muted = False
+
+    def _row(self, cell_hex: str | None):
+        if not cell_hex or self.result is None:
+            return None
+        cell = int(cell_hex, 16)
+        return self._rows.loc[cell] if cell in self._rows.index else None
+
+    def _on_hover(self, feature=None, properties=None, **_) -> None:
+        row = self._row((properties or {}).get("cell"))
+        self.info.value = info_html(row, self.lang, self.result.k if self.result else 0)
+
+    def _on_click(self, feature=None, properties=None, **_) -> None:
+        cell_hex = (properties or {}).get("cell")
+        if cell_hex:
+            self.select_cell(int(cell_hex, 16))
+
+    def select_cell(self, cell: int) -> None:
+        """Open a cell's detail (what a click on the map does)."""
+        self._selected = int(cell)
+        self._show_detail(self._selected)
+        self.side.selected_index = 1
+
+    def _show_detail(self, cell: int) -> None:
+        if self.result is None or cell not in self._rows.index:
+            self.detail.value = f"<i>{t('detail.hint', self.lang)}</i>"
+            return
+        q = self.result.query
+        row = self._rows.loc[cell]
+        hours = self.atlas.cell_hours(cell, q)
+        answers = self.atlas.cell_answers(cell, q)
+        window = set(q.hours.hours) if q.hours is not None else set(range(24))
+        self.detail.value = detail_html(row, hours, answers, window, q.k, self.lang)
+
+    # ------------------------------------------------------------------ data panel
+    def _build_data_panel(self) -> None:
+        self.uploads = {
+            table: widgets.FileUpload(accept=".csv,.geojson,.json,.parquet,.gpkg", multiple=False)
+            for table in ("incidents", "perceptions", "venues")
+        }
+        self.mapping_upload = widgets.FileUpload(accept=".yaml,.yml,.json", multiple=False)
+        self.load_button = widgets.Button(icon="upload", button_style="primary")
+        self.sample_button = widgets.Button()
+        self.reports = widgets.HTML()
+        self.load_button.on_click(lambda _: self.load_uploads())
+        self.sample_button.on_click(lambda _: self.load_sample())
+
+    def _saved_upload(self, upload: widgets.FileUpload, folder: Path) -> Path | None:
+        if not upload.value:
+            return None
+        item = upload.value[0]
+        path = folder / Path(item["name"]).name
+        path.write_bytes(bytes(item["content"]))
+        return path
+
+    def load_uploads(self) -> None:
+        """Read the uploaded files (formats detected, or the mapping), show their reports."""
+        from geo.errors import AtlasError
+        from geo.io import read_table
+
+        folder = Path(tempfile.mkdtemp(prefix="atlas-upload-"))
+        mapping = self._saved_upload(self.mapping_upload, folder)
+        frames, reports, parts = {}, {}, []
+        self._step("progress.loading", 1)
+        for table, upload in self.uploads.items():
+            path = self._saved_upload(upload, folder)
+            if path is None:
+                continue
+            try:
+                result = read_table(path, table, mapping=mapping if table == self._mapping_table(
+                    mapping) else None)
+            except AtlasError as exc:
+                parts.append(f'<div class="atlas-error" role="alert"><b>{path.name}</b>: '
+                             f"{_escape(str(exc))}</div>")
+                continue
+            frames[table], reports[table] = result.frame, result.report
+            parts.append(report_html(result.report, self.lang))
+            if result.report.rows_dropped:
+                parts.append(download_link(result.report.dropped_rows.to_csv(index=False).encode(),
+                                           f"{path.stem}-dropped.csv",
+                                           t("data.download_dropped", self.lang), "text/csv"))
+        self.reports.value = "".join(parts)
+        self.last_reports = reports
+        if "incidents" in frames:
+            self._step("progress.cubes", 2)
+            atlas = Atlas(frames["incidents"], frames.get("perceptions"), frames.get("venues"),
+                          metadata={"synthetic": False}, reports=reports)
+            self.data_label = ", ".join(p.name for p in folder.iterdir() if p != mapping)
+            self.use(atlas)
+        else:
+            self._step("progress.ready", 4)
+
+    @staticmethod
+    def _mapping_table(mapping: Path | None) -> str | None:
+        if mapping is None:
+            return None
+        from geo.io import load_mapping
+
+        return load_mapping(mapping).table
+
+    # ------------------------------------------------------------------ export panel
+    def _build_export_panel(self) -> None:
+        self.export_buttons = {
+            fmt: widgets.Button(layout=widgets.Layout(width="auto"))
+            for fmt in ("geojson", "csv", "parquet", "png", "pdf")
+        }
+        for fmt, button in self.export_buttons.items():
+            button.on_click(lambda _, fmt=fmt: self.export(fmt))
+        self.downloads = widgets.HTML()
+
+    def export(self, fmt: str) -> Path:
+        """Write the protected table or the figure, and offer it as a download link."""
+        from geo.export import export_figure, export_table
+
+        assert self.result is not None
+        folder = Path(tempfile.mkdtemp(prefix="atlas-export-"))
+        stem = f"insecurity-atlas-res{self.result.query.resolution}"
+        if fmt in ("png", "pdf"):
+            layer = {"recorded": self.controls.metric.value, "perceived": "perceived_eb",
+                     "gap": "gap", "bivariate": "bivariate_class",
+                     "hotspots": self.controls.metric.value}[self.controls.layer.value]
+            path = export_figure(self.result, folder / f"{stem}.{fmt}", fmt, layer=layer,
+                                 data_label=self.data_label, lang=self.lang)
+            mime = "image/png" if fmt == "png" else "application/pdf"
+        else:
+            suffix = {"geojson": "geojson", "csv": "csv", "parquet": "parquet"}[fmt]
+            path = export_table(self.result, folder / f"{stem}.{suffix}", fmt,
+                                data_label=self.data_label)
+            mime = {"geojson": "application/geo+json", "csv": "text/csv",
+                    "parquet": "application/octet-stream"}[fmt]
+        self.downloads.value = download_link(path.read_bytes(), path.name,
+                                             t("export.saved", self.lang, path=path.name), mime)
+        return path
+
+    # ------------------------------------------------------------------ static labels
+    def _relabel_static(self) -> None:
+        lang = self.lang
+        badge = (f'<span class="atlas-badge">{t("present.synthetic", lang)}</span>'
+                 if self.atlas is not None and self.atlas.synthetic else "")
+        self.header.value = (f'<div class="atlas-header"><h1>{t("app.title", lang)}{badge}</h1>'
+                             f'<div class="atlas-sub">{t("app.subtitle", lang)} — '
+                             f'{t("app.tagline", lang)}</div></div>')
+        self.show_venues.description = t("layer.venues", lang)
+        labels = {"geojson": "export.table_geojson", "csv": "export.table_csv",
+                  "parquet": "export.table_geoparquet", "png": "export.figure_png",
+                  "pdf": "export.figure_pdf"}
+        for fmt, button in self.export_buttons.items():
+            button.description = t(labels[fmt], lang)
+        for table, upload in self.uploads.items():
+            upload.description = t(f"data.upload_{table}", lang)
+        self.mapping_upload.description = t("data.mapping", lang)
+        self.load_button.description = t("data.load", lang)
+        self.sample_button.description = t("data.sample", lang)
+        self.data_panel.children = [
+            widgets.HTML(f"<b>{t('data.title', lang)}</b>"), self.sample_button,
+            *self.uploads.values(), self.mapping_upload, self.load_button,
+            widgets.HTML(f"<b>{t('data.report', lang)}</b>"), self.reports,
+        ]
+        self.export_panel.children = [
+            widgets.HTML(f"<b>{t('export.title', lang)}</b><div class='atlas-note'>"
+                         f"{t('export.public_note', lang)}</div>"),
+            widgets.HBox(list(self.export_buttons.values()),
+                         layout=widgets.Layout(flex_flow="row wrap")),
+            self.downloads,
+        ]
+        self.side.children = [self.summary, self.detail, self.data_panel, self.export_panel]
+        for i, key in enumerate(("summary.title", "detail.tab", "data.title", "export.title")):
+            self.side.set_title(i, t(key, lang))
+        if self.atlas is not None and self.atlas.reports and not self.reports.value:
+            self.reports.value = "".join(report_html(r, lang) for r in self.atlas.reports.values())
+
+
+def _escape(text: str) -> str:
+    import html
+
+    return html.escape(text).replace("\n", "<br>")
+
+
+def cells_in(result: QueryResult) -> np.ndarray:
+    """Cells of a result (helper for tests and scripts)."""
+    return result.table["cell"].to_numpy(dtype=np.uint64)

@@ -1,0 +1,201 @@
+"""The dashboard's controls: plain ipywidgets, labelled from the catalogues, read into a Query.
+
+The hour window lives on a noon-to-noon axis, so a night window such as 22:00-04:00 is one
+contiguous range on the slider (a 24-h circle cut at noon, where nightlife never is).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import ipywidgets as widgets
+
+from geo.classes import SCHEMES
+from geo.columns import CATEGORIES
+from geo.i18n import LANGUAGES, t, weekday_names
+from geo.metrics import RESOLUTIONS, Query
+from geo.timewin import HourWindow
+
+LAYERS: tuple[str, ...] = ("recorded", "perceived", "gap", "bivariate", "hotspots")
+RECORDED_METRICS: tuple[str, ...] = ("incidents_per_night", "incidents", "incidents_per_km2")
+NOON_AXIS: tuple[int, ...] = (*range(12, 24), *range(0, 13))
+"""Slider stops: 12:00 ... 23:00, 00:00 ... 12:00 (the last one is next day's noon)."""
+
+DEFAULT_WINDOW = (22, 4)
+DEFAULT_WEEKDAYS = (4, 5)
+
+
+def _axis_index(hour: int, *, end: bool = False) -> int:
+    """Position of an hour on the noon axis; an end of 12 is the next noon (last stop)."""
+    if end and hour == 12:
+        return len(NOON_AXIS) - 1
+    return NOON_AXIS.index(hour)
+
+
+def _label(widget: widgets.Widget, text: str) -> None:
+    widget.description = text
+    widget.tooltip = text
+
+
+def _set_options(widget: widgets.Widget, options: list[tuple[str, object]]) -> None:
+    """New option labels, same selection (ipywidgets resets the value on new options)."""
+    value = widget.value
+    widget.options = options
+    widget.value = value
+
+
+class Controls:
+    """Every control of the analyst dashboard and the translation of their labels."""
+
+    def __init__(self, sources: tuple[str, ...], groups: tuple[str, ...], lang: str = "en") -> None:
+        style = {"description_width": "initial"}
+        full = widgets.Layout(width="100%")
+        self.layer = widgets.Dropdown(options=[(k, k) for k in LAYERS], value="recorded",
+                                      style=style, layout=full)
+        self.metric = widgets.Dropdown(options=[(m, m) for m in RECORDED_METRICS],
+                                       value="incidents_per_night", style=style, layout=full)
+        self.scheme = widgets.Dropdown(options=[(s, s) for s in SCHEMES], value="quantiles",
+                                       style=style, layout=full)
+        self.classes = widgets.IntSlider(value=5, min=3, max=7, style=style, layout=full,
+                                         continuous_update=False)
+        self.resolution = widgets.SelectionSlider(options=list(RESOLUTIONS), value=9,
+                                                  style=style, layout=full,
+                                                  continuous_update=False)
+        self.all_times = widgets.Checkbox(value=False, indent=False)
+        self.hours = widgets.SelectionRangeSlider(
+            options=[(f"{h:02d}:00", i) for i, h in enumerate(NOON_AXIS)],
+            index=(_axis_index(DEFAULT_WINDOW[0]), _axis_index(DEFAULT_WINDOW[1], end=True)),
+            style=style, layout=full, continuous_update=False,
+        )
+        self.weekdays = [
+            widgets.ToggleButton(value=d in DEFAULT_WEEKDAYS, layout=widgets.Layout(width="auto"))
+            for d in range(7)
+        ]
+        self.categories = widgets.SelectMultiple(options=[(c, c) for c in CATEGORIES],
+                                                 value=CATEGORIES, rows=6, layout=full)
+        self.sources = [widgets.Checkbox(value=True, indent=False, description=s) for s in sources]
+        self._source_names = sources
+        self.groups = widgets.SelectMultiple(options=[(g, g) for g in groups], value=groups,
+                                             rows=min(6, max(len(groups), 1)), layout=full)
+        self.k = widgets.BoundedIntText(value=5, min=2, max=50, style=style,
+                                        layout=widgets.Layout(width="12em"))
+        self.basemap = widgets.Dropdown(options=[("light", "light"), ("osm", "osm"),
+                                                 ("none", "none")], value="light", style=style,
+                                        layout=full)
+        self.language = widgets.ToggleButtons(options=[(k.upper(), k) for k in LANGUAGES],
+                                              value=lang, style={"button_width": "4em"})
+        self.hours_label = widgets.HTML()
+        self.weekdays_label = widgets.HTML()
+        self.categories_label = widgets.HTML()
+        self.sources_label = widgets.HTML()
+        self.groups_label = widgets.HTML()
+        self.relabel(lang)
+
+    # ------------------------------------------------------------------ reading
+    def window(self) -> HourWindow | None:
+        if self.all_times.value:
+            return None
+        lo, hi = self.hours.index
+        start, end = NOON_AXIS[lo], NOON_AXIS[hi]
+        if lo == hi:
+            end = (start + 1) % 24
+        return HourWindow(start, end % 24)
+
+    def set_window(self, window: HourWindow | None) -> None:
+        if window is None:
+            self.all_times.value = True
+            return
+        self.all_times.value = False
+        lo = _axis_index(window.start)
+        hi = _axis_index(window.end, end=True)
+        if hi <= lo:  # a window crossing noon cannot be drawn on this axis: keep its start
+            hi = min(lo + window.n_hours, len(NOON_AXIS) - 1)
+        self.hours.index = (lo, hi)
+
+    def query(self) -> Query:
+        days = frozenset(d for d, b in enumerate(self.weekdays) if b.value)
+        sources = frozenset(n for n, b in zip(self._source_names, self.sources, strict=True)
+                            if b.value)
+        return Query(
+            resolution=int(self.resolution.value),
+            hours=self.window(),
+            weekdays=days,
+            categories=(frozenset(self.categories.value)
+                        if len(self.categories.value) < len(CATEGORIES) else None),
+            sources=sources if len(sources) < len(self._source_names) else None,
+            groups=(frozenset(self.groups.value)
+                    if len(self.groups.value) < len(self.groups.options) else None),
+            k=int(self.k.value),
+        )
+
+    def set_query(self, query: Query) -> None:
+        """Put a query (e.g. from a shared URL) into the widgets."""
+        self.resolution.value = query.resolution
+        self.set_window(query.hours)
+        days = query.weekdays if query.weekdays is not None else range(7)
+        for d, button in enumerate(self.weekdays):
+            button.value = d in days
+        self.categories.value = tuple(sorted(query.categories or CATEGORIES))
+        for name, box in zip(self._source_names, self.sources, strict=True):
+            box.value = query.sources is None or name in query.sources
+        if query.groups is not None:
+            self.groups.value = tuple(g for g in self.groups.options if g in query.groups)
+        self.k.value = max(query.k, self.k.min)
+
+    def widgets_that_change_the_query(self) -> list[widgets.Widget]:
+        return [self.resolution, self.all_times, self.hours, *self.weekdays, self.categories,
+                *self.sources, self.groups, self.k]
+
+    def widgets_that_change_the_style(self) -> list[widgets.Widget]:
+        return [self.layer, self.metric, self.scheme, self.classes]
+
+    def observe(self, on_query: Callable, on_style: Callable) -> None:
+        for w in self.widgets_that_change_the_query():
+            w.observe(on_query, names="value")
+        for w in self.widgets_that_change_the_style():
+            w.observe(on_style, names="value")
+
+    # ------------------------------------------------------------------ labels
+    def relabel(self, lang: str) -> None:
+        """Every visible word from the catalogue of ``lang`` (values stay the same)."""
+        _label(self.layer, t("ui.layer", lang))
+        _set_options(self.layer, [(t(f"layer.{k}", lang), k) for k in LAYERS])
+        _label(self.metric, t("ui.metric", lang))
+        _set_options(self.metric, [(t(f"metric.{m}", lang), m) for m in RECORDED_METRICS])
+        _label(self.scheme, t("ui.class_scheme", lang))
+        _set_options(self.scheme, [(t(f"scheme.{s}", lang), s) for s in SCHEMES])
+        _label(self.classes, t("ui.classes", lang))
+        _label(self.resolution, t("ui.resolution", lang))
+        self.all_times.description = t("ui.all_times", lang)
+        self.hours_label.value = f"<b>{t('ui.hours', lang)}</b>"
+        self.weekdays_label.value = (f"<b>{t('ui.weekdays', lang)}</b><br>"
+                                     f"<small>{t('ui.weekdays_help', lang)}</small>")
+        for button, name, day in zip(self.weekdays, weekday_names(lang), range(7), strict=True):
+            button.description = name
+            button.tooltip = t(f"night.{('mon','tue','wed','thu','fri','sat','sun')[day]}", lang)
+        _set_options(self.categories, [(t(f"category.{c}", lang), c) for c in CATEGORIES])
+        self.categories_label.value = f"<b>{t('ui.categories', lang)}</b>"
+        for box, name in zip(self.sources, self._source_names, strict=True):
+            key = f"source.{name}"
+            text = t(key, lang)
+            box.description = text if text != key else name
+        self.sources_label.value = f"<b>{t('ui.sources', lang)}</b>"
+        self.groups_label.value = f"<b>{t('ui.groups', lang)}</b>"
+        _label(self.k, t("ui.k", lang))
+        _label(self.basemap, t("ui.basemap", lang))
+        _set_options(self.basemap, [(t(f"basemap.{b}", lang), b) for b in ("light", "osm", "none")])
+        self.language.tooltip = t("ui.language", lang)
+
+    def panel(self) -> widgets.VBox:
+        """The controls laid out in reading order (which is also the keyboard Tab order)."""
+        weekdays = widgets.HBox(self.weekdays, layout=widgets.Layout(flex_flow="row wrap"))
+        return widgets.VBox(
+            [
+                self.language, self.layer, self.metric, self.hours_label, self.all_times,
+                self.hours, self.weekdays_label, weekdays, self.categories_label,
+                self.categories, self.sources_label, widgets.HBox(self.sources),
+                self.groups_label, self.groups, self.resolution, self.scheme, self.classes,
+                self.k, self.basemap,
+            ],
+            layout=widgets.Layout(width="100%"),
+        )

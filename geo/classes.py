@@ -1,0 +1,105 @@
+"""Class breaks and colours for choropleths: mapclassify does the breaks, we pick safe palettes.
+
+Palettes are colour-blind safe (viridis / cividis family, ColorBrewer PuOr, and a 3x3
+bivariate scheme after Joshua Stevens whose corners stay distinct under deuteranopia) and dark
+enough at the top end to read on a washed-out projector.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import mapclassify
+import numpy as np
+
+Scheme = Literal["quantiles", "natural_breaks", "equal_interval"]
+SCHEMES: tuple[str, ...] = ("quantiles", "natural_breaks", "equal_interval")
+
+_MAPCLASSIFY = {
+    "quantiles": mapclassify.Quantiles,
+    "natural_breaks": mapclassify.NaturalBreaks,
+    "equal_interval": mapclassify.EqualInterval,
+}
+
+SEQUENTIAL: dict[int, tuple[str, ...]] = {
+    3: ("#fde725", "#21918c", "#440154"),
+    4: ("#fde725", "#35b779", "#31688e", "#440154"),
+    5: ("#fde725", "#5ec962", "#21918c", "#3b528b", "#440154"),
+    6: ("#fde725", "#7ad151", "#22a884", "#2a788e", "#414487", "#440154"),
+    7: ("#fde725", "#8fd744", "#35b779", "#21918c", "#31688e", "#443983", "#440154"),
+}
+"""Viridis, light = low, dark = high, so that 'more' reads as 'darker' on any screen."""
+
+MAGMA: dict[int, tuple[str, ...]] = {
+    3: ("#fcfdbf", "#de4968", "#3b0f70"),
+    4: ("#fcfdbf", "#fe9f6d", "#b73779", "#3b0f70"),
+    5: ("#fcfdbf", "#fd9668", "#de4968", "#8c2981", "#3b0f70"),
+    6: ("#fcfdbf", "#fea973", "#f7705c", "#c83e73", "#822681", "#3b0f70"),
+    7: ("#fcfdbf", "#feb078", "#fc8961", "#e75263", "#b73779", "#721f81", "#3b0f70"),
+}
+"""Magma for perceived insecurity, so the two sides of the comparison never share a key."""
+
+DIVERGING_GAP: tuple[str, ...] = ("#b35806", "#f1a340", "#fee0b6", "#f7f7f7", "#d8daeb", "#998ec3", "#542788")
+"""ColorBrewer PuOr (7): orange = records higher than feelings, purple = feels less safe."""
+
+BIVARIATE: tuple[str, ...] = (
+    "#e8e8e8", "#ace4e4", "#5ac8c8",
+    "#dfb0d6", "#a5add3", "#5698b9",
+    "#be64ac", "#8c62aa", "#3b4994",
+)
+"""3x3 bivariate colours, index = perceived_tertile * 3 + recorded_tertile (0 = low)."""
+
+SUPPRESSED_COLOR = "#bdbdbd"
+NO_DATA_COLOR = "#ffffff"
+
+
+@dataclass(frozen=True)
+class Classes:
+    """Upper bounds of each class and one colour per class."""
+
+    bins: tuple[float, ...]
+    colors: tuple[str, ...]
+    scheme: str
+    lower: float
+
+    def assign(self, values: np.ndarray) -> np.ndarray:
+        """Class index of each value (-1 for NaN)."""
+        values = np.asarray(values, dtype=float)
+        idx = np.searchsorted(np.asarray(self.bins), values, side="left")
+        idx = np.minimum(idx, len(self.bins) - 1)
+        return np.where(np.isnan(values), -1, idx)
+
+    def colors_of(self, values: np.ndarray, missing: str = NO_DATA_COLOR) -> np.ndarray:
+        idx = self.assign(values)
+        palette = np.asarray(self.colors + (missing,), dtype=object)
+        return palette[idx]  # -1 picks `missing`, the last entry
+
+    def labels(self, fmt: str = "{:,.1f}") -> list[str]:
+        lows = (self.lower, *self.bins[:-1])
+        return [f"{fmt.format(lo)} – {fmt.format(hi)}" for lo, hi in zip(lows, self.bins, strict=True)]
+
+
+def classify(
+    values: np.ndarray, scheme: Scheme = "quantiles", k: int = 5, palette: str = "viridis"
+) -> Classes:
+    """Class breaks of the finite values with mapclassify, and the matching colours.
+
+    Fewer distinct values than ``k`` give fewer classes rather than empty ones.
+    """
+    if scheme not in _MAPCLASSIFY:
+        raise ValueError(f"unknown scheme {scheme!r}; choose one of {SCHEMES}")
+    finite = np.asarray(values, dtype=float)
+    finite = finite[np.isfinite(finite)]
+    table = MAGMA if palette == "magma" else SEQUENTIAL
+    k = int(min(max(k, 3), 7))
+    if finite.size == 0:
+        return Classes(bins=(0.0,), colors=(table[3][0],), scheme=scheme, lower=0.0)
+    distinct = np.unique(finite)
+    if distinct.size <= k:
+        bins = tuple(float(v) for v in distinct)
+    else:
+        bins = tuple(float(b) for b in np.unique(_MAPCLASSIFY[scheme](finite, k=k).bins))
+    n = len(bins)
+    colors = table[max(n, 3)][-n:] if n < 3 else table[n]
+    return Classes(bins=bins, colors=tuple(colors), scheme=scheme, lower=float(finite.min()))

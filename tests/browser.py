@@ -1,0 +1,112 @@
+"""Voila on a free loopback port and Playwright driving Debian's headless Chromium.
+
+Used by the browser tests and by `make screenshot`. The browser is Debian's /usr/bin/chromium:
+a Playwright browser download cannot work on our machines.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+CHROMIUM = os.environ.get("ATLAS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def chromium_path() -> str | None:
+    if Path(CHROMIUM).exists():
+        return CHROMIUM
+    return shutil.which("chromium")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_for_port(port: int, proc: subprocess.Popen, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"voila exited early with code {proc.returncode}")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
+            return
+        time.sleep(0.2)
+    raise TimeoutError(f"voila did not listen on port {port} within {timeout} s")
+
+
+@contextlib.contextmanager
+def voila_server(
+    *notebooks: str, extra_args: tuple[str, ...] = (), env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """Serve the dashboards folder with Voila; yield its base URL; stop it and its kernels."""
+    port = free_port()
+    log = open(REPO / "tests" / f".voila-{port}.log", "w")  # noqa: SIM115 (closed below)
+    cmd = [
+        str(Path(sys.executable).with_name("voila")),
+        "--no-browser",
+        f"--port={port}",
+        "--Voila.ip=127.0.0.1",
+        "--MappingKernelManager.cull_idle_timeout=120",
+        *extra_args,
+        str(REPO / "dashboards"),
+    ]
+    proc = subprocess.Popen(
+        cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})},
+        start_new_session=True,
+    )
+    try:
+        _wait_for_port(port, proc, 60)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
+        Path(log.name).unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def browser_page(width: int = 1440, height: int = 900, offline: bool = True):
+    """A Playwright page in headless Chromium; with ``offline`` only loopback requests pass."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": width, "height": height},
+                                      accept_downloads=True)
+        page = context.new_page()
+        if offline:
+            page.route(
+                "**/*",
+                lambda route: route.continue_()
+                if route.request.url.startswith(("http://127.0.0.1", "http://localhost", "data:"))
+                else route.abort(),
+            )
+        try:
+            yield page
+        finally:
+            context.close()
+            browser.close()

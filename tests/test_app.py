@@ -1,0 +1,130 @@
+"""The analyst dashboard driven headless: set widgets, assert on results and layer data."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from geo.app import AtlasApp
+from geo.metrics import Atlas
+from geo.sample import generate_city
+
+
+@pytest.fixture(scope="module")
+def atlas() -> Atlas:
+    city = generate_city(seed=5, incidents=6_000, app_reports=1_500, perceptions=1_500, venues=80)
+    return Atlas(city.incidents, city.perceptions, city.venues, metadata=city.metadata)
+
+
+@pytest.fixture()
+def app(atlas: Atlas) -> AtlasApp:
+    return AtlasApp(atlas)
+
+
+def _drawn(app: AtlasApp) -> list[dict]:
+    return app.hexes.layer.data["features"]
+
+
+def test_first_view_draws_hexes_with_a_legend_and_summary(app: AtlasApp) -> None:
+    features = _drawn(app)
+    assert features, "the default view must draw cells"
+    ring = features[0]["geometry"]["coordinates"][0]
+    lon, lat = ring[0]
+    assert 4.7 < lon < 5.0 and 45.6 < lat < 45.9  # GeoJSON order is lng, lat
+    assert "Recorded incidents" in app.legend.value and "incidents per night" in app.legend.value
+    assert "Cells shown" in app.summary.value and "k = 5" in app.summary.value
+    assert "Synthetic" in app.header.value
+
+
+def test_no_shown_cell_reveals_a_count_below_k(app: AtlasApp) -> None:
+    for k in (3, 5, 10):
+        app.controls.k.value = k
+        table = app.result.table
+        for column in ("incidents", "perceived_n", "incidents_police", "incidents_app"):
+            values = table[column].to_numpy(dtype=float)
+            assert not ((values > 0) & (values < k)).any(), (k, column)
+        assert f"k = {k}" in app.summary.value
+
+
+def test_hour_window_change_recomputes_and_restyles(app: AtlasApp) -> None:
+    before = app.result.summary["incidents_shown"], json.dumps(_drawn(app))
+    app.controls.hours.index = (0, 6)  # 12:00-18:00
+    after = app.result.summary["incidents_shown"], json.dumps(_drawn(app))
+    assert app.result.query.hours.start == 12 and app.result.query.hours.end == 18
+    assert before[0] != after[0] and before[1] != after[1]
+
+
+def test_unchanged_payload_is_not_sent_again(app: AtlasApp) -> None:
+    sends = app.hexes.sends
+    app.redraw()
+    assert app.hexes.sends == sends
+
+
+def test_every_layer_draws_and_has_its_legend(app: AtlasApp) -> None:
+    titles = {"recorded": "Recorded incidents", "perceived": "Perceived insecurity",
+              "gap": "Perceived rank minus recorded rank", "bivariate": "Perceived vs recorded",
+              "hotspots": "Hot spots"}
+    for layer, title in titles.items():
+        app.controls.layer.value = layer
+        assert title in app.legend.value, layer
+        assert _drawn(app), layer
+    assert not app.result.table["hotspot"].eq("hotspot.not_computed").all()
+
+
+def test_perceived_layer_marks_cells_with_few_answers(app: AtlasApp) -> None:
+    app.controls.layer.value = "perceived"
+    dashed = [f for f in _drawn(app) if f["properties"]["style"].get("dashArray")]
+    assert dashed and "Too few answers" in app.legend.value
+
+
+def test_french_changes_labels_not_values(app: AtlasApp) -> None:
+    before = app.result.summary["incidents_shown"]
+    app.controls.language.value = "fr"
+    assert "Faits enregistrés" in app.legend.value
+    assert app.controls.layer.options[0][0] == "Faits enregistrés"
+    assert app.result.summary["incidents_shown"] == before
+
+
+def test_click_opens_the_detail_with_protected_hourly_bars(app: AtlasApp) -> None:
+    table = app.result.table
+    cell = int(table.loc[table["incidents"].idxmax(), "cell"])
+    app._on_click(properties={"cell": format(cell, "x")})
+    assert format(cell, "x") in app.detail.value
+    assert "Incidents by hour of the night" in app.detail.value
+    hours = app.atlas.cell_hours(cell, app.result.query)
+    assert not ((hours > 0) & (hours < app.result.k)).any()
+
+
+def test_hover_fills_the_info_box(app: AtlasApp) -> None:
+    cell = format(int(app.result.table["cell"].iloc[0]), "x")
+    app._on_hover(properties={"cell": cell})
+    assert cell in app.info.value
+
+
+def test_weekday_filter_and_all_times(app: AtlasApp) -> None:
+    for button in app.controls.weekdays:
+        button.value = True
+    app.controls.all_times.value = True
+    everything = app.result.summary["incidents_shown"]
+    assert app.result.query.hours is None and app.result.query.weekdays is None
+    assert app.result.summary["rows_left_out_untimed"] == 0
+    app.controls.all_times.value = False
+    assert app.result.summary["incidents_shown"] < everything
+    assert app.result.summary["rows_left_out_untimed"] > 0
+
+
+def test_resolution_change_changes_the_grid(app: AtlasApp) -> None:
+    app.controls.resolution.value = 8
+    cells = app.result.table["cell"].to_numpy(dtype=np.uint64)
+    import h3.api.basic_int as h3i
+
+    assert {h3i.get_resolution(int(c)) for c in cells} == {8}
+
+
+def test_venues_layer_reflects_the_window(app: AtlasApp) -> None:
+    states = {f["properties"]["state"] for f in app.venue_layer.data["features"]}
+    assert states <= {"open", "closed", "unknown"} and "open" in states
+    app.show_venues.value = False
+    assert app.venue_layer not in app.map.layers
