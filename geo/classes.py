@@ -40,13 +40,27 @@ MAGMA: dict[int, tuple[str, ...]] = {
 }
 """Magma for perceived insecurity, so the two sides of the comparison never share a key."""
 
-DIVERGING_GAP: tuple[str, ...] = ("#b35806", "#f1a340", "#fee0b6", "#f7f7f7", "#d8daeb", "#998ec3", "#542788")
+DIVERGING_GAP: tuple[str, ...] = (
+    "#b35806",
+    "#f1a340",
+    "#fee0b6",
+    "#f7f7f7",
+    "#d8daeb",
+    "#998ec3",
+    "#542788",
+)
 """ColorBrewer PuOr (7): orange = records higher than feelings, purple = feels less safe."""
 
 BIVARIATE: tuple[str, ...] = (
-    "#e8e8e8", "#ace4e4", "#5ac8c8",
-    "#dfb0d6", "#a5add3", "#5698b9",
-    "#be64ac", "#8c62aa", "#3b4994",
+    "#e8e8e8",
+    "#ace4e4",
+    "#5ac8c8",
+    "#dfb0d6",
+    "#a5add3",
+    "#5698b9",
+    "#be64ac",
+    "#8c62aa",
+    "#3b4994",
 )
 """3x3 bivariate colours, index = perceived_tertile * 3 + recorded_tertile (0 = low)."""
 
@@ -77,7 +91,9 @@ class Classes:
 
     def labels(self, fmt: str = "{:,.1f}") -> list[str]:
         lows = (self.lower, *self.bins[:-1])
-        return [f"{fmt.format(lo)} – {fmt.format(hi)}" for lo, hi in zip(lows, self.bins, strict=True)]
+        return [
+            f"{fmt.format(lo)} – {fmt.format(hi)}" for lo, hi in zip(lows, self.bins, strict=True)
+        ]
 
 
 def classify(

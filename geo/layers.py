@@ -67,8 +67,10 @@ class HexLayer:
     def _ring(self, cell: int) -> list[list[float]]:
         ring = self._rings.get(cell)
         if ring is None:
-            ring = [[round(x, self.decimals), round(y, self.decimals)]
-                    for x, y in cell_boundaries(np.array([cell], dtype=np.uint64))[0]]
+            ring = [
+                [round(x, self.decimals), round(y, self.decimals)]
+                for x, y in cell_boundaries(np.array([cell], dtype=np.uint64))[0]
+            ]
             self._rings[cell] = ring
         return ring
 
@@ -86,15 +88,26 @@ class HexLayer:
         columns = {k: [_jsonable(v) for v in vals] for k, vals in properties.items()}
         feats = []
         for i, cell in enumerate(np.asarray(cells, dtype=np.uint64).tolist()):
-            style = {"fillColor": fill[i], "fillOpacity": opacity, "color": "#333333",
-                     "weight": 0.6, "opacity": 0.8}
+            style = {
+                "fillColor": fill[i],
+                "fillOpacity": opacity,
+                "color": "#333333",
+                "weight": 0.6,
+                "opacity": 0.8,
+            }
             if dashed is not None and dashed[i]:
                 style.update(color="#555555", dashArray="3 3", fillOpacity=0.35)
             props = {k: col[i] for k, col in columns.items()}
             props["cell"] = format(cell, "x")
             props["style"] = style
-            feats.append({"type": "Feature", "id": props["cell"], "properties": props,
-                          "geometry": {"type": "Polygon", "coordinates": [self._ring(cell)]}})
+            feats.append(
+                {
+                    "type": "Feature",
+                    "id": props["cell"],
+                    "properties": props,
+                    "geometry": {"type": "Polygon", "coordinates": [self._ring(cell)]},
+                }
+            )
         return feats
 
     def show(self, features: list[dict]) -> bool:
@@ -115,7 +128,9 @@ class HexLayer:
         return len(self.layer.data.get("features", []))
 
 
-def on_feature(layer: HexLayer, hover: Callable[[dict], None], click: Callable[[dict], None]) -> None:
+def on_feature(
+    layer: HexLayer, hover: Callable[[dict], None], click: Callable[[dict], None]
+) -> None:
     """Route hover and click events of a hex layer to callbacks receiving the properties."""
     layer.layer.on_hover(lambda feature=None, properties=None, **_: hover(properties or {}))
     layer.layer.on_click(lambda feature=None, properties=None, **_: click(properties or {}))
@@ -123,24 +138,33 @@ def on_feature(layer: HexLayer, hover: Callable[[dict], None], click: Callable[[
 
 def basemap_layer(name: str) -> ipyleaflet.TileLayer:
     spec = BASEMAPS.get(name, BASEMAPS["none"])
-    return ipyleaflet.TileLayer(url=spec["url"], attribution=spec["attribution"], name="basemap",
-                                base=True, max_zoom=19)
+    return ipyleaflet.TileLayer(
+        url=spec["url"], attribution=spec["attribution"], name="basemap", base=True, max_zoom=19
+    )
 
 
 def make_map(center: tuple[float, float], zoom: int = 13, basemap: str = "light") -> ipyleaflet.Map:
     """A canvas-rendered map (far faster than SVG for thousands of hexes)."""
-    m = ipyleaflet.Map(center=center, zoom=zoom, prefer_canvas=True, scroll_wheel_zoom=True,
-                       basemap=basemap_layer(basemap), zoom_snap=0.5,
-                       layout=widgets.Layout(height="640px", width="100%"))
+    m = ipyleaflet.Map(
+        center=center,
+        zoom=zoom,
+        prefer_canvas=True,
+        scroll_wheel_zoom=True,
+        basemap=basemap_layer(basemap),
+        zoom_snap=0.5,
+        layout=widgets.Layout(height="640px", width="100%"),
+    )
     m.add(ipyleaflet.ScaleControl(position="bottomleft", imperial=False))
     return m
 
 
 def _swatch(color: str, dashed: bool = False) -> str:
     border = "1px dashed #555" if dashed else "1px solid #333"
-    return (f'<span class="atlas-swatch" style="background:{color};border:{border};'
-            'display:inline-block;width:1.6em;height:1em;margin-right:.5em;'
-            'vertical-align:middle"></span>')
+    return (
+        f'<span class="atlas-swatch" style="background:{color};border:{border};'
+        "display:inline-block;width:1.6em;height:1em;margin-right:.5em;"
+        'vertical-align:middle"></span>'
+    )
 
 
 def legend_html(
@@ -160,25 +184,31 @@ def legend_html(
     for color, label, dashed in extra:
         rows.append(f"<div>{_swatch(color, dashed)}{html.escape(label)}</div>")
     foot = "".join(f'<div class="atlas-note">{html.escape(n)}</div>' for n in notes)
-    return (f'<div class="atlas-legend" role="region" aria-label="{html.escape(title)}">'
-            f'<div class="atlas-legend-title">{html.escape(title)}</div>'
-            f'<div class="atlas-legend-unit">{html.escape(unit)}</div>'
-            f'{"".join(rows)}{foot}</div>')
+    return (
+        f'<div class="atlas-legend" role="region" aria-label="{html.escape(title)}">'
+        f'<div class="atlas-legend-title">{html.escape(title)}</div>'
+        f'<div class="atlas-legend-unit">{html.escape(unit)}</div>'
+        f"{''.join(rows)}{foot}</div>"
+    )
 
 
-def bivariate_legend_html(title: str, perceived: str, recorded: str, notes: Sequence[str] = ()) -> str:
+def bivariate_legend_html(
+    title: str, perceived: str, recorded: str, notes: Sequence[str] = ()
+) -> str:
     """The 3x3 key: rows = perceived tertile (high on top), columns = recorded tertile."""
     cells = []
     for p in (2, 1, 0):
         for r in (0, 1, 2):
             cells.append(f'<span style="background:{BIVARIATE[p * 3 + r]}"></span>')
     foot = "".join(f'<div class="atlas-note">{html.escape(n)}</div>' for n in notes)
-    return (f'<div class="atlas-legend" role="region" aria-label="{html.escape(title)}">'
-            f'<div class="atlas-legend-title">{html.escape(title)}</div>'
-            '<div class="atlas-bivariate">'
-            f'<div class="atlas-bivariate-y">{html.escape(perceived)} ↑</div>'
-            f'<div class="atlas-bivariate-grid">{"".join(cells)}</div>'
-            f'<div class="atlas-bivariate-x">{html.escape(recorded)} →</div></div>{foot}</div>')
+    return (
+        f'<div class="atlas-legend" role="region" aria-label="{html.escape(title)}">'
+        f'<div class="atlas-legend-title">{html.escape(title)}</div>'
+        '<div class="atlas-bivariate">'
+        f'<div class="atlas-bivariate-y">{html.escape(perceived)} ↑</div>'
+        f'<div class="atlas-bivariate-grid">{"".join(cells)}</div>'
+        f'<div class="atlas-bivariate-x">{html.escape(recorded)} →</div></div>{foot}</div>'
+    )
 
 
 SUPPRESSED_ROW = (SUPPRESSED_COLOR, True)

@@ -71,7 +71,11 @@ def voila_server(
         str(REPO / "dashboards"),
     ]
     proc = subprocess.Popen(
-        cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})},
+        cmd,
+        cwd=REPO,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, **(env or {})},
         start_new_session=True,
     )
     try:
@@ -95,15 +99,20 @@ def browser_page(width: int = 1440, height: int = 900, offline: bool = True):
 
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": width, "height": height},
-                                      accept_downloads=True)
+        context = browser.new_context(
+            viewport={"width": width, "height": height}, accept_downloads=True
+        )
         page = context.new_page()
         if offline:
             page.route(
                 "**/*",
-                lambda route: route.continue_()
-                if route.request.url.startswith(("http://127.0.0.1", "http://localhost", "data:"))
-                else route.abort(),
+                lambda route: (
+                    route.continue_()
+                    if route.request.url.startswith(
+                        ("http://127.0.0.1", "http://localhost", "data:")
+                    )
+                    else route.abort()
+                ),
             )
         try:
             yield page

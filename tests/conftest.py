@@ -28,7 +28,8 @@ def repo_root() -> Path:
 @pytest.fixture(scope="session")
 def formats_dir() -> Path:
     """../shared/formats beside the clone; tests using it fail (not skip) when CI=true."""
-    for candidate in (REPO.parent / "shared" / "formats", REPO.parent.parent / "shared" / "formats"):
+    shared = ("shared", "formats")
+    for candidate in (REPO.parent.joinpath(*shared), REPO.parent.parent.joinpath(*shared)):
         if candidate.is_dir():
             return candidate
     need(False, "../shared/formats is missing")

@@ -63,9 +63,13 @@ def test_unchanged_payload_is_not_sent_again(app: AtlasApp) -> None:
 
 
 def test_every_layer_draws_and_has_its_legend(app: AtlasApp) -> None:
-    titles = {"recorded": "Recorded incidents", "perceived": "Perceived insecurity",
-              "gap": "Perceived rank minus recorded rank", "bivariate": "Perceived vs recorded",
-              "hotspots": "Hot spots"}
+    titles = {
+        "recorded": "Recorded incidents",
+        "perceived": "Perceived insecurity",
+        "gap": "Perceived rank minus recorded rank",
+        "bivariate": "Perceived vs recorded",
+        "hotspots": "Hot spots",
+    }
     for layer, title in titles.items():
         app.controls.layer.value = layer
         assert title in app.legend.value, layer

@@ -20,8 +20,16 @@ def test_validate_json_on_a_slice_with_dropped_rows(formats_dir: Path, capsys) -
     code = main(["validate", str(formats_dir / "chicago_crimes_sample.csv"), "--json"])
     report = json.loads(capsys.readouterr().out)
     assert code == EXIT_DROPPED
-    for key in ("format", "table", "rows_in", "rows_out", "rows_merged", "dropped", "repaired",
-                "time_precision"):
+    for key in (
+        "format",
+        "table",
+        "rows_in",
+        "rows_out",
+        "rows_merged",
+        "dropped",
+        "repaired",
+        "time_precision",
+    ):
         assert key in report
     assert report["format"] == "chicago" and report["table"] == "incidents"
     assert report["rows_in"] == report["rows_out"] + report["rows_merged"] + sum(
@@ -32,7 +40,9 @@ def test_validate_json_on_a_slice_with_dropped_rows(formats_dir: Path, capsys) -
 
 def test_validate_writes_the_dropped_rows(formats_dir: Path, tmp_path: Path, capsys) -> None:
     out = tmp_path / "dropped.csv"
-    main(["validate", str(formats_dir / "sf_incident_reports_sample.csv"), "--dropped-out", str(out)])
+    main(
+        ["validate", str(formats_dir / "sf_incident_reports_sample.csv"), "--dropped-out", str(out)]
+    )
     text = capsys.readouterr().out
     assert "merged" in text and str(out) in text
     lines = out.read_text().splitlines()

@@ -265,13 +265,29 @@ def perceptions() -> pd.DataFrame:
 def test_perception_cube_moments(perceptions: pd.DataFrame) -> None:
     cube = build_perception_cube(perceptions)
     table = cube.table
-    assert list(table.columns) == ["cell", "hour", "daypart", "group", "n", "sw", "sw2", "swx", "swx2"]
+    assert list(table.columns) == [
+        "cell",
+        "hour",
+        "daypart",
+        "group",
+        "n",
+        "sw",
+        "sw2",
+        "swx",
+        "swx2",
+    ]
     assert table["hour"].dtype == np.int8 and table["n"].dtype == np.int64
     assert list(table["daypart"].cat.categories) == list(DAYPARTS)
     assert list(table["group"].cat.categories) == ["men", "women", "unknown"]
     paris = int(cells_of([PARIS[0]], [PARIS[1]], 10)[0])
     late = table[(table["cell"] == paris) & (table["hour"] == 23)].iloc[0]
-    assert (late["n"], late["sw"], late["sw2"], late["swx"], late["swx2"]) == (2, 4.0, 10.0, 2.5, 1.75)
+    assert (late["n"], late["sw"], late["sw2"], late["swx"], late["swx2"]) == (
+        2,
+        4.0,
+        10.0,
+        2.5,
+        1.75,
+    )
     assert late["swx"] / late["sw"] == np.average([1.0, 0.5], weights=[1.0, 3.0])
     unknown = table[table["group"] == "unknown"].iloc[0]
     assert unknown["hour"] == -1 and unknown["daypart"] == "night"

@@ -116,8 +116,14 @@ def test_venues_open_follow_the_window(city_atlas: Atlas) -> None:
 def test_no_published_cell_reveals_a_count_below_k(
     city_atlas, start, length, weekdays, categories, k, resolution, mode
 ) -> None:
-    query = Query(resolution=resolution, hours=HourWindow(start, (start + length) % 24),
-                  weekdays=weekdays, categories=categories, k=k, mode=mode)
+    query = Query(
+        resolution=resolution,
+        hours=HourWindow(start, (start + length) % 24),
+        weekdays=weekdays,
+        categories=categories,
+        k=k,
+        mode=mode,
+    )
     table = city_atlas.query(query).table
     for column in ["incidents", "perceived_n", *[f"incidents_{s}" for s in city_atlas.sources]]:
         values = table[column].to_numpy(dtype=float)
@@ -125,8 +131,14 @@ def test_no_published_cell_reveals_a_count_below_k(
 
 
 def test_query_round_trips_through_text_parameters() -> None:
-    query = Query(resolution=8, hours=HourWindow(22, 4), weekdays={4, 5},
-                  categories={"violence", "theft"}, sources={"app"}, k=7)
+    query = Query(
+        resolution=8,
+        hours=HourWindow(22, 4),
+        weekdays={4, 5},
+        categories={"violence", "theft"},
+        sources={"app"},
+        k=7,
+    )
     params = query.to_params()
     assert params["hours"] == "22-4" and params["weekdays"] == "fri,sat"
     assert Query.from_params(params) == query
@@ -144,5 +156,16 @@ def test_local_statistics_on_demand(city_atlas: Atlas) -> None:
     fast = city_atlas.query(Query(resolution=8)).table
     full = city_atlas.query(Query(resolution=8), local_stats=True, permutations=99).table
     assert (fast["hotspot"] == "hotspot.not_computed").all()
-    assert full["hotspot"].isin(["hotspot.hot", "hotspot.cold", "hotspot.not_significant",
-                                 "hotspot.island", "hotspot.no_data"]).all()
+    assert (
+        full["hotspot"]
+        .isin(
+            [
+                "hotspot.hot",
+                "hotspot.cold",
+                "hotspot.not_significant",
+                "hotspot.island",
+                "hotspot.no_data",
+            ]
+        )
+        .all()
+    )

@@ -115,8 +115,11 @@ def test_counts_meet_the_minimums(city: SampleCity) -> None:
     assert len(city.perceptions) >= 5_000
     assert len(city.venues) >= 300
     assert city.metadata["counts"] == {
-        "incidents": 70_000, "incidents_police": 60_000, "incidents_app": 10_000,
-        "perceptions": 6_000, "venues": 320,
+        "incidents": 70_000,
+        "incidents_police": 60_000,
+        "incidents_app": 10_000,
+        "perceptions": 6_000,
+        "venues": 320,
     }
 
 
@@ -132,8 +135,12 @@ def test_dtypes(city: SampleCity) -> None:
     assert per["answered_at"].dtype == "datetime64[ns]"
     assert per["hour"].dtype == "Int64"
     assert ven["hours_known"].dtype == bool
-    for frame, column in ((inc, "incident_id"), (inc, "category"), (per, "group"),
-                          (ven, "opening_hours")):
+    for frame, column in (
+        (inc, "incident_id"),
+        (inc, "category"),
+        (per, "group"),
+        (ven, "opening_hours"),
+    ):
         assert pd.api.types.is_string_dtype(frame[column])
 
 
@@ -174,8 +181,13 @@ def test_metadata_labels_the_data_synthetic(city: SampleCity) -> None:
     assert min_lat < lat < max_lat and min_lon < lon < max_lon
     assert 7.5 < (max_lon - min_lon) * 111.32 * np.cos(np.radians(lat)) < 8.5
     assert {d["name"] for d in meta["districts"]} == {d.name for d in DISTRICTS}
-    assert {d["kind"] for d in meta["districts"]} >= {"nightlife", "station", "park", "business",
-                                                        "residential"}
+    assert {d["kind"] for d in meta["districts"]} >= {
+        "nightlife",
+        "station",
+        "park",
+        "business",
+        "residential",
+    }
     json.dumps(meta)
 
 
@@ -309,7 +321,9 @@ def test_station_high_on_both_residential_low_on_both(city: SampleCity) -> None:
 def test_bar_street_splits_young_men_and_women(city: SampleCity) -> None:
     inc, per = city.incidents, city.perceptions
     street = district("Rue des Lanternes")
-    assert street.contains(inc["lat"], inc["lon"]).sum() / street.area_km2 > 10 * len(inc) / CITY_KM2
+    assert (
+        street.contains(inc["lat"], inc["lon"]).sum() / street.area_km2 > 10 * len(inc) / CITY_KM2
+    )
     here = street.contains(per["lat"], per["lon"]) & (per["daypart"] == "night").to_numpy()
     women = per["group"].str.startswith("women").fillna(False).to_numpy()
     young_men = per["group"].isin(["men 18-29", "men 30-44"]).to_numpy()
@@ -369,8 +383,10 @@ def test_venues_geojson_mirrors_an_osm_export(city: SampleCity, tmp_path: Path) 
     gj = venues_geojson(city.venues)
     first = city.venues.iloc[0]
     feature = gj["features"][0]
-    assert feature["geometry"] == {"type": "Point",
-                                   "coordinates": [first["lon"], first["lat"]]}  # lon, lat
+    assert feature["geometry"] == {
+        "type": "Point",
+        "coordinates": [first["lon"], first["lat"]],
+    }  # lon, lat
     assert feature["properties"]["@id"] == first["venue_id"] == feature["id"]
     for f, (_, row) in zip(gj["features"], city.venues.iterrows(), strict=True):
         props = f["properties"]
@@ -392,8 +408,11 @@ def test_csv_round_trips_canonical_columns(tmp_path: Path) -> None:
     for column in ("occurred_from", "occurred_to"):
         assert back[column].astype("datetime64[ns]").equals(small.incidents[column])
     meta = json.loads(paths["metadata"].read_text(encoding="utf-8"))
-    assert meta["files"] == {"incidents": "incidents.csv", "perceptions": "perceptions.csv",
-                             "venues": "venues.geojson"}
+    assert meta["files"] == {
+        "incidents": "incidents.csv",
+        "perceptions": "perceptions.csv",
+        "venues": "venues.geojson",
+    }
     with pytest.raises(ValueError, match="fmt"):
         write_city(small, tmp_path, fmt="xlsx")  # type: ignore[arg-type]
 

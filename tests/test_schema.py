@@ -69,7 +69,9 @@ def test_unusable_coordinates_are_dropped_with_their_reason(lat, lon, reason) ->
 def test_swapped_coordinates_are_repaired_not_dropped() -> None:
     clean, report = _run(_incidents(lat=[151.21], lon=[-33.87]))
     assert report.repaired == {"lat_lon_swapped": 1}
-    assert clean.loc[0, "lat"] == pytest.approx(-33.87) and clean.loc[0, "lon"] == pytest.approx(151.21)
+    assert clean.loc[0, "lat"] == pytest.approx(-33.87) and clean.loc[0, "lon"] == pytest.approx(
+        151.21
+    )
 
 
 def test_swapped_coordinates_inside_the_study_area_are_detected_with_a_bbox() -> None:
@@ -200,11 +202,15 @@ def test_venues_flag_unknown_hours_without_guessing() -> None:
     )
 )
 def test_rows_in_always_reconciles(rows) -> None:
-    frame = _incidents(
-        incident_id=[r[2] for r in rows] or [],
-        lat=[r[0] for r in rows],
-        lon=[r[1] for r in rows],
-    ) if rows else _incidents(lat=[])
+    frame = (
+        _incidents(
+            incident_id=[r[2] for r in rows] or [],
+            lat=[r[0] for r in rows],
+            lon=[r[1] for r in rows],
+        )
+        if rows
+        else _incidents(lat=[])
+    )
     clean, report = _run(frame)
     assert report.rows_in == len(frame)
     assert report.rows_out + report.rows_merged + report.rows_dropped == report.rows_in

@@ -22,7 +22,7 @@ from IPython.display import display
 
 from geo.app._controls import Controls
 from geo.app._panels import CSS, detail_html, download_link, info_html, report_html, summary_html
-from geo.app._style import VENUE_COLORS, style_layer
+from geo.app._style import VENUE_COLORS, style_layer, venue_legend_html
 from geo.i18n import t
 from geo.layers import HexLayer, basemap_layer, make_map
 from geo.metrics import Atlas, Query, QueryResult
@@ -47,8 +47,9 @@ class AtlasApp:
         ``en`` or ``fr``; switchable in the page.
     """
 
-    def __init__(self, atlas: Atlas | None = None, *, lang: str = "en",
-                 data_label: str | None = None) -> None:
+    def __init__(
+        self, atlas: Atlas | None = None, *, lang: str = "en", data_label: str | None = None
+    ) -> None:
         self.lang = lang
         self.atlas: Atlas | None = None
         self.result: QueryResult | None = None
@@ -57,13 +58,15 @@ class AtlasApp:
         self._selected: int | None = None
 
         self.status = widgets.HTML(layout=widgets.Layout(margin="0 0 4px 0"))
-        self.progress = widgets.IntProgress(value=0, min=0, max=4,
-                                            layout=widgets.Layout(width="240px"))
+        self.progress = widgets.IntProgress(
+            value=0, min=0, max=4, layout=widgets.Layout(width="240px")
+        )
         self.header = widgets.HTML()
         self.map = make_map((45.75, 4.85), zoom=13)
         self.hexes = HexLayer("hexes")
         self.venue_layer = ipyleaflet.GeoJSON(
-            data={"type": "FeatureCollection", "features": []}, name="venues",
+            data={"type": "FeatureCollection", "features": []},
+            name="venues",
             point_style={"radius": 5, "weight": 1, "color": "#222", "fillOpacity": 0.9},
         )
         self.map.add(self.hexes.layer)
@@ -80,10 +83,17 @@ class AtlasApp:
         self.export_panel = widgets.VBox()
         self.side = widgets.Tab(layout=widgets.Layout(width="100%"))
         self.root = widgets.VBox(
-            [widgets.HTML(CSS), self.header, widgets.HBox([self.progress, self.status]),
-             widgets.HBox([self.controls_box,
-                           widgets.VBox([self.map, self.side],
-                                        layout=widgets.Layout(flex="1 1 auto"))])],
+            [
+                widgets.HTML(CSS),
+                self.header,
+                widgets.HBox([self.progress, self.status]),
+                widgets.HBox(
+                    [
+                        self.controls_box,
+                        widgets.VBox([self.map, self.side], layout=widgets.Layout(flex="1 1 auto")),
+                    ]
+                ),
+            ],
         )
         self.root.add_class("atlas-root")
         self.hexes.layer.on_hover(self._on_hover)
@@ -158,11 +168,19 @@ class AtlasApp:
             return
         self._step("progress.drawing", 4)
         c = self.controls
-        style = style_layer(self.result, c.layer.value, metric=c.metric.value,
-                            scheme=c.scheme.value, k_classes=c.classes.value, lang=self.lang,
-                            synthetic=bool(self.atlas and self.atlas.synthetic))
+        style = style_layer(
+            self.result,
+            c.layer.value,
+            metric=c.metric.value,
+            scheme=c.scheme.value,
+            k_classes=c.classes.value,
+            lang=self.lang,
+            synthetic=bool(self.atlas and self.atlas.synthetic),
+        )
         self.hexes.show(self.hexes.features(style.cells, style.fill, dashed=style.dashed))
         legend = style.legend
+        if self.show_venues.value and self.atlas is not None and len(self.atlas.venues):
+            legend += venue_legend_html(self.lang)
         if style.empty:
             legend += f'<div class="atlas-note"><b>{t("empty.no_cells", self.lang)}</b></div>'
         self.legend.value = legend
@@ -175,7 +193,9 @@ class AtlasApp:
         self.info.value = info_html(None, self.lang, self.result.k)
         c.metric.layout.display = "" if c.layer.value == "recorded" else "none"
         self.progress.value = 4
-        self.status.value = f'<span class="atlas-status" role="status">{t("progress.ready", self.lang)}</span>'
+        self.status.value = (
+            f'<span class="atlas-status" role="status">{t("progress.ready", self.lang)}</span>'
+        )
 
     def _draw_venues(self) -> None:
         assert self.atlas is not None
@@ -185,12 +205,18 @@ class AtlasApp:
             return
         states = self.atlas.venue_states(self.query())
         features = [
-            {"type": "Feature",
-             "properties": {"name": None if pd.isna(v.name) else str(v.name),
-                            "state": v.state,
-                            "style": {"fillColor": VENUE_COLORS[v.state],
-                                      "dashArray": "2 2" if v.state == "unknown" else None}},
-             "geometry": {"type": "Point", "coordinates": [round(v.lon, 5), round(v.lat, 5)]}}
+            {
+                "type": "Feature",
+                "properties": {
+                    "name": None if pd.isna(v.name) else str(v.name),
+                    "state": v.state,
+                    "style": {
+                        "fillColor": VENUE_COLORS[v.state],
+                        "dashArray": "2 2" if v.state == "unknown" else None,
+                    },
+                },
+                "geometry": {"type": "Point", "coordinates": [round(v.lon, 5), round(v.lat, 5)]},
+            }
             for v in states.itertuples()
         ]
         data = {"type": "FeatureCollection", "features": features}
@@ -207,8 +233,10 @@ class AtlasApp:
     def _on_style_change(self, change=None) -> None:
         if self._muted:
             return
-        needs_local = self.controls.layer.value == "hotspots" and self.result is not None and (
-            self.result.table["hotspot"].eq("hotspot.not_computed").all()
+        needs_local = (
+            self.controls.layer.value == "hotspots"
+            and self.result is not None
+            and (self.result.table["hotspot"].eq("hotspot.not_computed").all())
         )
         self.refresh() if needs_local else self.redraw()
 
@@ -310,24 +338,37 @@ class AtlasApp:
             if path is None:
                 continue
             try:
-                result = read_table(path, table, mapping=mapping if table == self._mapping_table(
-                    mapping) else None)
+                result = read_table(
+                    path, table, mapping=mapping if table == self._mapping_table(mapping) else None
+                )
             except AtlasError as exc:
-                parts.append(f'<div class="atlas-error" role="alert"><b>{path.name}</b>: '
-                             f"{_escape(str(exc))}</div>")
+                parts.append(
+                    f'<div class="atlas-error" role="alert"><b>{path.name}</b>: '
+                    f"{_escape(str(exc))}</div>"
+                )
                 continue
             frames[table], reports[table] = result.frame, result.report
             parts.append(report_html(result.report, self.lang))
             if result.report.rows_dropped:
-                parts.append(download_link(result.report.dropped_rows.to_csv(index=False).encode(),
-                                           f"{path.stem}-dropped.csv",
-                                           t("data.download_dropped", self.lang), "text/csv"))
+                parts.append(
+                    download_link(
+                        result.report.dropped_rows.to_csv(index=False).encode(),
+                        f"{path.stem}-dropped.csv",
+                        t("data.download_dropped", self.lang),
+                        "text/csv",
+                    )
+                )
         self.reports.value = "".join(parts)
         self.last_reports = reports
         if "incidents" in frames:
             self._step("progress.cubes", 2)
-            atlas = Atlas(frames["incidents"], frames.get("perceptions"), frames.get("venues"),
-                          metadata={"synthetic": False}, reports=reports)
+            atlas = Atlas(
+                frames["incidents"],
+                frames.get("perceptions"),
+                frames.get("venues"),
+                metadata={"synthetic": False},
+                reports=reports,
+            )
             self.data_label = ", ".join(p.name for p in folder.iterdir() if p != mapping)
             self.use(atlas)
         else:
@@ -359,34 +400,58 @@ class AtlasApp:
         folder = Path(tempfile.mkdtemp(prefix="atlas-export-"))
         stem = f"insecurity-atlas-res{self.result.query.resolution}"
         if fmt in ("png", "pdf"):
-            layer = {"recorded": self.controls.metric.value, "perceived": "perceived_eb",
-                     "gap": "gap", "bivariate": "bivariate_class",
-                     "hotspots": self.controls.metric.value}[self.controls.layer.value]
-            path = export_figure(self.result, folder / f"{stem}.{fmt}", fmt, layer=layer,
-                                 data_label=self.data_label, lang=self.lang)
+            layer = {
+                "recorded": self.controls.metric.value,
+                "perceived": "perceived_eb",
+                "gap": "gap",
+                "bivariate": "bivariate_class",
+                "hotspots": self.controls.metric.value,
+            }[self.controls.layer.value]
+            path = export_figure(
+                self.result,
+                folder / f"{stem}.{fmt}",
+                fmt,
+                layer=layer,
+                data_label=self.data_label,
+                lang=self.lang,
+            )
             mime = "image/png" if fmt == "png" else "application/pdf"
         else:
             suffix = {"geojson": "geojson", "csv": "csv", "parquet": "parquet"}[fmt]
-            path = export_table(self.result, folder / f"{stem}.{suffix}", fmt,
-                                data_label=self.data_label)
-            mime = {"geojson": "application/geo+json", "csv": "text/csv",
-                    "parquet": "application/octet-stream"}[fmt]
-        self.downloads.value = download_link(path.read_bytes(), path.name,
-                                             t("export.saved", self.lang, path=path.name), mime)
+            path = export_table(
+                self.result, folder / f"{stem}.{suffix}", fmt, data_label=self.data_label
+            )
+            mime = {
+                "geojson": "application/geo+json",
+                "csv": "text/csv",
+                "parquet": "application/octet-stream",
+            }[fmt]
+        self.downloads.value = download_link(
+            path.read_bytes(), path.name, t("export.saved", self.lang, path=path.name), mime
+        )
         return path
 
     # ------------------------------------------------------------------ static labels
     def _relabel_static(self) -> None:
         lang = self.lang
-        badge = (f'<span class="atlas-badge">{t("present.synthetic", lang)}</span>'
-                 if self.atlas is not None and self.atlas.synthetic else "")
-        self.header.value = (f'<div class="atlas-header"><h1>{t("app.title", lang)}{badge}</h1>'
-                             f'<div class="atlas-sub">{t("app.subtitle", lang)} — '
-                             f'{t("app.tagline", lang)}</div></div>')
+        badge = (
+            f'<span class="atlas-badge">{t("present.synthetic", lang)}</span>'
+            if self.atlas is not None and self.atlas.synthetic
+            else ""
+        )
+        self.header.value = (
+            f'<div class="atlas-header"><h1>{t("app.title", lang)}{badge}</h1>'
+            f'<div class="atlas-sub">{t("app.subtitle", lang)} — '
+            f"{t('app.tagline', lang)}</div></div>"
+        )
         self.show_venues.description = t("layer.venues", lang)
-        labels = {"geojson": "export.table_geojson", "csv": "export.table_csv",
-                  "parquet": "export.table_geoparquet", "png": "export.figure_png",
-                  "pdf": "export.figure_pdf"}
+        labels = {
+            "geojson": "export.table_geojson",
+            "csv": "export.table_csv",
+            "parquet": "export.table_geoparquet",
+            "png": "export.figure_png",
+            "pdf": "export.figure_pdf",
+        }
         for fmt, button in self.export_buttons.items():
             button.description = t(labels[fmt], lang)
         for table, upload in self.uploads.items():
@@ -395,15 +460,22 @@ class AtlasApp:
         self.load_button.description = t("data.load", lang)
         self.sample_button.description = t("data.sample", lang)
         self.data_panel.children = [
-            widgets.HTML(f"<b>{t('data.title', lang)}</b>"), self.sample_button,
-            *self.uploads.values(), self.mapping_upload, self.load_button,
-            widgets.HTML(f"<b>{t('data.report', lang)}</b>"), self.reports,
+            widgets.HTML(f"<b>{t('data.title', lang)}</b>"),
+            self.sample_button,
+            *self.uploads.values(),
+            self.mapping_upload,
+            self.load_button,
+            widgets.HTML(f"<b>{t('data.report', lang)}</b>"),
+            self.reports,
         ]
         self.export_panel.children = [
-            widgets.HTML(f"<b>{t('export.title', lang)}</b><div class='atlas-note'>"
-                         f"{t('export.public_note', lang)}</div>"),
-            widgets.HBox(list(self.export_buttons.values()),
-                         layout=widgets.Layout(flex_flow="row wrap")),
+            widgets.HTML(
+                f"<b>{t('export.title', lang)}</b><div class='atlas-note'>"
+                f"{t('export.public_note', lang)}</div>"
+            ),
+            widgets.HBox(
+                list(self.export_buttons.values()), layout=widgets.Layout(flex_flow="row wrap")
+            ),
             self.downloads,
         ]
         self.side.children = [self.summary, self.detail, self.data_panel, self.export_panel]

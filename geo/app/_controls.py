@@ -50,40 +50,59 @@ class Controls:
     def __init__(self, sources: tuple[str, ...], groups: tuple[str, ...], lang: str = "en") -> None:
         style = {"description_width": "initial"}
         full = widgets.Layout(width="100%")
-        self.layer = widgets.Dropdown(options=[(k, k) for k in LAYERS], value="recorded",
-                                      style=style, layout=full)
-        self.metric = widgets.Dropdown(options=[(m, m) for m in RECORDED_METRICS],
-                                       value="incidents_per_night", style=style, layout=full)
-        self.scheme = widgets.Dropdown(options=[(s, s) for s in SCHEMES], value="quantiles",
-                                       style=style, layout=full)
-        self.classes = widgets.IntSlider(value=5, min=3, max=7, style=style, layout=full,
-                                         continuous_update=False)
-        self.resolution = widgets.SelectionSlider(options=list(RESOLUTIONS), value=9,
-                                                  style=style, layout=full,
-                                                  continuous_update=False)
+        self.layer = widgets.Dropdown(
+            options=[(k, k) for k in LAYERS], value="recorded", style=style, layout=full
+        )
+        self.metric = widgets.Dropdown(
+            options=[(m, m) for m in RECORDED_METRICS],
+            value="incidents_per_night",
+            style=style,
+            layout=full,
+        )
+        self.scheme = widgets.Dropdown(
+            options=[(s, s) for s in SCHEMES], value="quantiles", style=style, layout=full
+        )
+        self.classes = widgets.IntSlider(
+            value=5, min=3, max=7, style=style, layout=full, continuous_update=False
+        )
+        self.resolution = widgets.SelectionSlider(
+            options=list(RESOLUTIONS), value=9, style=style, layout=full, continuous_update=False
+        )
         self.all_times = widgets.Checkbox(value=False, indent=False)
         self.hours = widgets.SelectionRangeSlider(
             options=[(f"{h:02d}:00", i) for i, h in enumerate(NOON_AXIS)],
             index=(_axis_index(DEFAULT_WINDOW[0]), _axis_index(DEFAULT_WINDOW[1], end=True)),
-            style=style, layout=full, continuous_update=False,
+            style=style,
+            layout=full,
+            continuous_update=False,
         )
         self.weekdays = [
             widgets.ToggleButton(value=d in DEFAULT_WEEKDAYS, layout=widgets.Layout(width="auto"))
             for d in range(7)
         ]
-        self.categories = widgets.SelectMultiple(options=[(c, c) for c in CATEGORIES],
-                                                 value=CATEGORIES, rows=6, layout=full)
+        self.categories = widgets.SelectMultiple(
+            options=[(c, c) for c in CATEGORIES], value=CATEGORIES, rows=6, layout=full
+        )
         self.sources = [widgets.Checkbox(value=True, indent=False, description=s) for s in sources]
         self._source_names = sources
-        self.groups = widgets.SelectMultiple(options=[(g, g) for g in groups], value=groups,
-                                             rows=min(6, max(len(groups), 1)), layout=full)
-        self.k = widgets.BoundedIntText(value=5, min=2, max=50, style=style,
-                                        layout=widgets.Layout(width="12em"))
-        self.basemap = widgets.Dropdown(options=[("light", "light"), ("osm", "osm"),
-                                                 ("none", "none")], value="light", style=style,
-                                        layout=full)
-        self.language = widgets.ToggleButtons(options=[(k.upper(), k) for k in LANGUAGES],
-                                              value=lang, style={"button_width": "4em"})
+        self.groups = widgets.SelectMultiple(
+            options=[(g, g) for g in groups],
+            value=groups,
+            rows=min(6, max(len(groups), 1)),
+            layout=full,
+        )
+        self.k = widgets.BoundedIntText(
+            value=5, min=2, max=50, style=style, layout=widgets.Layout(width="12em")
+        )
+        self.basemap = widgets.Dropdown(
+            options=[("light", "light"), ("osm", "osm"), ("none", "none")],
+            value="light",
+            style=style,
+            layout=full,
+        )
+        self.language = widgets.ToggleButtons(
+            options=[(k.upper(), k) for k in LANGUAGES], value=lang, style={"button_width": "4em"}
+        )
         self.hours_label = widgets.HTML()
         self.weekdays_label = widgets.HTML()
         self.categories_label = widgets.HTML()
@@ -114,17 +133,24 @@ class Controls:
 
     def query(self) -> Query:
         days = frozenset(d for d, b in enumerate(self.weekdays) if b.value)
-        sources = frozenset(n for n, b in zip(self._source_names, self.sources, strict=True)
-                            if b.value)
+        sources = frozenset(
+            n for n, b in zip(self._source_names, self.sources, strict=True) if b.value
+        )
         return Query(
             resolution=int(self.resolution.value),
             hours=self.window(),
             weekdays=days,
-            categories=(frozenset(self.categories.value)
-                        if len(self.categories.value) < len(CATEGORIES) else None),
+            categories=(
+                frozenset(self.categories.value)
+                if len(self.categories.value) < len(CATEGORIES)
+                else None
+            ),
             sources=sources if len(sources) < len(self._source_names) else None,
-            groups=(frozenset(self.groups.value)
-                    if len(self.groups.value) < len(self.groups.options) else None),
+            groups=(
+                frozenset(self.groups.value)
+                if len(self.groups.value) < len(self.groups.options)
+                else None
+            ),
             k=int(self.k.value),
         )
 
@@ -143,8 +169,16 @@ class Controls:
         self.k.value = max(query.k, self.k.min)
 
     def widgets_that_change_the_query(self) -> list[widgets.Widget]:
-        return [self.resolution, self.all_times, self.hours, *self.weekdays, self.categories,
-                *self.sources, self.groups, self.k]
+        return [
+            self.resolution,
+            self.all_times,
+            self.hours,
+            *self.weekdays,
+            self.categories,
+            *self.sources,
+            self.groups,
+            self.k,
+        ]
 
     def widgets_that_change_the_style(self) -> list[widgets.Widget]:
         return [self.layer, self.metric, self.scheme, self.classes]
@@ -168,11 +202,14 @@ class Controls:
         _label(self.resolution, t("ui.resolution", lang))
         self.all_times.description = t("ui.all_times", lang)
         self.hours_label.value = f"<b>{t('ui.hours', lang)}</b>"
-        self.weekdays_label.value = (f"<b>{t('ui.weekdays', lang)}</b><br>"
-                                     f"<small>{t('ui.weekdays_help', lang)}</small>")
+        self.weekdays_label.value = (
+            f"<b>{t('ui.weekdays', lang)}</b><br><small>{t('ui.weekdays_help', lang)}</small>"
+        )
         for button, name, day in zip(self.weekdays, weekday_names(lang), range(7), strict=True):
             button.description = name
-            button.tooltip = t(f"night.{('mon','tue','wed','thu','fri','sat','sun')[day]}", lang)
+            button.tooltip = t(
+                f"night.{('mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun')[day]}", lang
+            )
         _set_options(self.categories, [(t(f"category.{c}", lang), c) for c in CATEGORIES])
         self.categories_label.value = f"<b>{t('ui.categories', lang)}</b>"
         for box, name in zip(self.sources, self._source_names, strict=True):
@@ -191,11 +228,25 @@ class Controls:
         weekdays = widgets.HBox(self.weekdays, layout=widgets.Layout(flex_flow="row wrap"))
         return widgets.VBox(
             [
-                self.language, self.layer, self.metric, self.hours_label, self.all_times,
-                self.hours, self.weekdays_label, weekdays, self.categories_label,
-                self.categories, self.sources_label, widgets.HBox(self.sources),
-                self.groups_label, self.groups, self.resolution, self.scheme, self.classes,
-                self.k, self.basemap,
+                self.language,
+                self.layer,
+                self.metric,
+                self.hours_label,
+                self.all_times,
+                self.hours,
+                self.weekdays_label,
+                weekdays,
+                self.categories_label,
+                self.categories,
+                self.sources_label,
+                widgets.HBox(self.sources),
+                self.groups_label,
+                self.groups,
+                self.resolution,
+                self.scheme,
+                self.classes,
+                self.k,
+                self.basemap,
             ],
             layout=widgets.Layout(width="100%"),
         )

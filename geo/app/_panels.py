@@ -41,6 +41,7 @@ CSS = """
   font-size: 14px; min-width: 200px; color: #111; }
 .atlas-summary li, .atlas-detail li { margin: 2px 0; }
 .atlas-status { font-size: 14px; color: #333; }
+.atlas-root .jupyter-button.mod-active { background: #1a4e8a; color: #fff; }
 .atlas-root :focus-visible { outline: 3px solid #1a73e8 !important; outline-offset: 2px; }
 .atlas-root a.atlas-download { display: inline-block; margin: 4px 0; padding: 4px 10px;
   border: 1px solid #1a4e8a; border-radius: 4px; color: #1a4e8a; text-decoration: none; }
@@ -73,62 +74,97 @@ def summary_html(result: QueryResult, lang: str) -> str:
         notes.append(t("export.synthetic", lang))
     body = "".join(f"<li>{html.escape(i)}</li>" for i in items)
     foot = "".join(f'<div class="atlas-note">{html.escape(n)}</div>' for n in notes)
-    return (f'<div class="atlas-summary" aria-live="polite"><b>{html.escape(t("summary.title", lang))}'
-            f"</b><ul>{body}</ul>{foot}</div>")
+    return (
+        f'<div class="atlas-summary" aria-live="polite"><b>{html.escape(t("summary.title", lang))}'
+        f"</b><ul>{body}</ul>{foot}</div>"
+    )
 
 
-def _bars(values: Sequence[float], labels: Sequence[str], k: int, highlight: Sequence[bool],
-          width: int = 360, height: int = 120) -> str:
+def _bars(
+    values: Sequence[float],
+    labels: Sequence[str],
+    k: int,
+    highlight: Sequence[bool],
+    width: int = 360,
+    height: int = 120,
+) -> str:
     """A small inline SVG bar chart; NaN bars (0 < count < k) are drawn hatched as "< k"."""
     values = np.asarray(values, dtype=float)
     top = np.nanmax(values) if np.isfinite(values).any() and np.nanmax(values) > 0 else 1.0
     n = len(values)
     bw = width / n
-    parts = [f'<svg width="{width}" height="{height + 18}" role="img">',
-             '<defs><pattern id="hatch" width="4" height="4" patternUnits="userSpaceOnUse">'
-             '<path d="M0,4 l4,-4" stroke="#777" stroke-width="1"/></pattern></defs>']
+    parts = [
+        f'<svg width="{width}" height="{height + 18}" role="img">',
+        '<defs><pattern id="hatch" width="4" height="4" patternUnits="userSpaceOnUse">'
+        '<path d="M0,4 l4,-4" stroke="#777" stroke-width="1"/></pattern></defs>',
+    ]
     for i, (v, label) in enumerate(zip(values, labels, strict=True)):
         x = i * bw
         color = "#31688e" if highlight[i] else "#9ecae1"
         if np.isnan(v):
             h = height * 0.15
-            parts.append(f'<rect x="{x + 1:.1f}" y="{height - h:.1f}" width="{bw - 2:.1f}" '
-                         f'height="{h:.1f}" fill="url(#hatch)"><title>{label}: &lt; {k}</title></rect>')
+            parts.append(
+                f'<rect x="{x + 1:.1f}" y="{height - h:.1f}" width="{bw - 2:.1f}" '
+                f'height="{h:.1f}" fill="url(#hatch)"><title>{label}: &lt; {k}</title></rect>'
+            )
         else:
             h = height * v / top
-            parts.append(f'<rect x="{x + 1:.1f}" y="{height - h:.1f}" width="{bw - 2:.1f}" '
-                         f'height="{h:.1f}" fill="{color}"><title>{label}: {v:.1f}</title></rect>')
+            parts.append(
+                f'<rect x="{x + 1:.1f}" y="{height - h:.1f}" width="{bw - 2:.1f}" '
+                f'height="{h:.1f}" fill="{color}"><title>{label}: {v:.1f}</title></rect>'
+            )
         if i % 3 == 0:
             parts.append(f'<text x="{x:.1f}" y="{height + 14}" font-size="11">{label}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
 
-def detail_html(row: pd.Series, hours: np.ndarray, answers: np.ndarray, window_hours: set[int],
-                k: int, lang: str) -> str:
+def detail_html(
+    row: pd.Series,
+    hours: np.ndarray,
+    answers: np.ndarray,
+    window_hours: set[int],
+    k: int,
+    lang: str,
+) -> str:
     """One cell: incidents by hour (noon to noon), perception distribution, venues open."""
     order = [*range(12, 24), *range(0, 12)]
-    bars = _bars([hours[h] for h in order], [f"{h:02d}" for h in order], k,
-                 [h in window_hours for h in order])
+    bars = _bars(
+        [hours[h] for h in order],
+        [f"{h:02d}" for h in order],
+        k,
+        [h in window_hours for h in order],
+    )
     levels = [t(f"detail.level_{i}", lang) for i in range(len(answers))]
     dist = _bars(answers, levels, k, [True] * len(answers), width=200, height=80)
     if bool(row.get("perceived_ok", False)):
-        mean = t("detail.mean", lang, mean=_n(row["perceived"], lang, 2),
-                 low=_n(row["perceived_lo"], lang, 2), high=_n(row["perceived_hi"], lang, 2),
-                 n=_n(row["perceived_n"], lang))
+        mean = t(
+            "detail.mean",
+            lang,
+            mean=_n(row["perceived"], lang, 2),
+            low=_n(row["perceived_lo"], lang, 2),
+            high=_n(row["perceived_hi"], lang, 2),
+            n=_n(row["perceived_n"], lang),
+        )
     else:
-        mean = t("empty.no_answers", lang) if not row.get("perceived_n") else t(
-            "legend.too_few_answers", lang)
+        mean = (
+            t("empty.no_answers", lang)
+            if not row.get("perceived_n")
+            else t("legend.too_few_answers", lang)
+        )
     incidents = row.get("incidents")
-    inc_text = (t("legend.hidden", lang, k=k) if incidents is None or not np.isfinite(incidents)
-                else f'{t("metric.incidents", lang)}: {_n(incidents, lang, 1)}')
+    inc_text = (
+        t("legend.hidden", lang, k=k)
+        if incidents is None or not np.isfinite(incidents)
+        else f"{t('metric.incidents', lang)}: {_n(incidents, lang, 1)}"
+    )
     return (
         f'<div class="atlas-detail"><b>{html.escape(t("detail.title", lang, cell=row["cell_id"]))}'
         f"</b><ul><li>{html.escape(inc_text)}</li>"
-        f'<li>{html.escape(t("detail.venues_open", lang))}: {_n(row.get("venues_open", 0), lang)}'
-        f' / {_n(row.get("venues", 0), lang)}</li></ul>'
-        f'<div>{html.escape(t("detail.by_hour", lang))}</div>{bars}'
-        f'<div>{html.escape(t("detail.distribution", lang))} — {html.escape(mean)}</div>{dist}'
+        f"<li>{html.escape(t('detail.venues_open', lang))}: {_n(row.get('venues_open', 0), lang)}"
+        f" / {_n(row.get('venues', 0), lang)}</li></ul>"
+        f"<div>{html.escape(t('detail.by_hour', lang))}</div>{bars}"
+        f"<div>{html.escape(t('detail.distribution', lang))} — {html.escape(mean)}</div>{dist}"
         "</div>"
     )
 
@@ -138,13 +174,15 @@ def info_html(row: pd.Series | None, lang: str, k: int) -> str:
     if row is None:
         return f'<div class="atlas-info">{html.escape(t("detail.hint", lang))}</div>'
     inc = row.get("incidents")
-    inc_text = (f"&lt; {k}" if inc is None or not np.isfinite(inc) else _n(inc, lang, 1))
+    inc_text = f"&lt; {k}" if inc is None or not np.isfinite(inc) else _n(inc, lang, 1)
     per = _n(row.get("perceived_eb"), lang, 2) if row.get("perceived_ok") else "—"
-    return (f'<div class="atlas-info"><b>{html.escape(row["cell_id"])}</b><br>'
-            f'{html.escape(t("metric.incidents", lang))}: {inc_text}<br>'
-            f'{html.escape(t("metric.smoothed_insecurity", lang))}: {per}<br>'
-            f'{html.escape(t("metric.venues_open", lang))}: {_n(row.get("venues_open", 0), lang)}'
-            "</div>")
+    return (
+        f'<div class="atlas-info"><b>{html.escape(row["cell_id"])}</b><br>'
+        f"{html.escape(t('metric.incidents', lang))}: {inc_text}<br>"
+        f"{html.escape(t('metric.smoothed_insecurity', lang))}: {per}<br>"
+        f"{html.escape(t('metric.venues_open', lang))}: {_n(row.get('venues_open', 0), lang)}"
+        "</div>"
+    )
 
 
 def report_html(report: ValidationReport, lang: str) -> str:
@@ -159,13 +197,17 @@ def report_html(report: ValidationReport, lang: str) -> str:
     table = "".join(f"<tr><td>{html.escape(a)}</td><td>{_n(b, lang)}</td></tr>" for a, b in rows)
     reasons = [*report.dropped.items(), *report.repaired.items(), *report.flagged.items()]
     listing = "".join(f"<li>{html.escape(reason(r, lang))}: {_n(c, lang)}</li>" for r, c in reasons)
-    return (f'<div class="atlas-report"><b>{html.escape(report.path.split("/")[-1])}</b> '
-            f'— {html.escape(t("data.format", lang, format=report.format))}'
-            f"<table>{table}</table><ul>{listing}</ul></div>")
+    return (
+        f'<div class="atlas-report"><b>{html.escape(report.path.split("/")[-1])}</b> '
+        f"— {html.escape(t('data.format', lang, format=report.format))}"
+        f"<table>{table}</table><ul>{listing}</ul></div>"
+    )
 
 
 def download_link(data: bytes, filename: str, label: str, mime: str) -> str:
     """An <a download> with the file inline: works in Voila without a file server."""
     payload = base64.b64encode(data).decode("ascii")
-    return (f'<a class="atlas-download" download="{html.escape(filename)}" '
-            f'href="data:{mime};base64,{payload}">{html.escape(label)}</a>')
+    return (
+        f'<a class="atlas-download" download="{html.escape(filename)}" '
+        f'href="data:{mime};base64,{payload}">{html.escape(label)}</a>'
+    )

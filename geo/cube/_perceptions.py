@@ -1,6 +1,7 @@
 """The perception cube: weighted moments of insecurity per (cell, hour or daypart, group).
 
-``n``, ``sw = Σw``, ``sw2 = Σw²``, ``swx = Σw·x`` and ``swx2 = Σw·x²`` are additive, so any union of cells,
+``n``, ``sw = Σw``, ``sw2 = Σw²``, ``swx = Σw·x`` and ``swx2 = Σw·x²`` are additive, so any
+union of cells,
 hours, dayparts and groups gives the weighted mean ``swx / sw``, the weighted variance
 ``swx2 / sw - mean²`` and, with Kish's effective size ``sw² / sw2``, an interval
 (DESIGN §4-5). Raw answers never need to be kept next to the dashboard.
@@ -39,7 +40,8 @@ class PerceptionCube:
     table
         Columns ``cell`` (uint64), ``hour`` (int8 0..23, or -1 when only a daypart is known),
         ``daypart`` (Categorical over :data:`geo.columns.DAYPARTS`), ``group`` (Categorical,
-        missing -> ``unknown``), ``n`` (int64 answers), ``sw``, ``sw2``, ``swx``, ``swx2`` (float64).
+        missing -> ``unknown``), ``n`` (int64 answers), ``sw``, ``sw2``, ``swx``, ``swx2``
+        (float64).
         Sorted by the keys.
     resolution
         H3 resolution of ``cell``.

@@ -1,6 +1,12 @@
 """Queries and per-cell metrics: the engine every view and export calls."""
 
-from geo.metrics._atlas import COMPARE_COLUMNS, PERCEIVED_VALUES, RECORDED_VALUES, Atlas, QueryResult
+from geo.metrics._atlas import (
+    COMPARE_COLUMNS,
+    PERCEIVED_VALUES,
+    RECORDED_VALUES,
+    Atlas,
+    QueryResult,
+)
 from geo.metrics._query import DEFAULT_QUERY_RESOLUTION, RESOLUTIONS, Mode, Query
 
 __all__ = [

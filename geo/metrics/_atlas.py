@@ -28,16 +28,33 @@ from geo.schema import DAYPART_HOURS, ValidationReport
 from geo.timewin import HourWindow
 
 PERCEIVED_VALUES = (
-    "perceived", "perceived_eb", "perceived_lo", "perceived_hi", "perceived_var", "perceived_se",
-    "perceived_sw", "perceived_neff", "perceived_shrinkage",
+    "perceived",
+    "perceived_eb",
+    "perceived_lo",
+    "perceived_hi",
+    "perceived_var",
+    "perceived_se",
+    "perceived_sw",
+    "perceived_neff",
+    "perceived_shrinkage",
 )
 """Everything derived from a cell's answers: hidden with its count when 0 < n < k."""
 SUMS = ("n", "sw", "sw2", "swx", "swx2")
 """Additive perception sums: needed to coarsen, never published (they would reveal n)."""
 RECORDED_VALUES = ("incidents_per_night", "incidents_per_km2")
 COMPARE_COLUMNS = (
-    "compared", "recorded_rank", "perceived_rank", "gap", "bivariate_class", "bivariate_key",
-    "gi_z", "gi_q", "hotspot", "bv_moran", "local_q", "local_class",
+    "compared",
+    "recorded_rank",
+    "perceived_rank",
+    "gap",
+    "bivariate_class",
+    "bivariate_key",
+    "gi_z",
+    "gi_q",
+    "hotspot",
+    "bv_moran",
+    "local_q",
+    "local_class",
 )
 _DAYPART_WINDOWS = {name: HourWindow(*hours) for name, hours in DAYPART_HOURS.items()}
 
@@ -136,7 +153,9 @@ class Atlas:
         self._perceptions_at: dict[int, pd.DataFrame] = {}
         self._answer_cells: dict[int, np.ndarray] = {}
         if len(self.venues):
-            self._venue_cells = cells_of(self.venues["lat"].to_numpy(), self.venues["lon"].to_numpy())
+            self._venue_cells = cells_of(
+                self.venues["lat"].to_numpy(), self.venues["lon"].to_numpy()
+            )
             self._venue_slots, self._venue_known = open_slots(
                 self.venues["opening_hours"].tolist(), day_boundary=day_boundary
             )
@@ -147,7 +166,8 @@ class Atlas:
         self.sources: tuple[str, ...] = self.incident_cube.codes().sources
         self.groups: tuple[str, ...] = (
             tuple(str(g) for g in self.perception_cube.table["group"].cat.categories)
-            if self.perception_cube is not None else ()
+            if self.perception_cube is not None
+            else ()
         )
 
     # ------------------------------------------------------------------ construction
@@ -173,8 +193,12 @@ class Atlas:
         if "incidents" not in tables:
             raise FileNotFoundError(f"{folder}: no incidents.csv or incidents.parquet")
         return cls(
-            tables["incidents"], tables.get("perceptions"), tables.get("venues"),
-            metadata=metadata, reports=reports, **kwargs,
+            tables["incidents"],
+            tables.get("perceptions"),
+            tables.get("venues"),
+            metadata=metadata,
+            reports=reports,
+            **kwargs,
         )
 
     @property
@@ -217,16 +241,23 @@ class Atlas:
     def _venues(self, query: Query) -> pd.DataFrame:
         if not len(self._venue_cells):
             return pd.DataFrame(
-                {c: pd.Series(dtype=float) for c in ("venues", "venues_open", "venues_closed",
-                                                     "venues_unknown")}
+                {
+                    c: pd.Series(dtype=float)
+                    for c in ("venues", "venues_open", "venues_closed", "venues_unknown")
+                }
             ).assign(cell=pd.Series(dtype=np.uint64))
         cells = parents_of(self._venue_cells, query.resolution)
         hours = query.hours.hours if query.hours is not None else range(24)
         days = range(7) if query.weekdays is None else query.weekdays
         state = open_in_window(self._venue_slots, self._venue_known, hours, days)
         frame = pd.DataFrame(
-            {"cell": cells, "venues": 1, "venues_open": state == OPEN,
-             "venues_closed": state == CLOSED, "venues_unknown": state == UNKNOWN}
+            {
+                "cell": cells,
+                "venues": 1,
+                "venues_open": state == OPEN,
+                "venues_closed": state == CLOSED,
+                "venues_unknown": state == UNKNOWN,
+            }
         )
         return frame.groupby("cell", as_index=False).sum()
 
@@ -264,7 +295,8 @@ class Atlas:
             return np.zeros(levels)
         if query.resolution not in self._answer_cells:
             self._answer_cells[query.resolution] = cells_of(
-                self.perceptions["lat"].to_numpy(), self.perceptions["lon"].to_numpy(),
+                self.perceptions["lat"].to_numpy(),
+                self.perceptions["lon"].to_numpy(),
                 query.resolution,
             )
         inside = self._answer_cells[query.resolution] == np.uint64(cell)
@@ -278,8 +310,9 @@ class Atlas:
         return counts
 
     # ------------------------------------------------------------------ the query
-    def query(self, query: Query, *, local_stats: bool = False, permutations: int = 999,
-              seed: int = 0) -> QueryResult:
+    def query(
+        self, query: Query, *, local_stats: bool = False, permutations: int = 999, seed: int = 0
+    ) -> QueryResult:
         """Per-cell answer to ``query``, protected by its k before anything is compared."""
         codes = self.incident_cube.codes(query.resolution)
         total, per_source, left_out = self._recorded(query)
@@ -308,8 +341,15 @@ class Atlas:
             Measure("incidents", RECORDED_VALUES, "incidents"),
             Measure("perceived_n", PERCEIVED_VALUES + SUMS, "perceived"),
         ]
-        additive = ("incidents", *[f"incidents_{s}" for s in self.sources], *sums,
-                    "venues", "venues_open", "venues_closed", "venues_unknown")
+        additive = (
+            "incidents",
+            *[f"incidents_{s}" for s in self.sources],
+            *sums,
+            "venues",
+            "venues_open",
+            "venues_closed",
+            "venues_unknown",
+        )
         protected = protect(table, measures, k=query.k, mode=query.mode, additive=additive)
         shown_table = protected.table
         if query.mode == "coarsen" and query.k > 0:
@@ -318,8 +358,10 @@ class Atlas:
                 hidden = shown_table[m.flag].fillna(False).astype(bool)
                 shown_table.loc[hidden, list(m.values)] = np.nan
         by_source = protect(
-            shown_table, [Measure(f"incidents_{s}", (), f"incidents_{s}") for s in self.sources],
-            k=query.k, mode="suppress",
+            shown_table,
+            [Measure(f"incidents_{s}", (), f"incidents_{s}") for s in self.sources],
+            k=query.k,
+            mode="suppress",
         )
         shown_table = _hide_source_differences(by_source.table, self.sources)
         suppressed = {**protected.suppressed, **by_source.suppressed}
@@ -346,15 +388,23 @@ class Atlas:
         single_resolution = query.mode == "suppress" or query.k == 0
         if single_resolution and len(shown_table):
             result = compare_cells(
-                shown_table, recorded="incidents_per_night", perceived="perceived_eb",
-                min_n_ok="perceived_ok", hotspot_on="incidents", permutations=permutations,
-                seed=seed, local_stats=local_stats,
+                shown_table,
+                recorded="incidents_per_night",
+                perceived="perceived_eb",
+                min_n_ok="perceived_ok",
+                hotspot_on="incidents",
+                permutations=permutations,
+                seed=seed,
+                local_stats=local_stats,
             )
             cmp = result.cells
             for column in COMPARE_COLUMNS:
                 shown_table[column] = cmp[column].to_numpy()
-            summary["spearman"] = {"rho": result.spearman.rho, "p": result.spearman.p,
-                                   "n": result.spearman.n}
+            summary["spearman"] = {
+                "rho": result.spearman.rho,
+                "p": result.spearman.p,
+                "n": result.spearman.n,
+            }
             summary["cells_compared"] = result.n_cells_compared
         else:
             summary["spearman"] = {"rho": float("nan"), "p": float("nan"), "n": 0}
@@ -366,8 +416,12 @@ class Atlas:
         nights = max(self.nights(query), 1)
         area = cell_area_km2(table["cell"].to_numpy(dtype=np.uint64)) if len(table) else np.zeros(0)
         stats = perceived_stats(
-            table["n"].to_numpy(), table["sw"].to_numpy(), table["swx"].to_numpy(),
-            table["swx2"].to_numpy(), sw2=table["sw2"].to_numpy(), min_n=query.min_answers,
+            table["n"].to_numpy(),
+            table["sw"].to_numpy(),
+            table["swx"].to_numpy(),
+            table["swx2"].to_numpy(),
+            sw2=table["sw2"].to_numpy(),
+            min_n=query.min_answers,
         )
         out = table.drop(columns=[c for c in stats.columns if c in table.columns])
         out = out.assign(

@@ -32,4 +32,6 @@ class LoadOptions:
         if self.bbox is not None:
             min_lon, min_lat, max_lon, max_lat = self.bbox
             if not (min_lon < max_lon and min_lat < max_lat):
-                raise ValueError(f"bbox must be (min_lon, min_lat, max_lon, max_lat), got {self.bbox}")
+                raise ValueError(
+                    f"bbox must be (min_lon, min_lat, max_lon, max_lat), got {self.bbox}"
+                )

@@ -145,7 +145,9 @@ class ReportBuilder:
         first = [ROW_COLUMN, REASON_COLUMN]
         return out[first + [c for c in out.columns if c not in first]]
 
-    def finish(self, rows_out: int, time_precision: dict[str, int] | None = None) -> ValidationReport:
+    def finish(
+        self, rows_out: int, time_precision: dict[str, int] | None = None
+    ) -> ValidationReport:
         return ValidationReport(
             path=self.path,
             format=self.format,

@@ -85,8 +85,10 @@ def row_hash_ids(frame: pd.DataFrame, columns: list[str], prefix: str) -> pd.Ser
     content = pd.util.hash_pandas_object(frame[columns].astype("string"), index=False)
     content = content.to_numpy() ^ frame[ROW_COLUMN].to_numpy(dtype="uint64")
     return pd.Series(
-        [f"{prefix}-{hashlib.blake2b(int(v).to_bytes(8, 'little'), digest_size=8).hexdigest()}"
-         for v in content],
+        [
+            f"{prefix}-{hashlib.blake2b(int(v).to_bytes(8, 'little'), digest_size=8).hexdigest()}"
+            for v in content
+        ],
         index=frame.index,
         dtype="string",
     )
@@ -157,7 +159,9 @@ def validate_incidents(
     precision = precision.mask(start.isna(), "unknown")
     if options.default_times_unknown:
         clock = start.dt.hour * 60 + start.dt.minute
-        defaulted = precision.isin(HOURLY_PRECISIONS) & clock.isin([0, 720]) & (start.dt.second == 0)
+        defaulted = (
+            precision.isin(HOURLY_PRECISIONS) & clock.isin([0, 720]) & (start.dt.second == 0)
+        )
         precision = precision.mask(defaulted, "day")
         builder.repair("default_time_00_or_12_treated_as_unknown_hour", int(defaulted.sum()))
 
@@ -188,7 +192,6 @@ def daypart_of_hour(hour: pd.Series) -> pd.Series:
         inside = (hour >= lo) & (hour < hi) if lo < hi else (hour >= lo) | (hour < hi)
         out = out.mask(inside.fillna(False).astype(bool), name)
     return out
-
 
 
 def validate_perceptions(
