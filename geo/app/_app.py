@@ -98,6 +98,8 @@ class AtlasApp:
         self.root.add_class("atlas-root")
         self.hexes.layer.on_hover(self._on_hover)
         self.hexes.layer.on_click(self._on_click)
+        self.venue_layer.on_hover(self._on_venue)
+        self.venue_layer.on_click(self._on_venue)
         self._build_data_panel()
         self._build_export_panel()
         self._relabel_static()
@@ -281,6 +283,16 @@ class AtlasApp:
         row = self._row((properties or {}).get("cell"))
         self.info.value = info_html(row, self.lang, self.result.k if self.result else 0)
 
+    def _on_venue(self, feature=None, properties=None, **_) -> None:
+        p = properties or {}
+        state = {"open": "legend.open", "closed": "legend.closed",
+                 "unknown": "legend.hours_unknown"}.get(p.get("state"), "legend.hours_unknown")
+        self.info.value = (
+            f'<div class="atlas-info"><b>{_escape(p.get("name") or "—")}</b><br>'
+            f"{_escape(t(state, self.lang))}<br><small>{_escape(p.get('hours') or '?')}</small>"
+            "</div>"
+        )
+
     def _on_click(self, feature=None, properties=None, **_) -> None:
         cell_hex = (properties or {}).get("cell")
         if cell_hex:
@@ -310,7 +322,7 @@ class AtlasApp:
             for table in ("incidents", "perceptions", "venues")
         }
         self.mapping_upload = widgets.FileUpload(accept=".yaml,.yml,.json", multiple=False)
-        self.load_button = widgets.Button(icon="upload", button_style="primary")
+        self.load_button = widgets.Button(button_style="primary")
         self.sample_button = widgets.Button()
         self.reports = widgets.HTML()
         self.load_button.on_click(lambda _: self.load_uploads())
