@@ -45,6 +45,7 @@ browser:
 	else echo "chromium missing and not root: browser tests will skip locally (and fail on CI)"; fi
 
 test: $(STAMP) browser $(SAMPLE)/metadata.json
+	$(BIN)/ruff check geo tests benchmarks
 	$(BIN)/python -m pytest -q
 
 test-fast: $(STAMP)
