@@ -15,6 +15,7 @@ help:
 	@echo "make test        set up (incl. Debian chromium when root) and run the whole test suite"
 	@echo "make bench       run every benchmarks/bench_*.py and write benchmarks/results.json"
 	@echo "make sample      (re)generate the synthetic sample city in $(SAMPLE)/"
+	@echo "make screenshot  PNGs of the dashboards in screenshots/"
 	@echo "make lint        ruff"
 
 $(STAMP): pyproject.toml
@@ -55,6 +56,9 @@ bench: $(STAMP) $(SAMPLE)/metadata.json
 	@rm -f benchmarks/results.json
 	@set -e; for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f; done
 	@echo "figures written to benchmarks/results.json"
+
+screenshot: $(STAMP) browser $(SAMPLE)/metadata.json
+	$(BIN)/python tests/screenshots.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check geo tests benchmarks

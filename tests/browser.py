@@ -56,9 +56,11 @@ def _wait_for_port(port: int, proc: subprocess.Popen, timeout: float) -> None:
 
 @contextlib.contextmanager
 def voila_server(
-    *notebooks: str, extra_args: tuple[str, ...] = (), env: dict[str, str] | None = None
+    root: Path = REPO / "dashboards",
+    extra_args: tuple[str, ...] = (),
+    env: dict[str, str] | None = None,
 ) -> Iterator[str]:
-    """Serve the dashboards folder with Voila; yield its base URL; stop it and its kernels."""
+    """Serve a folder of notebooks with Voila; yield its base URL; stop it and its kernels."""
     port = free_port()
     log = open(REPO / "tests" / f".voila-{port}.log", "w")  # noqa: SIM115 (closed below)
     cmd = [
@@ -68,7 +70,7 @@ def voila_server(
         "--Voila.ip=127.0.0.1",
         "--MappingKernelManager.cull_idle_timeout=120",
         *extra_args,
-        str(REPO / "dashboards"),
+        str(root),
     ]
     proc = subprocess.Popen(
         cmd,

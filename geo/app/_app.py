@@ -58,6 +58,9 @@ class AtlasApp:
         self._selected: int | None = None
 
         self.status = widgets.HTML(layout=widgets.Layout(margin="0 0 4px 0"))
+        self.stamp = widgets.HTML(layout=widgets.Layout(display="none"))
+        self.draws = 0
+        """Completed redraws; mirrored into ``stamp`` so a browser can tell a draw has landed."""
         self.progress = widgets.IntProgress(
             value=0, min=0, max=4, layout=widgets.Layout(width="240px")
         )
