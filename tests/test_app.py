@@ -132,3 +132,10 @@ def test_venues_layer_reflects_the_window(app: AtlasApp) -> None:
     assert states <= {"open", "closed", "unknown"} and "open" in states
     app.show_venues.value = False
     assert app.venue_layer not in app.map.layers
+
+
+def test_each_redraw_bumps_the_draw_counter_the_browser_waits_for(app: AtlasApp) -> None:
+    before = app.draws
+    app.controls.hours.index = (1, 7)
+    assert app.draws == before + 1
+    assert f'data-draws="{app.draws}"' in app.stamp.value

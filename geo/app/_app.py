@@ -89,7 +89,7 @@ class AtlasApp:
             [
                 widgets.HTML(CSS),
                 self.header,
-                widgets.HBox([self.progress, self.status]),
+                widgets.HBox([self.progress, self.status, self.stamp]),
                 widgets.HBox(
                     [
                         self.controls_box,
@@ -201,6 +201,8 @@ class AtlasApp:
         self.status.value = (
             f'<span class="atlas-status" role="status">{t("progress.ready", self.lang)}</span>'
         )
+        self.draws += 1
+        self.stamp.value = f'<span class="atlas-stamp" data-draws="{self.draws}"></span>'
 
     def _draw_venues(self) -> None:
         assert self.atlas is not None
