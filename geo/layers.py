@@ -58,7 +58,10 @@ class HexLayer:
 
     def __init__(self, name: str, decimals: int = 5) -> None:
         self.decimals = decimals
-        self.layer = ipyleaflet.GeoJSON(data=EMPTY, name=name, hover_style=HOVER_STYLE)
+        # Constant style keys live on the layer (sent once), not in every feature.
+        self.layer = ipyleaflet.GeoJSON(
+            data=EMPTY, name=name, hover_style=HOVER_STYLE, style={"weight": 0.6, "opacity": 0.8}
+        )
         self._rings: dict[int, list[list[float]]] = {}
         self._key: str | None = None
         self.sends = 0
@@ -88,13 +91,7 @@ class HexLayer:
         columns = {k: [_jsonable(v) for v in vals] for k, vals in properties.items()}
         feats = []
         for i, cell in enumerate(np.asarray(cells, dtype=np.uint64).tolist()):
-            style = {
-                "fillColor": fill[i],
-                "fillOpacity": opacity,
-                "color": "#333333",
-                "weight": 0.6,
-                "opacity": 0.8,
-            }
+            style = {"fillColor": fill[i], "fillOpacity": opacity, "color": "#333333"}
             if dashed is not None and dashed[i]:
                 style.update(color="#555555", dashArray="3 3", fillOpacity=0.35)
             props = {k: col[i] for k, col in columns.items()}
@@ -103,7 +100,6 @@ class HexLayer:
             feats.append(
                 {
                     "type": "Feature",
-                    "id": props["cell"],
                     "properties": props,
                     "geometry": {"type": "Polygon", "coordinates": [self._ring(cell)]},
                 }
@@ -120,8 +116,30 @@ class HexLayer:
         self.sends += 1
         return True
 
+    def draw(
+        self, cells: np.ndarray, fill: Sequence[str], dashed: Sequence[bool] | None = None
+    ) -> bool:
+        """Draw cells with fills (and dashed outlines); nothing is built or sent if unchanged.
+
+        The key is taken from the inputs, so an unchanged view costs a hash, not a rebuild.
+        """
+        cells = np.asarray(cells, dtype=np.uint64)
+        marks = b"" if dashed is None else np.asarray(dashed, dtype=bool).tobytes()
+        key = hashlib.blake2b(
+            cells.tobytes() + "|".join(fill).encode() + marks, digest_size=16
+        ).hexdigest()
+        if key == self._key:
+            return False
+        self.layer.data = {
+            "type": "FeatureCollection",
+            "features": self.features(cells, fill, dashed=dashed),
+        }
+        self._key = key
+        self.sends += 1
+        return True
+
     def clear(self) -> None:
-        self.show([])
+        self.draw(np.zeros(0, dtype=np.uint64), [])
 
     @property
     def feature_count(self) -> int:

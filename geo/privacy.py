@@ -155,20 +155,23 @@ def _small(frame: pd.DataFrame, column: str, k: int) -> np.ndarray:
 def _suppress(
     frame: pd.DataFrame, measures: tuple[Measure, ...], k: int
 ) -> tuple[pd.DataFrame, dict[str, int], dict[str, float]]:
-    out = frame.copy()
     suppressed: dict[str, int] = {}
     mass: dict[str, float] = {m.count: 0.0 for m in measures}
     # Decide on the input counts first, so one measure's blanking cannot hide another's.
     masks = {m.name: _small(frame, m.count, k) for m in measures}
+    hidden: dict[str, np.ndarray] = {}
     for m in measures:
         small = masks[m.name]
         suppressed[m.name] = int(small.sum())
         if k > 0:
             mass[m.count] = float(pd.to_numeric(frame[m.count])[small].sum())
         for column in (m.count, *m.values):
-            out[column] = out[column].mask(small)
-        out[m.flag] = small
-    return out, suppressed, mass
+            hidden[column] = hidden[column] | small if column in hidden else small
+    # One assignment for all columns: a slider move runs this, and per-column pandas
+    # assignment costs a copy each time.
+    new = {c: frame[c].mask(mask) for c, mask in hidden.items() if mask.any()}
+    new.update({m.flag: masks[m.name] for m in measures})
+    return frame.assign(**new), suppressed, mass
 
 
 def _check(frame: pd.DataFrame, measures: tuple[Measure, ...], additive: tuple[str, ...]) -> None:
