@@ -12,6 +12,7 @@ PORT   ?= 8866
 
 help:
 	@echo "make dashboard   set up, generate the sample city, serve dashboards/atlas.ipynb on http://localhost:$(PORT)"
+	@echo "make serve       serve the dashboards to colleagues on the network (0.0.0.0:$(SERVE_PORT)), hardened by deploy/voila.py"
 	@echo "make test        set up (incl. Debian chromium when root) and run the whole test suite"
 	@echo "make bench       run every benchmarks/bench_*.py and write benchmarks/results.json"
 	@echo "make sample      (re)generate the synthetic sample city in $(SAMPLE)/"
@@ -35,6 +36,14 @@ sample: $(STAMP)
 dashboard: $(STAMP) $(SAMPLE)/metadata.json
 	$(BIN)/voila dashboards/atlas.ipynb --no-browser --port=$(PORT) --Voila.ip=127.0.0.1 \
 	  --MappingKernelManager.cull_idle_timeout=900 --MappingKernelManager.cull_interval=60
+
+# For colleagues on a network: only the rendered dashboards are reachable, no tracebacks, idle
+# kernels culled, one preheated kernel, upload limits (deploy/voila.py says what each setting closes).
+SERVE_PORT ?= 8866
+.PHONY: serve
+serve: $(STAMP) $(SAMPLE)/metadata.json
+	$(BIN)/voila dashboards --no-browser --Voila.config_file_paths=$(CURDIR)/deploy \
+	  --Voila.ip=0.0.0.0 --port=$(SERVE_PORT)
 
 # Browser tests drive Debian's chromium; a browser download cannot work here, so install the
 # distribution package when we are root and it is missing (as CI is).

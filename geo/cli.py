@@ -1,4 +1,5 @@
-"""The ``atlas`` command line: sample data, validation reports and per-cell queries for pipelines.
+"""The ``atlas`` command line: sample data, validation reports, cube builds (pandas or Dask) and
+per-cell queries for pipelines.
 
 Errors a user can cause (a bad file, a bad option) print one clear message and exit 2; no
 traceback reaches the user.
@@ -23,6 +24,8 @@ def _cmd_sample(args: argparse.Namespace) -> int:
     kwargs = {"seed": args.seed}
     if args.incidents is not None:
         kwargs["incidents"] = args.incidents
+    if args.partitions is not None or args.rows_per_partition is not None:
+        return _sample_partitioned(args, kwargs)
     city = generate_city(**kwargs)
     paths = write_city(city, Path(args.out), fmt=args.fmt)
     counts = {name: len(getattr(city, name)) for name in ("incidents", "perceptions", "venues")}
@@ -31,6 +34,46 @@ def _cmd_sample(args: argparse.Namespace) -> int:
         print(f"  {name}: {n:,} rows")
     for path in paths.values():
         print(f"  {path}")
+    return EXIT_OK
+
+
+def _sample_partitioned(args: argparse.Namespace, kwargs: dict) -> int:
+    """Incidents written chunk by chunk as ``incidents/part-*``: never all in memory."""
+    from geo.sample import write_partitioned_city
+
+    paths = write_partitioned_city(
+        args.out, fmt=args.fmt, partitions=args.partitions,
+        rows_per_partition=args.rows_per_partition,
+        progress=lambda line: print(f"atlas sample: {line}", file=sys.stderr), **kwargs,
+    )
+    meta = json.loads(paths["metadata"].read_text(encoding="utf-8"))
+    print(f"synthetic sample city written to {args.out} (seed {args.seed}): "
+          f"{meta['counts']['incidents']:,} incidents in {meta['partitions']} partitions")
+    print("\n".join(f"  {path}" for path in paths.values()))
+    return EXIT_OK
+
+
+def _cmd_build_cube(args: argparse.Namespace) -> int:
+    """Count many files into one cube folder, with pandas or on a Dask cluster."""
+    from geo.cube import BUILD_FILE, CUBE_FILE, build_cube, write_cube_dir
+
+    options = _load_options(args) if args.validate else None
+    build = build_cube(
+        args.inputs, engine=args.engine, scheduler=args.scheduler, workers=args.workers,
+        worker_memory=args.worker_memory, validate=args.validate, options=options,
+        resolution=args.res, day_boundary=args.day_boundary, span_cap_hours=args.span_cap_hours,
+        progress=lambda line: print(f"atlas build-cube: {line}", file=sys.stderr),
+    )
+    out = write_cube_dir(build, args.out)
+    info = build.info
+    print(f"incident cube of {info['rows']:,} rows ({info['cube_rows']:,} cube rows) built with "
+          f"{info['engine']} from {info['files']:,} {info['format']} files in "
+          f"{info['partitions']:,} partitions in {info['seconds']:.1f} s ({info['where']})")
+    if "validation" in info:
+        v = info["validation"]
+        print(f"  validated: rows in {v['rows_in']:,}, kept {v['rows_out']:,}, "
+              f"merged {v['rows_merged']:,}, dropped {v['rows_dropped']:,}")
+    print(f"  {out / CUBE_FILE}\n  {out / BUILD_FILE}")
     return EXIT_OK
 
 
@@ -155,7 +198,7 @@ def _cmd_query(args: argparse.Namespace) -> int:
     for table in QUERY_TABLES:
         path = getattr(args, table)
         if path is None:
-            continue
+            continue  # incidents may come as a cube folder (--cube) instead
         options = LoadOptions(
             timezone=args.timezone,
             default_times_unknown=args.default_times_unknown,
@@ -166,12 +209,17 @@ def _cmd_query(args: argparse.Namespace) -> int:
         print(_report_line(table, loaded), file=sys.stderr)
         frames[table], reports[table] = loaded.frame, loaded.report
 
-    metadata = _sibling_metadata(Path(args.incidents))
-    label = args.label or metadata.get("city") or ", ".join(
-        Path(getattr(args, t)).name for t in QUERY_TABLES if getattr(args, t)
-    )
-    atlas = Atlas(frames["incidents"], frames.get("perceptions"), frames.get("venues"),
-                  metadata=metadata, reports=reports)
+    if args.cube is not None:
+        atlas = Atlas.from_cube(args.cube, frames.get("perceptions"), frames.get("venues"),
+                                reports=reports)
+        print(f"incidents: cube {args.cube} ({atlas.incident_cube.rows:,} rows)", file=sys.stderr)
+        metadata = atlas.metadata
+    else:
+        metadata = _sibling_metadata(Path(args.incidents))
+        atlas = Atlas(frames["incidents"], frames.get("perceptions"), frames.get("venues"),
+                      metadata=metadata, reports=reports)
+    names = [Path(p).name for p in (args.cube, *(getattr(args, t) for t in QUERY_TABLES)) if p]
+    label = args.label or metadata.get("city") or ", ".join(names)
     extra = {} if args.permutations is None else {"permutations": args.permutations}
     result = atlas.query(query, local_stats=args.local_stats, **extra)
     if query.k == 0:
@@ -213,6 +261,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--incidents", type=int, default=None, help="number of police incidents")
     p.add_argument("--seed", type=int, default=20251, help="random seed (default %(default)s)")
     p.add_argument("--fmt", choices=["csv", "parquet"], default="csv", help="table file format")
+    chunks = p.add_mutually_exclusive_group()
+    chunks.add_argument("--partitions", type=_positive_int, default=None, metavar="N",
+                        help="write incidents as N files incidents/part-*.FMT, generated chunk "
+                        "by chunk (for sets larger than memory)")
+    chunks.add_argument("--rows-per-partition", type=_positive_int, default=None, metavar="R",
+                        help="the same, with at most R incidents per file")
     p.set_defaults(run=_cmd_sample)
 
     p = sub.add_parser("validate", help="read a file and print its validation report")
@@ -231,7 +285,50 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_cmd_validate)
 
     _add_query_parser(sub)
+    _add_build_cube_parser(sub)
     return parser
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _add_build_cube_parser(sub) -> None:
+    # Defaults are spelled out here, not imported from geo.cube: `atlas --help` stays instant.
+    p = sub.add_parser(
+        "build-cube",
+        help="count many incident files into one cube folder, with pandas or on Dask",
+        description="Index and count canonical incidents (partitioned Parquet or many CSVs) "
+        "into an incident cube folder that `atlas query --cube` and the dashboard read. "
+        "With --engine dask each partition is counted on a worker and only partial cubes "
+        "are combined, so the raw rows never need to fit in memory.",
+    )
+    p.add_argument("inputs", nargs="+", metavar="INPUT",
+                   help="Parquet/CSV files, folders of them, quoted glob patterns or URLs")
+    p.add_argument("--out", required=True, metavar="DIR", help="cube folder to write")
+    p.add_argument("--engine", choices=["pandas", "dask"], default="dask",
+                   help="dask (partition by partition; default) or pandas (all in memory)")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS", help="existing Dask "
+                   "scheduler, e.g. tcp://10.0.0.5:8786 (default: a LocalCluster on 127.0.0.1)")
+    p.add_argument("--workers", type=_positive_int, default=None,
+                   help="LocalCluster workers (default: one per core)")
+    p.add_argument("--worker-memory", default="1.5GiB",
+                   help="LocalCluster memory limit per worker (default %(default)s)")
+    p.add_argument("--res", type=int, default=10, help="H3 resolution of the cube (default 10)")
+    p.add_argument("--day-boundary", type=int, default=6,
+                   help="hour before which an event belongs to the previous night (default 6)")
+    p.add_argument("--span-cap-hours", type=float, default=24,
+                   help="longer spans have no usable hour (default 24)")
+    p.add_argument("--validate", action="store_true",
+                   help="read each file through the atlas readers (any supported export format, "
+                   "validation report in build.json) instead of as canonical incidents")
+    p.add_argument("--source", default=None,
+                   help="with --validate: source label for incidents whose file has none")
+    _add_load_options(p)
+    p.set_defaults(run=_cmd_build_cube)
 
 
 def _add_query_parser(sub) -> None:
@@ -246,7 +343,10 @@ def _add_query_parser(sub) -> None:
         "protected table. Known export formats are detected; other files need a mapping.",
     )
     files = p.add_argument_group("input files")
-    files.add_argument("--incidents", required=True, metavar="FILE", help="incidents file")
+    incidents = files.add_mutually_exclusive_group(required=True)
+    incidents.add_argument("--incidents", metavar="FILE", help="incidents file")
+    incidents.add_argument("--cube", metavar="DIR",
+                           help="incident cube folder from `atlas build-cube`, instead of a file")
     files.add_argument("--perceptions", metavar="FILE", help="survey / perception file")
     files.add_argument("--venues", metavar="FILE", help="nightlife venues (e.g. OSM GeoJSON)")
     for table in QUERY_TABLES:

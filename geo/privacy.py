@@ -169,7 +169,13 @@ def _suppress(
             hidden[column] = hidden[column] | small if column in hidden else small
     # One assignment for all columns: a slider move runs this, and per-column pandas
     # assignment costs a copy each time.
-    new = {c: frame[c].mask(mask) for c, mask in hidden.items() if mask.any()}
+    new = {
+        c: np.where(mask, np.nan, frame[c].to_numpy(dtype=float, na_value=np.nan))
+        if pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
+        else frame[c].mask(mask)
+        for c, mask in hidden.items()
+        if mask.any()
+    }
     new.update({m.flag: masks[m.name] for m in measures})
     return frame.assign(**new), suppressed, mass
 

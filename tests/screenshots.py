@@ -1,7 +1,8 @@
 """`make screenshot`: PNGs of the dashboards on the sample city, so anyone can look at them.
 
 Writes screenshots/atlas-default.png, atlas-gap.png and atlas-fr.png (1600x1000, offline:
-non-loopback requests blocked, so the basemap is blank and the hexes must carry the view).
+non-loopback requests blocked, so the basemap is blank and the hexes must carry the view), and
+present-scene-1.png, present-scene-2.png, present-playback-0100.png (1920x1080).
 """
 
 from __future__ import annotations
@@ -45,20 +46,35 @@ def main() -> None:
         _open(page, atlas)
         page.screenshot(path=OUT / "atlas-default.png")
         draws = _draws(page)
-        page.get_by_label("Layer").select_option("gap")
+        page.get_by_label("Layer").select_option("Gap between perceived and recorded")
         _redrawn(page, draws)
         page.screenshot(path=OUT / "atlas-gap.png")
         draws = _draws(page)
-        page.get_by_label("Layer").select_option("bivariate")
+        page.get_by_label("Layer").select_option("Perceived vs recorded (bivariate)")
         _redrawn(page, draws)
         page.screenshot(path=OUT / "atlas-bivariate.png")
         draws = _draws(page)
         page.get_by_role("button", name="FR", exact=True).click()
         _redrawn(page, draws)
         page.screenshot(path=OUT / "atlas-fr.png")
+        present(page, url)
     for png in sorted(OUT.glob("*.png")):
         print(png.relative_to(REPO))
 
+
+def present(page, url: str) -> None:
+    """Presentation mode at projector size (1920x1080, offline, no basemap): the first two
+    scenes of dashboards/scenes/example.yaml, and night playback at 01:00 (restored from the
+    page URL, exactly as a shared link does)."""
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    for name, query in (
+        ("present-scene-1.png", "scene=1"),
+        ("present-scene-2.png", "scene=2"),
+        ("present-playback-0100.png", "scene=1&hour=1"),
+    ):
+        _open(page, f"{url}/voila/render/present.ipynb?{query}")
+        page.wait_for_timeout(1200)  # the canvas repaints once the data has landed
+        page.screenshot(path=OUT / name)
 
 if __name__ == "__main__":
     main()

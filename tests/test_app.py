@@ -139,3 +139,10 @@ def test_each_redraw_bumps_the_draw_counter_the_browser_waits_for(app: AtlasApp)
     app.controls.hours.index = (1, 7)
     assert app.draws == before + 1
     assert f'data-draws="{app.draws}"' in app.stamp.value
+
+
+def test_hiding_the_metric_for_other_layers_hides_nothing_else(app: AtlasApp) -> None:
+    app.controls.layer.value = "gap"
+    assert app.controls.metric.layout.display == "none"
+    for widget in (app.controls.hours, app.controls.categories, app.controls.resolution):
+        assert widget.layout.display != "none"

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -18,16 +20,42 @@ import ipyleaflet
 import ipywidgets as widgets
 import numpy as np
 import pandas as pd
-from IPython.display import display
+from IPython.display import HTML, display
 
 from geo.app._controls import Controls
 from geo.app._panels import CSS, detail_html, download_link, info_html, report_html, summary_html
+from geo.app._present import FOCUS_CSS, TABLE_CSS, cells_table_html
+from geo.app._share import PAGE_SCRIPT, ViewState, read_view, share_link_html
 from geo.app._style import VENUE_COLORS, style_layer, venue_legend_html
 from geo.i18n import t
 from geo.layers import HexLayer, basemap_layer, make_map
 from geo.metrics import Atlas, Query, QueryResult
 
 REPO_DATA = Path(__file__).resolve().parents[2] / "data" / "sample"
+
+DATA_EXTENSIONS: tuple[str, ...] = (".csv", ".geojson", ".json", ".parquet", ".gpkg")
+"""File types the data panel reads. Checked in the kernel: the upload button's ``accept`` is only
+a hint to the browser's file chooser, and a visitor can send any bytes under any name."""
+MAPPING_EXTENSIONS: tuple[str, ...] = (".yaml", ".yml", ".json")
+"""File types of a column mapping."""
+MAX_UPLOAD_BYTES = 50 * 2**20
+"""Largest file the data panel reads (50 MiB): a city-year of incidents fits, and a visitor
+cannot fill a shared server's memory. The served deployment (``deploy/voila.py``) lets websocket
+messages up to a little more through, so a larger file gets this message, not a dropped
+connection."""
+
+_REFUSED = {
+    "en": {
+        "extension": "not loaded: files of type {ext} are not accepted (use {allowed})",
+        "size": "not loaded: the file is {size} MB, larger than the {limit} MB limit",
+    },
+    "fr": {
+        "extension": "non chargé : les fichiers de type {ext} ne sont pas acceptés ({allowed})",
+        "size": "non chargé : le fichier fait {size} Mo, plus que la limite de {limit} Mo",
+    },
+}
+"""Refusal messages of the upload checks, kept beside the check until the catalogues have
+``upload.*`` keys; English is the fallback."""
 
 
 def default_data_dir() -> Path:
@@ -45,12 +73,20 @@ class AtlasApp:
         (:meth:`load_sample`), so the visitor sees progress instead of a blank page.
     lang
         ``en`` or ``fr``; switchable in the page.
+    max_upload_bytes
+        Largest file the data panel reads; larger uploads are refused with a message.
     """
 
     def __init__(
-        self, atlas: Atlas | None = None, *, lang: str = "en", data_label: str | None = None
+        self,
+        atlas: Atlas | None = None,
+        *,
+        lang: str = "en",
+        data_label: str | None = None,
+        max_upload_bytes: int = MAX_UPLOAD_BYTES,
     ) -> None:
         self.lang = lang
+        self.max_upload_bytes = max_upload_bytes
         self.atlas: Atlas | None = None
         self.result: QueryResult | None = None
         self.data_label = data_label or ""
@@ -59,6 +95,12 @@ class AtlasApp:
 
         self.status = widgets.HTML(layout=widgets.Layout(margin="0 0 4px 0"))
         self.stamp = widgets.HTML(layout=widgets.Layout(display="none"))
+        self.share = widgets.HTML(layout=widgets.Layout(margin="0 0 4px 12px"))
+        """The "Share this view" link, rewritten on every redraw and map move."""
+        self.table = widgets.HTML()
+        """The shown cells as a table (the map's accessible alternative), filled when visible."""
+        self._table_cells: np.ndarray | None = None
+        self._view: ViewState | None = None
         self.draws = 0
         """Completed redraws; mirrored into ``stamp`` so a browser can tell a draw has landed."""
         self.progress = widgets.IntProgress(
@@ -87,9 +129,9 @@ class AtlasApp:
         self.side = widgets.Tab(layout=widgets.Layout(width="100%"))
         self.root = widgets.VBox(
             [
-                widgets.HTML(CSS),
+                widgets.HTML(CSS + FOCUS_CSS),
                 self.header,
-                widgets.HBox([self.progress, self.status, self.stamp]),
+                widgets.HBox([self.progress, self.status, self.share, self.stamp]),
                 widgets.HBox(
                     [
                         self.controls_box,
@@ -103,6 +145,8 @@ class AtlasApp:
         self.hexes.layer.on_click(self._on_click)
         self.venue_layer.on_hover(self._on_venue)
         self.venue_layer.on_click(self._on_venue)
+        self.map.observe(lambda _: self._update_share(), names=["center", "zoom"])
+        self.side.observe(lambda _: self._fill_table(), names="selected_index")
         self._build_data_panel()
         self._build_export_panel()
         self._relabel_static()
@@ -115,6 +159,7 @@ class AtlasApp:
 
     def display(self) -> AtlasApp:
         display(self.root)
+        display(HTML(PAGE_SCRIPT))  # keeps the address bar on the share link
         return self
 
     def _step(self, key: str, value: int) -> None:
@@ -147,6 +192,10 @@ class AtlasApp:
         self.show_venues.observe(lambda _: self.redraw(), names="value")
         self.controls_box.children = [self.controls.panel(), self.show_venues]
         self.map.center = atlas.centre
+        self.controls.basemap.observe(lambda _: self._update_share(), names="value")
+        if self._view is None:  # the page URL, read once (after the data: see geo.app._share)
+            self._view = read_view()
+            self._apply_view(self._view)
         self._relabel_static()
         self.refresh()
 
@@ -182,7 +231,8 @@ class AtlasApp:
             lang=self.lang,
             synthetic=bool(self.atlas and self.atlas.synthetic),
         )
-        self.hexes.show(self.hexes.features(style.cells, style.fill, dashed=style.dashed))
+        self.hexes.draw(style.cells, style.fill, style.dashed)
+        self._table_cells = style.cells
         legend = style.legend
         if self.show_venues.value and self.atlas is not None and len(self.atlas.venues):
             legend += venue_legend_html(self.lang)
@@ -201,8 +251,61 @@ class AtlasApp:
         self.status.value = (
             f'<span class="atlas-status" role="status">{t("progress.ready", self.lang)}</span>'
         )
+        self._update_share()
+        self.table.value = ""
+        self._fill_table()
         self.draws += 1
         self.stamp.value = f'<span class="atlas-stamp" data-draws="{self.draws}"></span>'
+
+    # ------------------------------------------------------------------ shared views
+    def _apply_view(self, view: ViewState) -> None:
+        """Put a shared view (from the page URL) into the controls and the map."""
+        c = self.controls
+        with self._mute():
+            if view.query is not None:
+                c.set_query(view.merged_query(c.query()))
+            if view.layer:
+                c.layer.value = view.layer
+            if view.metric:
+                c.metric.value = view.metric
+        if view.basemap:
+            c.basemap.value = view.basemap
+        if view.lang and view.lang != self.lang:
+            self.set_language(view.lang)
+        if view.centre is not None:
+            self.map.center = view.centre
+        if view.zoom is not None:
+            self.map.zoom = view.zoom
+
+    def share_state(self) -> ViewState:
+        """The view a "Share this view" link restores: query, layer, language, map."""
+        c = self.controls
+        lat, lon = self.map.center
+        return ViewState(
+            query=self.query(),
+            layer=c.layer.value,
+            metric=c.metric.value,
+            lang=self.lang,
+            basemap=c.basemap.value,
+            centre=(float(lat), float(lon)),
+            zoom=float(self.map.zoom),
+        )
+
+    def _update_share(self) -> None:
+        if self.result is not None and self.controls is not None:
+            self.share.value = share_link_html(self.share_state(), self.lang)
+
+    def _fill_table(self) -> None:
+        """Build the table of shown cells only while its tab is open (it can be long)."""
+        i = self.side.selected_index
+        if i is None or self.side.children[i] is not self.table or self.table.value:
+            return
+        if self.result is None:
+            return
+        sort_by = "perceived_eb" if self.controls.layer.value == "perceived" else "incidents"
+        self.table.value = TABLE_CSS + cells_table_html(
+            self.result, self._table_cells, self.lang, sort_by=sort_by
+        )
 
     def _draw_venues(self) -> None:
         assert self.atlas is not None
@@ -323,45 +426,96 @@ class AtlasApp:
     # ------------------------------------------------------------------ data panel
     def _build_data_panel(self) -> None:
         self.uploads = {
-            table: widgets.FileUpload(accept=".csv,.geojson,.json,.parquet,.gpkg", multiple=False)
+            table: widgets.FileUpload(accept=",".join(DATA_EXTENSIONS), multiple=False)
             for table in ("incidents", "perceptions", "venues")
         }
-        self.mapping_upload = widgets.FileUpload(accept=".yaml,.yml,.json", multiple=False)
+        self.mapping_upload = widgets.FileUpload(
+            accept=",".join(MAPPING_EXTENSIONS), multiple=False
+        )
         self.load_button = widgets.Button(button_style="primary")
         self.sample_button = widgets.Button()
         self.reports = widgets.HTML()
         self.load_button.on_click(lambda _: self.load_uploads())
         self.sample_button.on_click(lambda _: self.load_sample())
 
-    def _saved_upload(self, upload: widgets.FileUpload, folder: Path) -> Path | None:
+    def _saved_upload(
+        self,
+        upload: widgets.FileUpload,
+        folder: Path,
+        allowed: tuple[str, ...],
+        refused: list[str],
+    ) -> Path | None:
+        """Write one uploaded file into ``folder`` (inside a fresh temp dir), or refuse it.
+
+        Type and size are checked before anything touches the disk, and the browser's file name
+        is reduced to a plain base name, so an upload can only ever land in ``folder``.
+        """
         if not upload.value:
             return None
         item = upload.value[0]
-        path = folder / Path(item["name"]).name
-        path.write_bytes(bytes(item["content"]))
+        name = _safe_name(str(item.get("name") or ""))
+        content = item["content"]
+        size = content.nbytes if isinstance(content, memoryview) else len(content)
+        suffix = Path(name).suffix.lower()
+        problem = None
+        if suffix not in allowed:
+            problem = _REFUSED.get(self.lang, _REFUSED["en"])["extension"].format(
+                ext=suffix or "(none)", allowed=" ".join(allowed)
+            )
+        elif size > self.max_upload_bytes:
+            problem = _REFUSED.get(self.lang, _REFUSED["en"])["size"].format(
+                size=f"{size / 2**20:.1f}", limit=f"{self.max_upload_bytes / 2**20:g}"
+            )
+        if problem is not None:
+            refused.append(
+                f'<div class="atlas-error" role="alert"><b>{_escape(name)}</b>: '
+                f"{_escape(problem)}</div>"
+            )
+            return None
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / name
+        path.write_bytes(bytes(content))
         return path
 
     def load_uploads(self) -> None:
-        """Read the uploaded files (formats detected, or the mapping), show their reports."""
+        """Read the uploaded files (formats detected, or the mapping), show their reports.
+
+        Files go to a private temp dir, one folder per table (a mapping and a data file may
+        share a name), and the dir is removed once read: raw points of app reports and survey
+        answers stay in memory only as long as the session.
+        """
+        folder = Path(tempfile.mkdtemp(prefix="atlas-upload-"))
+        try:
+            self._read_uploads(folder)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def _read_uploads(self, folder: Path) -> None:
         from geo.errors import AtlasError
         from geo.io import read_table
 
-        folder = Path(tempfile.mkdtemp(prefix="atlas-upload-"))
-        mapping = self._saved_upload(self.mapping_upload, folder)
-        frames, reports, parts = {}, {}, []
+        parts: list[str] = []
+        mapping = self._saved_upload(
+            self.mapping_upload, folder / "mapping", MAPPING_EXTENSIONS, parts
+        )
+        frames, reports, names = {}, {}, []
         self._step("progress.loading", 1)
         for table, upload in self.uploads.items():
-            path = self._saved_upload(upload, folder)
+            path = self._saved_upload(upload, folder / table, DATA_EXTENSIONS, parts)
             if path is None:
                 continue
+            names.append(path.name)
             try:
                 result = read_table(
                     path, table, mapping=mapping if table == self._mapping_table(mapping) else None
                 )
             except AtlasError as exc:
+                # The message names the file by the name the visitor gave, not by its path on
+                # the server.
+                message = str(exc).replace(str(path), path.name).replace(str(folder), "")
                 parts.append(
-                    f'<div class="atlas-error" role="alert"><b>{path.name}</b>: '
-                    f"{_escape(str(exc))}</div>"
+                    f'<div class="atlas-error" role="alert"><b>{_escape(path.name)}</b>: '
+                    f"{_escape(message)}</div>"
                 )
                 continue
             frames[table], reports[table] = result.frame, result.report
@@ -386,7 +540,7 @@ class AtlasApp:
                 metadata={"synthetic": False},
                 reports=reports,
             )
-            self.data_label = ", ".join(p.name for p in folder.iterdir() if p != mapping)
+            self.data_label = ", ".join(names)
             self.use(atlas)
         else:
             self._step("progress.ready", 4)
@@ -495,11 +649,27 @@ class AtlasApp:
             ),
             self.downloads,
         ]
-        self.side.children = [self.summary, self.detail, self.data_panel, self.export_panel]
-        for i, key in enumerate(("summary.title", "detail.tab", "data.title", "export.title")):
+        self.side.children = [
+            self.summary, self.detail, self.data_panel, self.export_panel, self.table
+        ]
+        for i, key in enumerate(
+            ("summary.title", "detail.tab", "data.title", "export.title", "table.tab")
+        ):
             self.side.set_title(i, t(key, lang))
         if self.atlas is not None and self.atlas.reports and not self.reports.value:
             self.reports.value = "".join(report_html(r, lang) for r in self.atlas.reports.values())
+
+
+def _safe_name(name: str) -> str:
+    """A browser-given file name reduced to a harmless base name in the upload folder.
+
+    Directory parts (either slash), leading dots and characters outside letters, digits,
+    ``. _ - space`` are dropped, so ``../../x.csv`` or ``C:\\fakepath\\x.csv`` become ``x.csv``.
+    """
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    base = re.sub(r"[^\w.\- ]", "_", base).lstrip(". ").strip()
+    stem, suffix = os.path.splitext(base)
+    return (stem[:150] + suffix[:16]) or "upload"
 
 
 def _escape(text: str) -> str:

@@ -49,31 +49,35 @@ class Controls:
 
     def __init__(self, sources: tuple[str, ...], groups: tuple[str, ...], lang: str = "en") -> None:
         style = {"description_width": "initial"}
-        full = widgets.Layout(width="100%")
+
+        def full() -> widgets.Layout:
+            # One Layout per widget: a shared Layout would hide every control sharing it.
+            return widgets.Layout(width="100%")
+
         self.layer = widgets.Dropdown(
-            options=[(k, k) for k in LAYERS], value="recorded", style=style, layout=full
+            options=[(k, k) for k in LAYERS], value="recorded", style=style, layout=full()
         )
         self.metric = widgets.Dropdown(
             options=[(m, m) for m in RECORDED_METRICS],
             value="incidents_per_night",
             style=style,
-            layout=full,
+            layout=full(),
         )
         self.scheme = widgets.Dropdown(
-            options=[(s, s) for s in SCHEMES], value="quantiles", style=style, layout=full
+            options=[(s, s) for s in SCHEMES], value="quantiles", style=style, layout=full()
         )
         self.classes = widgets.IntSlider(
-            value=5, min=3, max=7, style=style, layout=full, continuous_update=False
+            value=5, min=3, max=7, style=style, layout=full(), continuous_update=False
         )
         self.resolution = widgets.SelectionSlider(
-            options=list(RESOLUTIONS), value=9, style=style, layout=full, continuous_update=False
+            options=list(RESOLUTIONS), value=9, style=style, layout=full(), continuous_update=False
         )
         self.all_times = widgets.Checkbox(value=False, indent=False)
         self.hours = widgets.SelectionRangeSlider(
             options=[(f"{h:02d}:00", i) for i, h in enumerate(NOON_AXIS)],
             index=(_axis_index(DEFAULT_WINDOW[0]), _axis_index(DEFAULT_WINDOW[1], end=True)),
             style=style,
-            layout=full,
+            layout=full(),
             continuous_update=False,
         )
         self.weekdays = [
@@ -81,7 +85,7 @@ class Controls:
             for d in range(7)
         ]
         self.categories = widgets.SelectMultiple(
-            options=[(c, c) for c in CATEGORIES], value=CATEGORIES, rows=6, layout=full
+            options=[(c, c) for c in CATEGORIES], value=CATEGORIES, rows=6, layout=full()
         )
         self.sources = [widgets.Checkbox(value=True, indent=False, description=s) for s in sources]
         self._source_names = sources
@@ -89,7 +93,7 @@ class Controls:
             options=[(g, g) for g in groups],
             value=groups,
             rows=min(6, max(len(groups), 1)),
-            layout=full,
+            layout=full(),
         )
         self.k = widgets.BoundedIntText(
             value=5, min=2, max=50, style=style, layout=widgets.Layout(width="12em")
@@ -98,7 +102,7 @@ class Controls:
             options=[("light", "light"), ("osm", "osm"), ("none", "none")],
             value="light",
             style=style,
-            layout=full,
+            layout=full(),
         )
         self.language = widgets.ToggleButtons(
             options=[(k.upper(), k) for k in LANGUAGES], value=lang, style={"button_width": "4em"}

@@ -5,30 +5,73 @@
 - :func:`build_perception_cube` -> :class:`PerceptionCube`: n, Σw, Σwx, Σwx² per
   (cell, hour or daypart, group);
 - :func:`rollup` to a coarser resolution, :func:`save_cube` / :func:`load_cube` /
-  :func:`cached_cube` on disk, and :class:`CubeCodes` for mask + ``np.bincount`` queries.
+  :func:`cached_cube` on disk, and :class:`CubeCodes` for mask + ``np.bincount`` queries;
+- :func:`build_cube` of many files with pandas or on Dask (DESIGN §8), partial cubes summed by
+  :func:`combine_incident_cubes`, kept as a cube folder (:func:`write_cube_dir` /
+  :func:`read_cube_dir`).
 """
 
+from geo.cube._build import (
+    BUILD_FILE,
+    CUBE_FILE,
+    ENGINES,
+    CubeBuild,
+    Engine,
+    build_cube,
+    read_cube_dir,
+    summarise_reports,
+    write_cube_dir,
+)
 from geo.cube._codes import UNTIMED_SLOT, CubeCodes, CubeIndex
+from geo.cube._combine import combine_incident_cubes
+from geo.cube._dask import (
+    DEFAULT_WORKER_MEMORY,
+    WORKER_PACKAGES,
+    WorkerEnvironmentError,
+    build_incident_cube_dask,
+    check_workers,
+    dask_client,
+)
 from geo.cube._incidents import UNTIMED_REASONS, IncidentCube, build_incident_cube
+from geo.cube._inputs import NEEDED_COLUMNS, CubeInputs, find_inputs
 from geo.cube._perceptions import UNKNOWN_GROUP, PerceptionCube, build_perception_cube
 from geo.cube._rollup import rollup
 from geo.cube._store import CUBE_FORMAT, CubeKind, cached_cube, cube_key, load_cube, save_cube
 
 __all__ = [
+    "BUILD_FILE",
+    "CUBE_FILE",
     "CUBE_FORMAT",
+    "DEFAULT_WORKER_MEMORY",
+    "ENGINES",
+    "NEEDED_COLUMNS",
     "UNKNOWN_GROUP",
     "UNTIMED_REASONS",
     "UNTIMED_SLOT",
+    "WORKER_PACKAGES",
+    "CubeBuild",
     "CubeCodes",
     "CubeIndex",
+    "CubeInputs",
     "CubeKind",
+    "Engine",
     "IncidentCube",
     "PerceptionCube",
+    "WorkerEnvironmentError",
+    "build_cube",
     "build_incident_cube",
+    "build_incident_cube_dask",
     "build_perception_cube",
     "cached_cube",
+    "check_workers",
+    "combine_incident_cubes",
     "cube_key",
+    "dask_client",
+    "find_inputs",
     "load_cube",
+    "read_cube_dir",
     "rollup",
     "save_cube",
+    "summarise_reports",
+    "write_cube_dir",
 ]

@@ -15,9 +15,18 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from h3.api import basic_int as h3i
 
+from geo.columns import INCIDENT_COLUMNS
 from geo.compare import compare_cells
-from geo.cube import build_incident_cube, build_perception_cube, cached_cube, rollup
+from geo.cube import (
+    IncidentCube,
+    build_incident_cube,
+    build_perception_cube,
+    cached_cube,
+    read_cube_dir,
+    rollup,
+)
 from geo.cube._codes import UNTIMED_SLOT
 from geo.hours import CLOSED, OPEN, UNKNOWN, open_in_window, open_slots
 from geo.index import cell_area_km2, cells_of, parents_of
@@ -73,23 +82,50 @@ class QueryResult:
         return self.protected.k
 
 
+def _codes(values: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Integer codes and their labels (categoricals as they are, other columns factorised)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.cat.codes.to_numpy(), [str(c) for c in values.cat.categories]
+    codes, labels = pd.factorize(values.astype("string").fillna(""))
+    return codes, [str(x) for x in labels]
+
+
 def _perception_filter(table: pd.DataFrame, query: Query) -> np.ndarray:
     keep = np.ones(len(table), dtype=bool)
     if query.hours is not None:
         hour = table["hour"].to_numpy(dtype=np.int16, na_value=-1)
         timed = hour >= 0
-        in_window = np.zeros(len(table), dtype=bool)
-        in_window[timed] = query.hours.hour_table()[hour[timed]]
-        daypart = table["daypart"].astype(str).to_numpy()
-        overlaps = {
-            name: name == "any" or query.hours.overlaps(_DAYPART_WINDOWS[name])
-            for name in np.unique(daypart)
-        }
-        by_daypart = np.array([overlaps[d] for d in daypart], dtype=bool)
-        keep &= np.where(timed, in_window, by_daypart)
+        in_window = query.hours.hour_table()[np.where(timed, hour, 0)]
+        codes, labels = _codes(table["daypart"])
+        overlaps = np.array(
+            [
+                name == "any"
+                or (name in _DAYPART_WINDOWS and query.hours.overlaps(_DAYPART_WINDOWS[name]))
+                for name in labels
+            ]
+            + [False],
+            dtype=bool,
+        )
+        keep &= np.where(timed, in_window, overlaps[codes])
     if query.groups is not None:
-        keep &= table["group"].astype(str).str.lower().isin(query.groups).to_numpy()
+        codes, labels = _codes(table["group"])
+        chosen = np.array([g.lower() in query.groups for g in labels] + [False], dtype=bool)
+        keep &= chosen[codes]
     return keep
+
+
+VENUE_COUNTS = ("venues", "venues_open", "venues_closed", "venues_unknown")
+
+
+@dataclass(frozen=True, eq=False)
+class _Grid:
+    """Cells with any data at one resolution, and each part's positions in them."""
+
+    cells: np.ndarray
+    incidents: np.ndarray
+    perceptions: np.ndarray | None
+    perception_sums: dict[str, np.ndarray]
+    venues: np.ndarray | None
 
 
 def _hide_source_differences(table: pd.DataFrame, sources: tuple[str, ...]) -> pd.DataFrame:
@@ -123,6 +159,9 @@ class Atlas:
         Validation reports of the files the tables came from, kept for the data panel.
     cache_dir
         Where cubes are cached as Parquet (rebuilt only when inputs or settings change).
+    incident_cube
+        An incident cube built beforehand (e.g. on Dask): used as is, and ``incidents`` may
+        then be empty. See :meth:`from_cube`.
     """
 
     def __init__(
@@ -135,6 +174,7 @@ class Atlas:
         reports: dict[str, ValidationReport] | None = None,
         cache_dir: str | Path | None = None,
         day_boundary: int = 6,
+        incident_cube: IncidentCube | None = None,
     ) -> None:
         self.incidents = incidents
         self.perceptions = perceptions if perceptions is not None else pd.DataFrame()
@@ -143,7 +183,9 @@ class Atlas:
         self.reports = dict(reports or {})
         self.day_boundary = day_boundary
         settings = {"day_boundary": day_boundary}
-        if cache_dir is not None:
+        if incident_cube is not None:
+            self.incident_cube = incident_cube
+        elif cache_dir is not None:
             self.incident_cube = cached_cube(incidents, build_incident_cube, cache_dir, settings)
         else:
             self.incident_cube = build_incident_cube(incidents, day_boundary=day_boundary)
@@ -152,6 +194,8 @@ class Atlas:
         )
         self._perceptions_at: dict[int, pd.DataFrame] = {}
         self._answer_cells: dict[int, np.ndarray] = {}
+        self._grids: dict[int, _Grid] = {}
+        self._area_of: dict[int, float] = {}
         if len(self.venues):
             self._venue_cells = cells_of(
                 self.venues["lat"].to_numpy(), self.venues["lon"].to_numpy()
@@ -201,6 +245,43 @@ class Atlas:
             **kwargs,
         )
 
+    @classmethod
+    def from_cube(
+        cls,
+        cube_dir: str | Path,
+        perceptions: pd.DataFrame | None = None,
+        venues: pd.DataFrame | None = None,
+        *,
+        metadata: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> Atlas:
+        """An Atlas on a saved incident cube (``atlas build-cube``), without the raw incidents.
+
+        The cube may have been built from far more rows than fit in memory (DESIGN §8); it is
+        queried exactly as a cube built here. ``metadata`` defaults to what the build found
+        beside its data (so a synthetic set stays labelled synthetic), and gains a ``centre``
+        from the cube when it has none, as there are no points to take one from.
+        """
+        built = read_cube_dir(cube_dir)
+        cube = built.cube
+        meta = dict(built.info.get("metadata", {}) if metadata is None else metadata)
+        if "centre" not in meta and len(cube.table):  # count-weighted, over res-7 cells
+            parents = parents_of(cube.table["cell"].to_numpy(), min(cube.resolution, 7))
+            cells, inverse = np.unique(parents, return_inverse=True)
+            weight = np.bincount(inverse, weights=cube.table["count"].to_numpy())
+            points = np.array([h3i.cell_to_latlng(int(c)) for c in cells])
+            meta["centre"] = [float(v) for v in np.average(points, axis=0, weights=weight)]
+        empty = pd.DataFrame({c: pd.Series(dtype=object) for c in INCIDENT_COLUMNS})
+        return cls(
+            empty,
+            perceptions,
+            venues,
+            metadata=meta,
+            day_boundary=cube.day_boundary,
+            incident_cube=cube,
+            **kwargs,
+        )
+
     @property
     def synthetic(self) -> bool:
         return bool(self.metadata.get("synthetic"))
@@ -238,28 +319,51 @@ class Atlas:
             left_out = float(codes.count[untimed & (codes.how == UNTIMED_SLOT)].sum())
         return total, per_source, left_out
 
-    def _venues(self, query: Query) -> pd.DataFrame:
-        if not len(self._venue_cells):
-            return pd.DataFrame(
-                {
-                    c: pd.Series(dtype=float)
-                    for c in ("venues", "venues_open", "venues_closed", "venues_unknown")
-                }
-            ).assign(cell=pd.Series(dtype=np.uint64))
-        cells = parents_of(self._venue_cells, query.resolution)
+    def _grid(self, resolution: int) -> _Grid:
+        """Every cell with data at ``resolution`` and where each part's rows fall in it.
+
+        Built once per resolution, so a query aligns incidents, answers and venues with
+        ``np.bincount`` on fixed positions instead of joining tables.
+        """
+        if resolution not in self._grids:
+            codes = self.incident_cube.codes(resolution)
+            parts = [codes.cells]
+            per_cells = None
+            if self.perception_cube is not None:
+                per_cells = self._perceptions(resolution)["cell"].to_numpy(dtype=np.uint64)
+                parts.append(per_cells)
+            venue_cells = None
+            if len(self._venue_cells):
+                venue_cells = parents_of(self._venue_cells, resolution)
+                parts.append(venue_cells)
+            cells = np.unique(np.concatenate(parts)).astype(np.uint64)
+            sums = {}
+            if per_cells is not None:
+                table = self._perceptions(resolution)
+                sums = {name: table[name].to_numpy(dtype=float) for name in SUMS}
+            self._grids[resolution] = _Grid(
+                cells=cells,
+                incidents=np.searchsorted(cells, codes.cells),
+                perceptions=None if per_cells is None else np.searchsorted(cells, per_cells),
+                perception_sums=sums,
+                venues=None if venue_cells is None else np.searchsorted(cells, venue_cells),
+            )
+        return self._grids[resolution]
+
+    def _venue_counts(self, query: Query, grid: _Grid) -> dict[str, np.ndarray]:
+        size = grid.cells.size
+        if grid.venues is None:
+            return {c: np.zeros(size) for c in VENUE_COUNTS}
         hours = query.hours.hours if query.hours is not None else range(24)
         days = range(7) if query.weekdays is None else query.weekdays
         state = open_in_window(self._venue_slots, self._venue_known, hours, days)
-        frame = pd.DataFrame(
-            {
-                "cell": cells,
-                "venues": 1,
-                "venues_open": state == OPEN,
-                "venues_closed": state == CLOSED,
-                "venues_unknown": state == UNKNOWN,
-            }
-        )
-        return frame.groupby("cell", as_index=False).sum()
+        counts = {"venues": np.ones(len(state))}
+        counts["venues_open"] = (state == OPEN).astype(float)
+        counts["venues_closed"] = (state == CLOSED).astype(float)
+        counts["venues_unknown"] = (state == UNKNOWN).astype(float)
+        return {
+            name: np.bincount(grid.venues, weights=w, minlength=size) for name, w in counts.items()
+        }
 
     def venue_states(self, query: Query) -> pd.DataFrame:
         """Each venue with its state in the window (open / closed / unknown) — public places."""
@@ -314,25 +418,28 @@ class Atlas:
         self, query: Query, *, local_stats: bool = False, permutations: int = 999, seed: int = 0
     ) -> QueryResult:
         """Per-cell answer to ``query``, protected by its k before anything is compared."""
-        codes = self.incident_cube.codes(query.resolution)
+        grid = self._grid(query.resolution)
+        size = grid.cells.size
         total, per_source, left_out = self._recorded(query)
-        table = pd.DataFrame({"cell": codes.cells, "incidents": total})
+        columns: dict[str, np.ndarray] = {"cell": grid.cells}
+        columns["incidents"] = np.zeros(size)
+        columns["incidents"][grid.incidents] = total
         for name, values in per_source.items():
-            table[f"incidents_{name}"] = values
+            columns[f"incidents_{name}"] = np.zeros(size)
+            columns[f"incidents_{name}"][grid.incidents] = values
         sums = list(SUMS)
         if self.perception_cube is not None:
             cube = self._perceptions(query.resolution)
             keep = _perception_filter(cube, query)
-            per = cube.loc[keep, ["cell", *sums]].groupby("cell", as_index=False).sum()
-            table = table.merge(per, on="cell", how="outer")
+            rows = grid.perceptions[keep]
+            for name in sums:
+                weights = grid.perception_sums[name][keep]
+                columns[name] = np.bincount(rows, weights=weights, minlength=size)
         else:
-            table = table.assign(**{s: 0.0 for s in sums})
-        table = table.merge(self._venues(query), on="cell", how="outer")
-        fill = {c: 0 for c in table.columns if c != "cell"}
-        table = table.fillna(fill)
-        table["cell"] = table["cell"].astype(np.uint64)
-        shown = (table["incidents"] > 0) | (table["n"] > 0) | (table["venues"] > 0)
-        table = table.loc[shown].sort_values("cell").reset_index(drop=True)
+            columns.update({name: np.zeros(size) for name in sums})
+        columns.update(self._venue_counts(query, grid))
+        shown = (columns["incidents"] > 0) | (columns["n"] > 0) | (columns["venues"] > 0)
+        table = pd.DataFrame({name: values[shown] for name, values in columns.items()})
         table = self._derive(table, query)
 
         # Totals decide the geometry (coarsening); per-source counts are then suppressed
@@ -398,8 +505,7 @@ class Atlas:
                 local_stats=local_stats,
             )
             cmp = result.cells
-            for column in COMPARE_COLUMNS:
-                shown_table[column] = cmp[column].to_numpy()
+            shown_table = shown_table.assign(**{c: cmp[c].to_numpy() for c in COMPARE_COLUMNS})
             summary["spearman"] = {
                 "rho": result.spearman.rho,
                 "p": result.spearman.p,
@@ -411,10 +517,18 @@ class Atlas:
             summary["cells_compared"] = 0
         return QueryResult(query=query, table=shown_table, protected=protected, summary=summary)
 
+    def _areas(self, cells: np.ndarray) -> np.ndarray:
+        """Cell areas in km², remembered: the same few thousand cells come back every query."""
+        new = [int(c) for c in cells if int(c) not in self._area_of]
+        if new:
+            areas = cell_area_km2(np.asarray(new, dtype=np.uint64))
+            self._area_of.update(zip(new, areas.tolist(), strict=True))
+        return np.array([self._area_of[int(c)] for c in cells], dtype=float)
+
     def _derive(self, table: pd.DataFrame, query: Query) -> pd.DataFrame:
         """Rates and perceived statistics from the additive sums (again after coarsening)."""
         nights = max(self.nights(query), 1)
-        area = cell_area_km2(table["cell"].to_numpy(dtype=np.uint64)) if len(table) else np.zeros(0)
+        area = self._areas(table["cell"].to_numpy(dtype=np.uint64))
         stats = perceived_stats(
             table["n"].to_numpy(),
             table["sw"].to_numpy(),

@@ -1,0 +1,244 @@
+"""Load: 20 concurrent dashboard sessions on the served deployment (issue: all complete; report
+p50/p95 of a filter change, memory per kernel, and no kernel left once the sessions close).
+
+The server is `make serve`'s: Voila with deploy/voila.py (preheated kernel, dashboards only),
+bound to 127.0.0.1 on a free port instead of 0.0.0.0, with culling shortened from an hour to a
+minute (:data:`CULL`) so the run can watch kernels go. One headless Chromium (Debian's) drives
+20 browser contexts at once with asyncio Playwright, every non-loopback request blocked (tiles
+fail, hexes draw). Each session opens /voila/render/atlas.ipynb and waits for "Ready"; when all
+20 are open the kernels' resident memory is read (psutil, the ipykernel processes under the
+Voila process: ``/api/kernels`` is closed in the served configuration); then each session
+moves the hour window 10 times, one key press on the slider handle at a time, and a change
+counts as done when the map's draw counter (``.atlas-stamp[data-draws]``, where the page has
+one) or else the summary panel has changed and two animation frames have passed. Pages are
+closed as a visitor closes a tab (``beforeunload`` runs, so the page asks Voila to shut its
+kernel); the script then waits, bounded, until only the preheated pool kernels are left.
+
+This is a benchmark script, not a test: pytest does not collect it (``__test__ = False``).
+Run it alone (`make bench` runs every bench_*.py); ``BENCH_QUICK=1`` runs 4 sessions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from benchmarks._common import quick, record  # noqa: E402
+from tests.browser import CHROMIUM_ARGS, _wait_for_port, chromium_path, free_port  # noqa: E402
+
+__test__ = False
+
+SESSIONS = 4 if quick() else 20
+CHANGES = 3 if quick() else 10
+POOL = len([p for p in (REPO / "dashboards").rglob("*.ipynb") if ".ipynb_checkpoints" not in
+            p.parts])
+"""Preheated kernels the served configuration keeps waiting: one per dashboard notebook."""
+CULL = (
+    "--MappingKernelManager.cull_idle_timeout=60",
+    "--MappingKernelManager.cull_interval=5",
+    "--MappingKernelManager.cull_connected=False",
+)
+"""Culling for the run: a minute instead of an hour, and only for kernels whose page is gone
+(with the served file's ``cull_connected``, sessions idle while waiting for the others to open
+would lose their kernels: that is the served setting working, not the load being served)."""
+OPEN_TIMEOUT_MS = 600_000
+CHANGE_TIMEOUT_MS = 120_000
+KERNELS_GONE_WITHIN_S = 180
+RUN_TIMEOUT_S = 1_800
+
+READY_JS = """() => !!document.querySelector('.atlas-summary')
+  && (document.querySelector('.atlas-status')?.textContent || '').includes('Ready')"""
+SIGNATURE_JS = """() => {
+  const stamp = document.querySelector('.atlas-stamp[data-draws]');
+  if (stamp) return 'draws:' + stamp.dataset.draws;
+  return 'summary:' + (document.querySelector('.atlas-summary')?.innerText || '');
+}"""
+
+
+@dataclass
+class Run:
+    """What the sessions share: readiness (a barrier that tolerates failures) and results."""
+
+    sessions: int
+    loaded: int = 0
+    all_open: asyncio.Event = field(default_factory=asyncio.Event)
+    open_seconds: list[float] = field(default_factory=list)
+    changes_ms: list[float] = field(default_factory=list)
+    completed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def arrived(self) -> None:
+        self.loaded += 1
+        if self.loaded == self.sessions:
+            self.all_open.set()
+
+
+def serve_command(port: int) -> list[str]:
+    """`make serve`'s command (see the Makefile), on loopback, with short culling."""
+    return [
+        str(Path(sys.executable).with_name("voila")), "dashboards", "--no-browser",
+        f"--Voila.config_file_paths={REPO / 'deploy'}", "--Voila.ip=127.0.0.1", f"--port={port}",
+        *CULL,
+    ]
+
+
+def kernels(server: psutil.Process) -> list[psutil.Process]:
+    out = []
+    for child in server.children(recursive=True):
+        with contextlib.suppress(psutil.NoSuchProcess):
+            if "ipykernel_launcher" in " ".join(child.cmdline()):
+                out.append(child)
+    return out
+
+
+def kernel_rss_mb(server: psutil.Process) -> tuple[int, float]:
+    """Number of kernel processes and their total resident memory (MB)."""
+    count, total = 0, 0
+    for proc in kernels(server):
+        with contextlib.suppress(psutil.NoSuchProcess):
+            total += proc.memory_info().rss
+            count += 1
+    return count, total / 2**20
+
+
+async def offline(route) -> None:
+    if route.request.url.startswith(("http://127.0.0.1", "data:", "blob:")):
+        await route.continue_()
+    else:
+        await route.abort()
+
+
+async def session(index: int, browser, url: str, run: Run) -> None:
+    context = await browser.new_context(viewport={"width": 1280, "height": 800})
+    page = await context.new_page()
+    await page.route("**/*", offline)
+    arrived = False
+    try:
+        start = time.perf_counter()
+        await page.goto(url, timeout=OPEN_TIMEOUT_MS)
+        await page.wait_for_function(READY_JS, timeout=OPEN_TIMEOUT_MS, polling=100)
+        run.open_seconds.append(time.perf_counter() - start)
+        run.arrived()
+        print(f"  session {index} ready after {run.open_seconds[-1]:.0f} s "
+              f"({run.loaded}/{run.sessions})", flush=True)
+        arrived = True
+        await run.all_open.wait()
+        handle = page.locator(".noUi-handle-lower").first
+        await handle.focus()
+        for change in range(CHANGES):
+            before = await page.evaluate(SIGNATURE_JS)
+            start = time.perf_counter()
+            await handle.press("ArrowLeft" if change % 2 == 0 else "ArrowRight")
+            await page.wait_for_function(
+                f"(b) => ({SIGNATURE_JS})() !== b", arg=before, timeout=CHANGE_TIMEOUT_MS,
+                polling=5,
+            )
+            await page.evaluate("() => new Promise(r => requestAnimationFrame("
+                                "() => requestAnimationFrame(r)))")
+            run.changes_ms.append((time.perf_counter() - start) * 1000)
+        run.completed += 1
+    except Exception as exc:  # one failed session is a figure, not the end of the run
+        run.errors.append(f"session {index}: {type(exc).__name__}: {str(exc)[:200]}")
+        if not arrived:
+            run.arrived()
+    finally:
+        with contextlib.suppress(Exception):
+            await page.close(run_before_unload=True)
+        await asyncio.sleep(1)  # let the page's shutdown request go out before the context
+        with contextlib.suppress(Exception):
+            await context.close()
+
+
+async def drive(url: str, server: psutil.Process) -> tuple[Run, tuple[int, float]]:
+    from playwright.async_api import async_playwright
+
+    run = Run(SESSIONS)
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        try:
+            tasks = [asyncio.create_task(session(i, browser, url, run)) for i in range(SESSIONS)]
+            await run.all_open.wait()
+            memory = kernel_rss_mb(server)  # every session open, none changing yet
+            await asyncio.gather(*tasks)
+        finally:
+            await browser.close()
+    return run, memory
+
+
+def wait_for_pool_only(server: psutil.Process) -> tuple[int, float]:
+    """Kernels left once culling had its chance, and how long it took to get there."""
+    start = time.monotonic()
+    while time.monotonic() - start < KERNELS_GONE_WITHIN_S:
+        if len(kernels(server)) <= POOL:
+            break
+        time.sleep(1)
+    return len(kernels(server)), time.monotonic() - start
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))]
+
+
+def main() -> None:
+    if chromium_path() is None:
+        sys.exit("Debian chromium (/usr/bin/chromium) is needed for the load benchmark")
+    port = free_port()
+    log = Path(tempfile.gettempdir()) / f"atlas-voila-load-{port}.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(serve_command(port), cwd=REPO, stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        _wait_for_port(port, proc, 60)
+        server = psutil.Process(proc.pid)
+        deadline = time.monotonic() + 120
+        while len(kernels(server)) < POOL and time.monotonic() < deadline:
+            time.sleep(0.5)  # the preheated kernel is starting
+        url = f"http://127.0.0.1:{port}/voila/render/atlas.ipynb"
+        started = time.perf_counter()
+        run, (open_kernels, open_mb) = asyncio.run(
+            asyncio.wait_for(drive(url, server), RUN_TIMEOUT_S))
+        elapsed = time.perf_counter() - started
+        left, waited = wait_for_pool_only(server)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+        log.unlink(missing_ok=True)
+
+    for error in run.errors:
+        print("  !", error, flush=True)
+    print(f"  {SESSIONS} sessions x {CHANGES} changes in {elapsed:.0f} s; {open_kernels} kernels "
+          f"open with all sessions, {left} left {waited:.0f} s after the pages closed "
+          f"(the preheated pools keep {POOL})", flush=True)
+    record(f"load_{SESSIONS}_sessions_completed", run.completed, "count", f">= {SESSIONS}")
+    if run.open_seconds:
+        record("load_page_open_to_ready_median", statistics.median(run.open_seconds), "s", None)
+    if run.changes_ms:
+        record("load_filter_change_p50", percentile(run.changes_ms, 50), "ms", None)
+        record("load_filter_change_p95", percentile(run.changes_ms, 95), "ms", None)
+    record("load_memory_per_kernel", open_mb / max(open_kernels, 1), "MB", None)
+    record("load_kernels_left_after_close", max(left - POOL, 0), "count", 0)
+    if run.completed < SESSIONS or left > POOL:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
