@@ -223,9 +223,9 @@ def bivariate_legend_html(
         f'<div class="atlas-legend" role="region" aria-label="{html.escape(title)}">'
         f'<div class="atlas-legend-title">{html.escape(title)}</div>'
         '<div class="atlas-bivariate">'
-        f'<div class="atlas-bivariate-y">{html.escape(perceived)} ↑</div>'
+        f'<div class="atlas-bivariate-y">{html.escape(perceived)}</div>'
         f'<div class="atlas-bivariate-grid">{"".join(cells)}</div>'
-        f'<div class="atlas-bivariate-x">{html.escape(recorded)} →</div></div>{foot}</div>'
+        f'<div class="atlas-bivariate-x">{html.escape(recorded)}</div></div>{foot}</div>'
     )
 
 
