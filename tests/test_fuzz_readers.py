@@ -964,7 +964,7 @@ def _(draw: Draw, reader: Reader, table: Table) -> Table:
 # ---------------------------------------------------------------------------------- checks
 
 
-KNOWN_BUGS: dict[tuple[str, str], tuple[type[BaseException], str]] = {
+REGRESSIONS: dict[tuple[str, str], tuple[type[BaseException], str]] = {
     ("deeply_nested_json", "osm"): (RecursionError, (
         "format detection parses JSON with geo/io/_geo.load_json, which catches "
         "JSONDecodeError and UnicodeDecodeError but not the RecursionError json raises past "
@@ -977,8 +977,11 @@ KNOWN_BUGS: dict[tuple[str, str], tuple[type[BaseException], str]] = {
         "ShapelyError, not a ValueError), which read_table does not wrap either"
     )),
 }
-"""(class, reader) pairs that still end in an unhandled exception: strict xfails, so the test
-says when geo/io has been fixed."""
+"""(class, reader) pairs that once escaped read_table with the exception named (found by these
+fuzz tests, since fixed in geo/io): kept as explicit regression cases."""
+
+KNOWN_BUGS: dict[tuple[str, str], tuple[type[BaseException], str]] = {}
+"""(class, reader) pairs that still end in an unhandled exception; none at present."""
 
 
 def assert_clear(error: AtlasError, path: Path) -> None:
@@ -1108,14 +1111,13 @@ def test_each_file_class_on_each_reader(bad_name: str, reader_name: str,
 
 @pytest.mark.parametrize(
     ("bad_name", "reader_name"),
-    [pytest.param(*pair, id="-".join(pair),
-                  marks=pytest.mark.xfail(raises=error, strict=True, reason=reason))
-     for pair, (error, reason) in KNOWN_BUGS.items()],
+    [pytest.param(*pair, id="-".join(pair)) for pair in REGRESSIONS],
 )
 @settings(FUZZ, max_examples=1, phases=[Phase.generate])
 @given(data=st.data())
-def test_known_bugs_still_raise(bad_name: str, reader_name: str, data: st.DataObject) -> None:
-    """Strict expected failures: this turns red (XPASS) once geo/io handles the class."""
+def test_former_bugs_give_a_clear_error(bad_name: str, reader_name: str,
+                                        data: st.DataObject) -> None:
+    """Classes that once escaped as RecursionError / GeometryTypeError now end clearly."""
     reader = READERS[reader_name]
     file, records = make_file(data.draw, reader, [BAD_INPUTS[bad_name]])
     check(reader, file, records)
@@ -1136,7 +1138,7 @@ def test_several_classes_at_once(data: st.DataObject) -> None:
 
 def test_at_least_25_classes_and_every_reader_is_fuzzed() -> None:
     assert len(BAD_INPUTS) >= 25
-    pairs = [p.values for p in (*CELL_MATRIX, *FILE_MATRIX)] + list(KNOWN_BUGS)
+    pairs = [p.values for p in (*CELL_MATRIX, *FILE_MATRIX)] + list(REGRESSIONS)
     assert {name for name, _ in pairs} == set(BAD_INPUTS)
     assert {reader for _, reader in pairs} == set(READERS)
 

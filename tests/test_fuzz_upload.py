@@ -28,6 +28,7 @@ from geo.app._app import DATA_EXTENSIONS, MAPPING_EXTENSIONS, MAX_UPLOAD_BYTES
 from tests.test_fuzz_readers import (
     FUZZ,
     KNOWN_BUGS,
+    REGRESSIONS,
     READERS,
     Reader,
     applicable,
@@ -168,17 +169,12 @@ KNOWN = {
         {"type": "Feature", "properties": {"@id": "node/1", "amenity": "bar"},
          "geometry": {"type": "Circle", "coordinates": [4.85, 45.75]}}]}).encode(),
 }
-"""A venues upload for each known reader bug (tests/test_fuzz_readers.py KNOWN_BUGS)."""
+"""A venues upload for each former reader bug (tests/test_fuzz_readers.py REGRESSIONS)."""
 
 
-@pytest.mark.parametrize(
-    "name",
-    [pytest.param(name, marks=pytest.mark.xfail(raises=KNOWN_BUGS[name, "osm"][0], strict=True,
-                                                reason=KNOWN_BUGS[name, "osm"][1]))
-     for name in KNOWN],
-)
-def test_known_reader_bugs_reach_the_panel(app: AtlasApp, name: str) -> None:
-    """Until geo/io wraps these, the exception escapes load_uploads: the panel says nothing."""
+@pytest.mark.parametrize("name", [name for name, reader in REGRESSIONS if reader == "osm"])
+def test_former_reader_bugs_reach_the_panel_as_messages(app: AtlasApp, name: str) -> None:
+    """Files that once crashed load_uploads now give the visitor a message."""
     clear(app)
     upload(app.uploads["venues"], KNOWN[name], "venues.geojson")
     app.load_uploads()

@@ -40,6 +40,8 @@ def load_json(path: Path) -> Any:
             return json.load(handle)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise FileFormatError(str(path), f"not valid JSON: {exc}") from None
+    except RecursionError:
+        raise FileFormatError(str(path), "not usable JSON: nested too deeply") from None
 
 
 def geojson_features(path: Path, doc: Any) -> list[dict]:

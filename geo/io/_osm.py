@@ -43,7 +43,7 @@ def _geometry(feature: dict) -> Any:
         return None
     try:
         return shapely.geometry.shape(geometry)
-    except (ValueError, TypeError, AttributeError, KeyError, shapely.errors.GEOSException):
+    except (ValueError, TypeError, AttributeError, KeyError, shapely.errors.ShapelyError):
         return None
 
 
