@@ -28,8 +28,8 @@ from geo.app._app import DATA_EXTENSIONS, MAPPING_EXTENSIONS, MAX_UPLOAD_BYTES
 from tests.test_fuzz_readers import (
     FUZZ,
     KNOWN_BUGS,
-    REGRESSIONS,
     READERS,
+    REGRESSIONS,
     Reader,
     applicable,
     make_file,
