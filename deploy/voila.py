@@ -23,6 +23,10 @@ What each setting closes (checked by tests/test_serve.py, which requests every f
   FACTS); closing a page shuts its kernel down (the page's own beacon, which needs the _xsrf
   cookie :class:`DashboardsOnly` sets); any kernel idle for an hour (no widget message),
   connected or not, is culled — a crashed browser, a dropped network.
+- Many visitors at once: a cell's output may reach Voila seconds after the cell has finished
+  when every core is busy; nbclient's default 4 s wait then drops it, and the visitor gets a
+  blank page ("Timeout waiting for IOPub output": 17 of 20 pages at once on two cores, see
+  benchmarks/bench_load.py). The executor waits two minutes instead.
 - Uploads travel over the kernel websocket, so the websocket message limit is the transport's
   size limit; it sits a little above the data panel's own limit (geo.app MAX_UPLOAD_BYTES,
   50 MiB), so a too-large file gets the panel's clear message rather than a dropped connection.
@@ -96,6 +100,8 @@ c.VoilaConfiguration.file_allowlist = []
 c.VoilaConfiguration.file_denylist = [".*"]
 c.VoilaConfiguration.preheat_kernel = True
 c.VoilaConfiguration.default_pool_size = 1
+
+c.VoilaExecutor.iopub_timeout = 120
 
 c.MappingKernelManager.cull_idle_timeout = 3600
 c.MappingKernelManager.cull_interval = 60

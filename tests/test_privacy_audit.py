@@ -286,18 +286,9 @@ def test_the_audit_would_see_a_leak(atlas: Atlas, raw_points: set[tuple[int, int
         assert_no_coordinate_columns(["cell", "lat", "lon"], "planted")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "complementary disclosure in the cell detail: Atlas.cell_hours and Atlas.cell_answers "
-        "hide each bar below k on its own, but when exactly one bar of a cell is hidden, the "
-        "cell's published total minus the shown bars gives it back (geo/metrics needs "
-        "secondary suppression: hide a second bar, or all bars, when one is hidden)"
-    ),
-)
 def test_a_cells_detail_does_not_give_back_a_hidden_bar_by_subtraction(atlas: Atlas) -> None:
-    """Found by this audit: the totals and the bars are each protected, not the pair."""
+    """Found by this audit (the totals and the bars were each protected, not the pair): a
+    single hidden bar is now always hidden together with another one."""
     revealed = []
     night = Query(resolution=9, hours=HourWindow(22, 4), weekdays=frozenset({4, 5}))
     table = atlas.query(night).table

@@ -264,6 +264,8 @@ def test_the_configuration_file_holds_the_limits() -> None:
     assert conf.file_allowlist == [] and conf.file_denylist == [".*"]
     assert conf.preheat_kernel is True and conf.default_pool_size >= 1
     assert kernels.cull_idle_timeout > 0 and kernels.cull_interval > 0
+    # Under load a cell's output lags its reply: nbclient's 4 s default blanks the page.
+    assert config.VoilaExecutor.iopub_timeout >= 60
     # Uploads ride the kernel websocket: its limit sits just above the data panel's own.
     limit = voila.tornado_settings["websocket_max_message_size"]
     assert MAX_UPLOAD_BYTES < limit <= 2 * MAX_UPLOAD_BYTES

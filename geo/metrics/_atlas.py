@@ -114,6 +114,20 @@ def _perception_filter(table: pd.DataFrame, query: Query) -> np.ndarray:
     return keep
 
 
+def _protect_bins(values: np.ndarray, k: int) -> np.ndarray:
+    """Hide bins between 0 and k, and never exactly one: a cell's shown total minus its shown
+    bins would give a single hidden bin back, so the smallest other bin is hidden with it.
+    """
+    if k <= 0:
+        return values
+    hidden = (values > 0) & (values < k)
+    if hidden.sum() == 1:
+        others = np.where(~hidden & (values > 0), values, np.inf)
+        if np.isfinite(others.min()):
+            hidden[int(np.argmin(others))] = True
+    return np.where(hidden, np.nan, values)
+
+
 VENUE_COUNTS = ("venues", "venues_open", "venues_closed", "venues_unknown")
 
 
@@ -389,9 +403,15 @@ class Atlas:
         keep = codes.mask(None, query.weekdays, cats, srcs, include_untimed=False)
         keep &= codes.cell == pos
         hours = np.bincount(codes.how[keep] % 24, weights=codes.count[keep], minlength=24)[:24]
-        if query.k > 0:
-            hours = np.where((hours > 0) & (hours < query.k), np.nan, hours)
-        return hours
+        # The published total covers the window: protect the window's bars as one group
+        # (and the other hours as another), so no subtraction isolates a hidden bar.
+        inside = np.zeros(24, dtype=bool)
+        inside[list(query.hours.hours) if query.hours is not None else slice(None)] = True
+        out = hours.copy()
+        for group in (inside, ~inside):
+            if group.any():
+                out[group] = _protect_bins(hours[group], query.k)
+        return out
 
     def cell_answers(self, cell: int, query: Query, levels: int = 4) -> np.ndarray:
         """Answers of one cell by insecurity level (``levels`` equal bins of 0..1), k-protected."""
@@ -408,10 +428,7 @@ class Atlas:
         keep = _perception_filter(frame, query)
         x = frame["insecurity"].to_numpy(dtype=float)[keep]
         counts = np.bincount(np.minimum((x * levels).astype(int), levels - 1), minlength=levels)
-        counts = counts.astype(float)
-        if query.k > 0:
-            counts = np.where((counts > 0) & (counts < query.k), np.nan, counts)
-        return counts
+        return _protect_bins(counts.astype(float), query.k)
 
     # ------------------------------------------------------------------ the query
     def query(
