@@ -58,10 +58,9 @@ class HexLayer:
 
     def __init__(self, name: str, decimals: int = 5) -> None:
         self.decimals = decimals
-        # Constant style keys live on the layer (sent once), not in every feature.
-        self.layer = ipyleaflet.GeoJSON(
-            data=EMPTY, name=name, hover_style=HOVER_STYLE, style={"weight": 0.6, "opacity": 0.8}
-        )
+        # No layer-level `style`: ipyleaflet would deep-copy and restyle every feature (and send
+        # the data twice) on each update; the style travels in each feature's properties.
+        self.layer = ipyleaflet.GeoJSON(data=EMPTY, name=name, hover_style=HOVER_STYLE)
         self._rings: dict[int, list[list[float]]] = {}
         self._key: str | None = None
         self.sends = 0
@@ -91,7 +90,13 @@ class HexLayer:
         columns = {k: [_jsonable(v) for v in vals] for k, vals in properties.items()}
         feats = []
         for i, cell in enumerate(np.asarray(cells, dtype=np.uint64).tolist()):
-            style = {"fillColor": fill[i], "fillOpacity": opacity, "color": "#333333"}
+            style = {
+                "fillColor": fill[i],
+                "fillOpacity": opacity,
+                "color": "#333333",
+                "weight": 0.6,
+                "opacity": 0.8,
+            }
             if dashed is not None and dashed[i]:
                 style.update(color="#555555", dashArray="3 3", fillOpacity=0.35)
             props = {k: col[i] for k, col in columns.items()}

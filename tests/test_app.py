@@ -146,3 +146,8 @@ def test_hiding_the_metric_for_other_layers_hides_nothing_else(app: AtlasApp) ->
     assert app.controls.metric.layout.display == "none"
     for widget in (app.controls.hours, app.controls.categories, app.controls.resolution):
         assert widget.layout.display != "none"
+
+
+def test_the_hex_layer_has_no_layer_style_that_would_restyle_every_feature(app: AtlasApp) -> None:
+    # ipyleaflet deep-copies and restyles all features on every update when `style` is set.
+    assert app.hexes.layer.style == {} and app.hexes.layer.style_callback is None
