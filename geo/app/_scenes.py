@@ -37,7 +37,7 @@ import yaml
 from geo.columns import DEFAULT_K
 from geo.errors import AtlasError
 from geo.i18n import DEFAULT_LANGUAGE, LANGUAGES
-from geo.metrics import Query
+from geo.metrics import QUERY_KEYS, Query
 
 PRESENT_K_FLOOR = max(DEFAULT_K, 5)
 """Smallest k-threshold presentation mode uses, whatever a scene file or a URL asks."""
@@ -52,19 +52,7 @@ RECORDED_METRICS: tuple[str, ...] = ("incidents_per_night", "incidents", "incide
 SCENE_KEYS: tuple[str, ...] = ("title", "note", "query", "layers", "metric", "centre", "zoom")
 """Keys of one scene."""
 FILE_KEYS: tuple[str, ...] = ("title", "scenes")
-"""Top-level keys of a scene file."""
-QUERY_KEYS: tuple[str, ...] = (
-    "res",
-    "hours",
-    "weekdays",
-    "categories",
-    "sources",
-    "groups",
-    "k",
-    "min_answers",
-    "mode",
-)
-"""Keys of a scene's query: the URL parameters of :meth:`geo.metrics.Query.to_params`."""
+"""Top-level keys of a scene file (a scene's query takes geo.metrics.QUERY_KEYS)."""
 SUFFIXES: tuple[str, ...] = (".yaml", ".yml", ".json")
 """File types of a scene file."""
 ZOOM_RANGE = (1.0, 20.0)

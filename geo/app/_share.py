@@ -29,20 +29,8 @@ from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qsl, quote, urlencode
 
 from geo.i18n import LANGUAGES, t
-from geo.metrics import Query
+from geo.metrics import QUERY_KEYS, Query
 
-QUERY_KEYS: tuple[str, ...] = (
-    "res",
-    "hours",
-    "weekdays",
-    "categories",
-    "sources",
-    "groups",
-    "k",
-    "min_answers",
-    "mode",
-)
-"""URL keys of the query (the keys of :meth:`Query.to_params`)."""
 VIEW_LAYERS: tuple[str, ...] = ("recorded", "perceived", "gap", "bivariate", "hotspots")
 VIEW_METRICS: tuple[str, ...] = ("incidents_per_night", "incidents", "incidents_per_km2")
 VIEW_BASEMAPS: tuple[str, ...] = ("light", "osm", "none")

@@ -7,12 +7,19 @@ from geo.metrics._atlas import (
     Atlas,
     QueryResult,
 )
-from geo.metrics._query import DEFAULT_QUERY_RESOLUTION, RESOLUTIONS, Mode, Query
+from geo.metrics._query import (
+    DEFAULT_QUERY_RESOLUTION,
+    QUERY_KEYS,
+    RESOLUTIONS,
+    Mode,
+    Query,
+)
 
 __all__ = [
     "COMPARE_COLUMNS",
     "DEFAULT_QUERY_RESOLUTION",
     "PERCEIVED_VALUES",
+    "QUERY_KEYS",
     "RECORDED_VALUES",
     "RESOLUTIONS",
     "Atlas",

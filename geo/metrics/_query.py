@@ -16,6 +16,19 @@ Mode = Literal["suppress", "coarsen"]
 RESOLUTIONS: tuple[int, ...] = (7, 8, 9, 10)
 """Resolutions the dashboards offer (DESIGN §4); cubes are built at 10 and rolled up."""
 
+QUERY_KEYS: tuple[str, ...] = (
+    "res",
+    "hours",
+    "weekdays",
+    "categories",
+    "sources",
+    "groups",
+    "k",
+    "min_answers",
+    "mode",
+)
+"""The text parameters of a Query (to_params / from_params): URL, scene files, CLI."""
+
 DEFAULT_QUERY_RESOLUTION = 9
 DEFAULT_MIN_ANSWERS = 5
 
