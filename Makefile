@@ -61,7 +61,7 @@ test: $(STAMP) browser $(SAMPLE)/metadata.json
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not browser and not slow"
 
-bench: $(STAMP) $(SAMPLE)/metadata.json
+bench: $(STAMP) browser $(SAMPLE)/metadata.json
 	@rm -f benchmarks/results.json
 	@set -e; for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f; done
 	@echo "figures written to benchmarks/results.json"
