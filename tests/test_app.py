@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from geo.app import AtlasApp
+from geo.app._style import VENUE_COLORS
 from geo.metrics import Atlas
 from geo.sample import generate_city
 
@@ -24,7 +25,7 @@ def app(atlas: Atlas) -> AtlasApp:
 
 
 def _drawn(app: AtlasApp) -> list[dict]:
-    return app.hexes.layer.data["features"]
+    return app.hexes.visible_features()
 
 
 def test_first_view_draws_hexes_with_a_legend_and_summary(app: AtlasApp) -> None:
@@ -128,10 +129,15 @@ def test_resolution_change_changes_the_grid(app: AtlasApp) -> None:
 
 
 def test_venues_layer_reflects_the_window(app: AtlasApp) -> None:
-    states = {f["properties"]["state"] for f in app.venue_layer.data["features"]}
+    states = set(app.venues.states)
     assert states <= {"open", "closed", "unknown"} and "open" in states
+    drawn = {f["properties"]["style"]["fillColor"] for f in app.venues.visible_features()}
+    assert drawn == {VENUE_COLORS[s] for s in states}
+    sent, night = app.venues.feature_sends, list(app.venues.states)
+    app.controls.hours.index = (0, 2)  # 12:00-14:00: other venues open, same points
+    assert list(app.venues.states) != night and app.venues.feature_sends == sent
     app.show_venues.value = False
-    assert app.venue_layer not in app.map.layers
+    assert app.venues.layer not in app.map.layers
 
 
 def test_each_redraw_bumps_the_draw_counter_the_browser_waits_for(app: AtlasApp) -> None:

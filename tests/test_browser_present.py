@@ -104,6 +104,14 @@ def _open(page, url: str) -> None:
     )
 
 
+def _settled_canvas(page) -> dict:
+    """Pixels of the overlay canvas once two frames have passed without a repaint."""
+    page.wait_for_timeout(300)
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    canvas = page.evaluate(CANVAS_JS)
+    return {"painted": canvas["painted"], "hash": canvas["hash"]}
+
+
 def _draws(page) -> int:
     return page.evaluate("() => Number(document.querySelector('.atlas-stamp')?.dataset.draws)")
 
@@ -345,8 +353,12 @@ def test_analyst_share_link_restores_layer_hours_and_summary(server: str) -> Non
         summary = _text(first, ".atlas-summary")
         legend = _text(first, ".atlas-legend")
         url = _resolved(first, href)
+        # The map restyled in the browser (colour codes only) paints exactly what the same view
+        # drawn from scratch paints (styles inside the features).
+        restyled = _settled_canvas(first)
     with browser_page() as second:
         _open(second, url)
+        assert _settled_canvas(second) == restyled
         layer = second.get_by_label("Layer").evaluate("s => s.options[s.selectedIndex].text")
         assert layer.replace("\u00a0", " ") == "Perceived insecurity"
         assert _text(second, ".atlas-summary") == summary

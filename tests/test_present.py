@@ -188,20 +188,13 @@ def test_next_and_previous_change_title_layer_and_view(app: PresentApp) -> None:
 
 
 def test_no_raw_point_is_ever_drawn(app: PresentApp, atlas: Atlas) -> None:
-    venue_xy = set(zip(atlas.venues["lon"].round(5), atlas.venues["lat"].round(5), strict=True))
-    people = {
-        *zip(atlas.perceptions["lon"].round(5), atlas.perceptions["lat"].round(5), strict=True),
-        *(
-            (x, y)
-            for x, y, s in zip(
-                atlas.incidents["lon"].round(5),
-                atlas.incidents["lat"].round(5),
-                atlas.incidents["source"],
-                strict=True,
-            )
-            if s == "app"
-        ),
-    } - venue_xy
+    # Rounded as the layers round (Python's correctly rounded round, not numpy's).
+    def points(frame) -> list[tuple[float, float]]:
+        return [(round(x, 5), round(y, 5)) for x, y in zip(frame["lon"], frame["lat"], strict=True)]
+
+    venue_xy = set(points(atlas.venues))
+    app_reports = atlas.incidents[atlas.incidents["source"] == "app"]
+    people = {*points(atlas.perceptions), *points(app_reports)} - venue_xy
     for _ in range(len(app.deck)):
         for step in (0, 8):
             app.show_step(step)
@@ -215,7 +208,7 @@ def test_no_raw_point_is_ever_drawn(app: PresentApp, atlas: Atlas) -> None:
                     if layer is app.hexes.layer:
                         assert geometry["type"] == "Polygon"
                     else:
-                        assert layer is app.venue_layer and geometry["type"] == "Point"
+                        assert layer is app.venues.layer and geometry["type"] == "Point"
                         point = tuple(geometry["coordinates"])
                         assert point in venue_xy and point not in people
         app.next()

@@ -216,7 +216,7 @@ def audit_dashboard(app: AtlasApp, atlas: Atlas, query: Query, rng: np.random.Ge
     pd.testing.assert_frame_equal(result.table, atlas.query(shown).table, check_like=True)
     assert_no_small_counts(result.table, shown.k, where + " app")
     assert_hidden_counts_hide_their_values(result.table, where + " app")
-    features = app.hexes.layer.data["features"]
+    features = app.hexes.visible_features()
     cells = result.table["cell"].astype(np.uint64)
     published = {format(int(c), "x") for c in cells}
     for feature in features:
@@ -224,12 +224,23 @@ def audit_dashboard(app: AtlasApp, atlas: Atlas, query: Query, rng: np.random.Ge
         assert props["cell"] in published, where
         assert_no_coordinate_columns(props, where + " layer")
         assert feature["geometry"]["type"] == "Polygon"
+    # The outlines the browser holds: the grid's cells, with nothing but their id and a style
+    # (cells not drawn in this view are neither painted nor interactive).
+    grid = {format(int(c), "x") for c in atlas.grid_cells(shown.resolution)}
+    drawn = {f["properties"]["cell"] for f in features}
+    for feature in app.hexes.layer.data["features"]:
+        props = feature["properties"]
+        assert set(props) == {"cell", "i", "style"}, where
+        assert props["cell"] in grid | published, where
+    hidden = [c for c, code in zip(app.hexes.outlines, app.hexes.styler.codes, strict=True)
+              if code == 255]
+    assert not drawn & {format(int(c), "x") for c in hidden}, where
     assert_rings_are_hexagons([f["properties"]["cell"] for f in features],
                               [f["geometry"]["coordinates"][0] for f in features],
                               app.hexes.decimals, where + " layer")
     assert_no_raw_points(without_geometry(app.hexes.layer.data), raw, where + " layer")
     venues = {(round(v.lon, 5), round(v.lat, 5)) for v in atlas.venues.itertuples()}
-    for feature in app.venue_layer.data["features"]:
+    for feature in app.venues.layer.data["features"]:
         lon, lat = feature["geometry"]["coordinates"]
         assert (lon, lat) in venues, where + " venue layer holds a point that is not a venue"
     for html in (app.legend.value, app.summary.value, app.info.value):

@@ -19,7 +19,6 @@ from typing import Any
 import ipyleaflet
 import ipywidgets as widgets
 import numpy as np
-import pandas as pd
 from IPython.display import HTML, display
 
 from geo.app._controls import Controls
@@ -28,7 +27,7 @@ from geo.app._present import FOCUS_CSS, TABLE_CSS, cells_table_html
 from geo.app._share import PAGE_SCRIPT, ViewState, read_view, share_link_html
 from geo.app._style import VENUE_COLORS, style_layer, venue_legend_html
 from geo.i18n import t
-from geo.layers import HexLayer, basemap_layer, make_map
+from geo.layers import HexLayer, VenueLayer, basemap_layer, make_map
 from geo.metrics import Atlas, Query, QueryResult
 
 REPO_DATA = Path(__file__).resolve().parents[2] / "data" / "sample"
@@ -109,11 +108,7 @@ class AtlasApp:
         self.header = widgets.HTML()
         self.map = make_map((45.75, 4.85), zoom=13)
         self.hexes = HexLayer("hexes")
-        self.venue_layer = ipyleaflet.GeoJSON(
-            data={"type": "FeatureCollection", "features": []},
-            name="venues",
-            point_style={"radius": 5, "weight": 1, "color": "#222", "fillOpacity": 0.9},
-        )
+        self.venues = VenueLayer("venues", VENUE_COLORS)
         self.map.add(self.hexes.layer)
         self.legend = widgets.HTML()
         self.info = widgets.HTML()
@@ -143,8 +138,8 @@ class AtlasApp:
         self.root.add_class("atlas-root")
         self.hexes.layer.on_hover(self._on_hover)
         self.hexes.layer.on_click(self._on_click)
-        self.venue_layer.on_hover(self._on_venue)
-        self.venue_layer.on_click(self._on_venue)
+        self.venues.layer.on_hover(self._on_venue)
+        self.venues.layer.on_click(self._on_venue)
         self.map.observe(lambda _: self._update_share(), names=["center", "zoom"])
         self.side.observe(lambda _: self._fill_table(), names="selected_index")
         self._build_data_panel()
@@ -231,7 +226,12 @@ class AtlasApp:
             lang=self.lang,
             synthetic=bool(self.atlas and self.atlas.synthetic),
         )
-        self.hexes.draw(style.cells, style.fill, style.dashed)
+        self.hexes.draw(
+            style.cells,
+            style.fill,
+            style.dashed,
+            grid=self.atlas.grid_cells(self.result.query.resolution),
+        )
         self._table_cells = style.cells
         legend = style.legend
         if self.show_venues.value and self.atlas is not None and len(self.atlas.venues):
@@ -309,31 +309,8 @@ class AtlasApp:
 
     def _draw_venues(self) -> None:
         assert self.atlas is not None
-        if not self.show_venues.value or not len(self.atlas.venues):
-            if self.venue_layer in self.map.layers:
-                self.map.remove(self.venue_layer)
-            return
-        states = self.atlas.venue_states(self.query())
-        features = [
-            {
-                "type": "Feature",
-                "properties": {
-                    "name": None if pd.isna(v.name) else str(v.name),
-                    "state": v.state,
-                    "style": {
-                        "fillColor": VENUE_COLORS[v.state],
-                        "dashArray": "2 2" if v.state == "unknown" else None,
-                    },
-                },
-                "geometry": {"type": "Point", "coordinates": [round(v.lon, 5), round(v.lat, 5)]},
-            }
-            for v in states.itertuples()
-        ]
-        data = {"type": "FeatureCollection", "features": features}
-        if self.venue_layer.data != data:
-            self.venue_layer.data = data
-        if self.venue_layer not in self.map.layers:
-            self.map.add(self.venue_layer)
+        shown = self.show_venues.value and len(self.atlas.venues)
+        self.venues.show_on(self.map, self.atlas.venue_states(self.query()) if shown else None)
 
     # ------------------------------------------------------------------ events
     def _on_query_change(self, _change=None) -> None:
@@ -393,11 +370,14 @@ class AtlasApp:
 
     def _on_venue(self, feature=None, properties=None, **_) -> None:
         p = properties or {}
-        state = {"open": "legend.open", "closed": "legend.closed",
-                 "unknown": "legend.hours_unknown"}.get(p.get("state"), "legend.hours_unknown")
+        i = p.get("i")
+        # The state is read here, not from the browser's copy: colours change without re-sending
+        # the points, so the point's own properties do not carry it.
+        state = self.venues.states[i] if isinstance(i, int) and i < len(self.venues.states) else ""
+        key = {"open": "legend.open", "closed": "legend.closed"}.get(state, "legend.hours_unknown")
         self.info.value = (
             f'<div class="atlas-info"><b>{_escape(p.get("name") or "—")}</b><br>'
-            f"{_escape(t(state, self.lang))}<br><small>{_escape(p.get('hours') or '?')}</small>"
+            f"{_escape(t(key, self.lang))}<br><small>{_escape(p.get('hours') or '?')}</small>"
             "</div>"
         )
 

@@ -42,7 +42,7 @@ from geo.app._scenes import PRESENT_K_FLOOR, Scene, SceneDeck, SceneFileError, l
 from geo.app._share import PAGE_SCRIPT, ViewState, read_view, share_link_html
 from geo.app._style import VENUE_COLORS, style_layer, venue_legend_html
 from geo.i18n import LANGUAGES, number, t, weekday_names
-from geo.layers import BASEMAPS, HexLayer, basemap_layer, make_map
+from geo.layers import BASEMAPS, HexLayer, VenueLayer, basemap_layer, make_map
 from geo.metrics import Atlas, Query, QueryResult
 from geo.timewin import HourWindow
 
@@ -412,15 +412,9 @@ class PresentApp:
         self.map = make_map((45.75, 4.85), zoom=13, basemap="none")
         self.map.layout.height = MAP_HEIGHT
         self.hexes = HexLayer("cells")
-        self.venue_layer = ipyleaflet.GeoJSON(
-            data={"type": "FeatureCollection", "features": []},
-            name="venues",
-            point_style={
-                "radius": VENUE_RADIUS,
-                "weight": 1.5,
-                "color": "#222",
-                "fillOpacity": 0.95,
-            },
+        self.venues = VenueLayer(
+            "venues", VENUE_COLORS, radius=VENUE_RADIUS, weight=1.5, fill_opacity=0.95,
+            details=False,
         )
         self.map.add(self.hexes.layer)
         self.legend = widgets.HTML()
@@ -631,7 +625,12 @@ class PresentApp:
                 self.result, scene.layer, metric=scene.metric, lang=lang, synthetic=synthetic
             )
             self.cells = np.asarray(style.cells, dtype=np.uint64)
-            self.hexes.draw(style.cells, style.fill, style.dashed)
+            self.hexes.draw(
+                style.cells,
+                style.fill,
+                style.dashed,
+                grid=self.atlas.grid_cells(self.result.query.resolution),
+            )
             legend = style.legend
             if style.empty:
                 legend += f'<div class="atlas-note"><b>{t("empty.no_cells", lang)}</b></div>'
@@ -659,32 +658,8 @@ class PresentApp:
     def _draw_venues(self, show: bool) -> None:
         """Venue dots coloured by their state in the hour shown: public places, no names."""
         assert self.atlas is not None
-        if not show or not len(self.atlas.venues):
-            if self.venue_layer in self.map.layers:
-                self.map.remove(self.venue_layer)
-            return
-        states = self.atlas.venue_states(self.query())
-        lat = states["lat"].to_numpy(dtype=float).round(5)
-        lon = states["lon"].to_numpy(dtype=float).round(5)
-        features = [
-            {
-                "type": "Feature",
-                "properties": {
-                    "state": state,
-                    "style": {
-                        "fillColor": VENUE_COLORS[state],
-                        "dashArray": "2 2" if state == "unknown" else None,
-                    },
-                },
-                "geometry": {"type": "Point", "coordinates": [float(x), float(y)]},
-            }
-            for state, x, y in zip(states["state"], lon, lat, strict=True)
-        ]
-        data = {"type": "FeatureCollection", "features": features}
-        if self.venue_layer.data != data:
-            self.venue_layer.data = data
-        if self.venue_layer not in self.map.layers:
-            self.map.add(self.venue_layer)
+        shown = show and len(self.atlas.venues)
+        self.venues.show_on(self.map, self.atlas.venue_states(self.query()) if shown else None)
 
     def venues_open(self) -> tuple[int, int]:
         """Venues open in the window shown, and all venues."""

@@ -333,6 +333,15 @@ class Atlas:
             left_out = float(codes.count[untimed & (codes.how == UNTIMED_SLOT)].sum())
         return total, per_source, left_out
 
+    def grid_cells(self, resolution: int) -> np.ndarray:
+        """Every cell with any record, answer or venue at ``resolution`` (sorted).
+
+        The cells some view of these data may draw: the map keeps their outlines in the
+        browser and restyles them. The all-times view already shows each of them (as a value
+        or as hidden by k), so holding their outlines reveals nothing a view does not.
+        """
+        return self._grid(resolution).cells
+
     def _grid(self, resolution: int) -> _Grid:
         """Every cell with data at ``resolution`` and where each part's rows fall in it.
 

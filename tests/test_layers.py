@@ -1,0 +1,123 @@
+"""Map layers: features go to the browser once, a view change sends only colour codes."""
+
+from __future__ import annotations
+
+import h3.api.basic_int as h3i
+import numpy as np
+import pandas as pd
+import pytest
+
+from geo.layers import DASHED_HEX_STYLE, HEX_STYLE, HIDDEN_STYLE, NOT_DRAWN, HexLayer, VenueLayer
+
+CENTRE = h3i.latlng_to_cell(45.75, 4.85, 9)
+GRID = np.array(sorted(h3i.grid_disk(CENTRE, 2)), dtype=np.uint64)  # 19 cells
+
+
+def _fills(layer: HexLayer) -> dict[int, str]:
+    return {int(f["properties"]["cell"], 16): f["properties"]["style"]["fillColor"]
+            for f in layer.visible_features()}
+
+
+def test_outlines_go_once_per_grid_and_a_restyle_sends_only_codes() -> None:
+    layer = HexLayer("t")
+    layer.draw(GRID[:5], ["#111111"] * 5, grid=GRID)
+    assert layer.feature_sends == 1 and len(layer.layer.data["features"]) == GRID.size
+    data = layer.layer.data
+    layer.draw(GRID[3:9], ["#222222", "#333333"] * 3, grid=GRID)
+    assert layer.feature_sends == 1 and layer.layer.data is data  # outlines not re-sent
+    assert layer.sends == 2 and layer.styler.version == 2
+    assert _fills(layer) == dict(zip(GRID[3:9].tolist(), ["#222222", "#333333"] * 3, strict=True))
+    codes = np.frombuffer(layer.styler.codes, dtype=np.uint8)
+    assert codes.size == GRID.size and (codes == NOT_DRAWN).sum() == GRID.size - 6
+    assert [layer.styler.palette[c] for c in codes[3:9]] == ["#222222", "#333333"] * 3
+
+
+def test_each_feature_carries_its_position_and_nothing_but_id_and_style() -> None:
+    layer = HexLayer("t")
+    layer.draw(GRID[:2], ["#111111", "#222222"], grid=GRID)
+    for i, feature in enumerate(layer.layer.data["features"]):
+        assert set(feature["properties"]) == {"cell", "i", "style"}
+        assert feature["properties"]["i"] == i
+        assert int(feature["properties"]["cell"], 16) == int(layer.outlines[i])
+        lon, lat = feature["geometry"]["coordinates"][0][0]  # GeoJSON: lng, lat
+        assert 4.8 < lon < 4.9 and 45.7 < lat < 45.8
+    hidden = layer.layer.data["features"][5]["properties"]["style"]
+    assert hidden == HIDDEN_STYLE and hidden["interactive"] is False
+
+
+def test_every_drawn_style_names_every_key_so_setstyle_cannot_keep_an_old_dash() -> None:
+    layer = HexLayer("t")
+    layer.draw(GRID[:4], ["#111111"] * 4, [True, False, True, False], grid=GRID)
+    styles = [f["properties"]["style"] for f in layer.visible_features()]
+    keys = set(HEX_STYLE) | set(DASHED_HEX_STYLE)
+    assert all(keys <= set(s) for s in styles)
+    assert [s["dashArray"] for s in styles] == ["3 3", None, "3 3", None]
+    assert np.frombuffer(layer.styler.marks, dtype=np.uint8)[:4].tolist() == [1, 0, 1, 0]
+
+
+def test_an_unchanged_view_sends_nothing_and_clear_hides_without_new_outlines() -> None:
+    layer = HexLayer("t")
+    assert layer.draw(GRID[:3], ["#111111"] * 3, grid=GRID)
+    assert not layer.draw(GRID[:3], ["#111111"] * 3, grid=GRID)
+    layer.clear()
+    assert layer.feature_count == 0 and layer.feature_sends == 1 and layer.sends == 2
+
+
+def test_a_cell_outside_the_outlines_sends_new_outlines() -> None:
+    layer = HexLayer("t")
+    layer.draw(GRID[:3], ["#111111"] * 3, grid=GRID)
+    parent = np.array([h3i.cell_to_parent(CENTRE, 8)], dtype=np.uint64)  # coarsened cell
+    layer.draw(parent, ["#222222"], grid=GRID)
+    assert layer.feature_sends == 2 and parent[0] in layer.outlines
+    assert _fills(layer) == {int(parent[0]): "#222222"}
+    other = np.array(sorted(h3i.grid_disk(CENTRE, 1)), dtype=np.uint64)
+    layer.draw(other, ["#333333"] * other.size, grid=other)  # another grid (resolution change)
+    assert layer.feature_sends == 3 and np.array_equal(layer.outlines, other)
+
+
+def test_too_many_colours_are_refused() -> None:
+    cells = np.array(sorted(h3i.grid_disk(CENTRE, 10)), dtype=np.uint64)[:300]
+    with pytest.raises(ValueError, match="at most 254"):
+        HexLayer("t").draw(cells, [f"#{i:06x}" for i in range(300)])
+
+
+def _venues(states: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({
+        "lat": [45.75 + i / 1000 for i in range(len(states))],
+        "lon": [4.85] * len(states),
+        "name": [f"Bar {i}" for i in range(len(states))],
+        "opening_hours": ["Fr-Sa 18:00-03:00"] * len(states),
+        "state": states,
+    })
+
+
+COLORS = {"open": "#1b9e77", "closed": "#7f7f7f", "unknown": "#ffffff"}
+
+
+def test_venues_are_sent_once_and_recoloured_by_state() -> None:
+    layer = VenueLayer("v", COLORS)
+    assert layer.draw(_venues(["open", "closed", "unknown"]))
+    assert layer.feature_sends == 1
+    props = layer.layer.data["features"][0]["properties"]
+    assert props["name"] == "Bar 0" and props["hours"] == "Fr-Sa 18:00-03:00"
+    assert layer.draw(_venues(["closed", "closed", "open"]))
+    assert layer.feature_sends == 1 and layer.sends == 2
+    styles = [f["properties"]["style"] for f in layer.visible_features()]
+    assert [s["fillColor"] for s in styles] == [COLORS["closed"], COLORS["closed"], COLORS["open"]]
+    assert not layer.draw(_venues(["closed", "closed", "open"]))
+
+
+def test_unknown_hours_are_dashed_and_presentation_dots_carry_no_details() -> None:
+    layer = VenueLayer("v", COLORS, radius=9, details=False)
+    layer.draw(_venues(["unknown", "open"]))
+    styles = [f["properties"]["style"] for f in layer.visible_features()]
+    assert styles[0]["dashArray"] == "2 2" and styles[1]["dashArray"] is None
+    assert styles[0]["radius"] == 9
+    assert set(layer.layer.data["features"][0]["properties"]) == {"i", "style"}
+
+
+def test_the_restyler_module_ships_with_the_package() -> None:
+    from geo.layers import FeatureStyle
+
+    source = FeatureStyle()._esm  # anywidget reads the file into the synced module source
+    assert "setStyle" in source and "properties.i" in source
