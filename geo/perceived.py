@@ -44,6 +44,7 @@ __all__ = [
     "PERCEIVED_COLUMNS",
     "EBPrior",
     "eb_prior",
+    "perceived_arrays",
     "perceived_stats",
 ]
 
@@ -150,9 +151,12 @@ def eb_prior(
     if area is not None:
         labels = pd.factorize(pd.Series(np.asarray(area, dtype=object)))[0]
     # The prior mean uses every answer: a cell too small to show still tells about its area.
-    frame = pd.DataFrame({"a": labels, "sw": sw_, "swx": swx_}).groupby("a").sum()
+    groups = int(labels.max()) + 1 if labels.size else 0
+    # Missing sums (a cell hidden by k before a re-derivation) count as nothing, not as NaN.
+    area_sw = np.bincount(labels, weights=np.nan_to_num(sw_), minlength=groups)
+    area_swx = np.bincount(labels, weights=np.nan_to_num(swx_), minlength=groups)
     with np.errstate(divide="ignore", invalid="ignore"):
-        area_mean = (frame["swx"] / frame["sw"]).reindex(labels).to_numpy()
+        area_mean = (area_swx / area_sw)[labels]
 
     ok = (n_ >= min_n) & (sw_ > 0)
     with_var = ok & (n_eff > 1) & np.isfinite(var)
@@ -218,6 +222,26 @@ def perceived_stats(
     >>> t["perceived"].round(2).tolist(), t["perceived_ok"].tolist()
     ([0.5, nan], [True, False])
     """
+    index = n.index if isinstance(n, pd.Series) else None
+    return pd.DataFrame(
+        perceived_arrays(n, sw, swx, swx2, sw2=sw2, min_n=min_n, level=level, area=area),
+        index=index,
+    )
+
+
+def perceived_arrays(
+    n: ArrayLike,
+    sw: ArrayLike,
+    swx: ArrayLike,
+    swx2: ArrayLike,
+    *,
+    sw2: ArrayLike | None = None,
+    min_n: int = DEFAULT_MIN_N,
+    level: float = DEFAULT_LEVEL,
+    area: Sequence[object] | ArrayLike | None = None,
+) -> dict[str, np.ndarray]:
+    """:func:`perceived_stats` as a dict of arrays (:data:`PERCEIVED_COLUMNS`), for the query
+    path, where a DataFrame's construction would cost more than the arithmetic."""
     if min_n < 1:
         raise ValueError(f"min_n must be >= 1, got {min_n}")
     if not 0 < level < 1:
@@ -250,21 +274,17 @@ def perceived_stats(
     def hide(values: np.ndarray) -> np.ndarray:
         return np.where(ok, values, np.nan)
 
-    index = n.index if isinstance(n, pd.Series) else None
-    return pd.DataFrame(
-        {
-            "perceived_n": n_,
-            "perceived_sw": sw_,
-            "perceived_neff": n_eff,
-            "perceived": hide(mean),
-            "perceived_var": hide(var),
-            "perceived_se": hide(se),
-            "perceived_lo": hide(lo),
-            "perceived_hi": hide(hi),
-            "perceived_ok": ok,
-            "perceived_prior": prior.prior_mean,
-            "perceived_shrinkage": hide(shrink),
-            "perceived_eb": hide(eb),
-        },
-        index=index,
-    )
+    return {
+        "perceived_n": n_,
+        "perceived_sw": sw_,
+        "perceived_neff": n_eff,
+        "perceived": hide(mean),
+        "perceived_var": hide(var),
+        "perceived_se": hide(se),
+        "perceived_lo": hide(lo),
+        "perceived_hi": hide(hi),
+        "perceived_ok": ok,
+        "perceived_prior": prior.prior_mean,
+        "perceived_shrinkage": hide(shrink),
+        "perceived_eb": hide(eb),
+    }

@@ -44,6 +44,7 @@ __all__ = [
     "Mode",
     "Protected",
     "protect",
+    "suppress_columns",
 ]
 
 Mode = Literal["suppress", "coarsen"]
@@ -152,21 +153,37 @@ def _small(frame: pd.DataFrame, column: str, k: int) -> np.ndarray:
     return (counts > 0) & (counts < k)
 
 
+def _hidden(
+    counts: Mapping[str, np.ndarray], measures: tuple[Measure, ...], k: int
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, int], dict[str, float]]:
+    """What suppression hides: a flag per measure, a mask per column, counts and masses.
+
+    Decided on the input counts first, so one measure's blanking cannot hide another's.
+    """
+    suppressed: dict[str, int] = {}
+    mass: dict[str, float] = {m.count: 0.0 for m in measures}
+    flags = {m.name: (counts[m.count] > 0) & (counts[m.count] < k) for m in measures}
+    hidden: dict[str, np.ndarray] = {}
+    for m in measures:
+        small = flags[m.name]
+        suppressed[m.name] = int(small.sum())
+        if k > 0:
+            mass[m.count] = float(counts[m.count][small].sum())
+        for column in (m.count, *m.values):
+            hidden[column] = hidden[column] | small if column in hidden else small
+    return flags, hidden, suppressed, mass
+
+
 def _suppress(
     frame: pd.DataFrame, measures: tuple[Measure, ...], k: int
 ) -> tuple[pd.DataFrame, dict[str, int], dict[str, float]]:
-    suppressed: dict[str, int] = {}
-    mass: dict[str, float] = {m.count: 0.0 for m in measures}
-    # Decide on the input counts first, so one measure's blanking cannot hide another's.
-    masks = {m.name: _small(frame, m.count, k) for m in measures}
-    hidden: dict[str, np.ndarray] = {}
-    for m in measures:
-        small = masks[m.name]
-        suppressed[m.name] = int(small.sum())
-        if k > 0:
-            mass[m.count] = float(pd.to_numeric(frame[m.count])[small].sum())
-        for column in (m.count, *m.values):
-            hidden[column] = hidden[column] | small if column in hidden else small
+    counts = {
+        m.count: pd.to_numeric(frame[m.count], errors="coerce").to_numpy(
+            dtype=float, na_value=np.nan
+        )
+        for m in measures
+    }
+    flags, hidden, suppressed, mass = _hidden(counts, measures, k)
     # One assignment for all columns: a slider move runs this, and per-column pandas
     # assignment costs a copy each time.
     new = {
@@ -176,8 +193,35 @@ def _suppress(
         for c, mask in hidden.items()
         if mask.any()
     }
-    new.update({m.flag: masks[m.name] for m in measures})
+    new.update({m.flag: flags[m.name] for m in measures})
     return frame.assign(**new), suppressed, mass
+
+
+def suppress_columns(
+    columns: Mapping[str, np.ndarray],
+    measures: Sequence[Measure],
+    k: int,
+) -> tuple[dict[str, np.ndarray], dict[str, int], dict[str, float]]:
+    """:func:`protect` with ``mode="suppress"`` on a dict of float arrays (one per column).
+
+    The same rule as on a table, without pandas: a slider move runs it, and a DataFrame's
+    per-column overhead would cost more than the arithmetic. Returns the new columns (every
+    input column, hidden values as NaN, plus one ``suppressed_<name>`` flag per measure), the
+    cells suppressed per measure and the suppressed mass per count column.
+    """
+    if k < 0:
+        raise ValueError(f"k must be >= 0, got {k}")
+    declared = tuple(measures)
+    missing = sorted({c for m in declared for c in (m.count, *m.values)} - set(columns))
+    if missing:
+        raise KeyError(f"columns missing: {missing}; found {list(columns)}")
+    flags, hidden, suppressed, mass = _hidden(columns, declared, k)
+    out = dict(columns)
+    for column, mask in hidden.items():
+        if mask.any():
+            out[column] = np.where(mask, np.nan, columns[column])
+    out.update({m.flag: flags[m.name] for m in declared})
+    return out, suppressed, mass
 
 
 def _check(frame: pd.DataFrame, measures: tuple[Measure, ...], additive: tuple[str, ...]) -> None:

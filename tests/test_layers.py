@@ -14,8 +14,10 @@ GRID = np.array(sorted(h3i.grid_disk(CENTRE, 2)), dtype=np.uint64)  # 19 cells
 
 
 def _fills(layer: HexLayer) -> dict[int, str]:
-    return {int(f["properties"]["cell"], 16): f["properties"]["style"]["fillColor"]
-            for f in layer.visible_features()}
+    return {
+        int(f["properties"]["cell"], 16): f["properties"]["style"]["fillColor"]
+        for f in layer.visible_features()
+    }
 
 
 def test_outlines_go_once_per_grid_and_a_restyle_sends_only_codes() -> None:
@@ -82,13 +84,15 @@ def test_too_many_colours_are_refused() -> None:
 
 
 def _venues(states: list[str]) -> pd.DataFrame:
-    return pd.DataFrame({
-        "lat": [45.75 + i / 1000 for i in range(len(states))],
-        "lon": [4.85] * len(states),
-        "name": [f"Bar {i}" for i in range(len(states))],
-        "opening_hours": ["Fr-Sa 18:00-03:00"] * len(states),
-        "state": states,
-    })
+    return pd.DataFrame(
+        {
+            "lat": [45.75 + i / 1000 for i in range(len(states))],
+            "lon": [4.85] * len(states),
+            "name": [f"Bar {i}" for i in range(len(states))],
+            "opening_hours": ["Fr-Sa 18:00-03:00"] * len(states),
+            "state": states,
+        }
+    )
 
 
 COLORS = {"open": "#1b9e77", "closed": "#7f7f7f", "unknown": "#ffffff"}

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import geo.perceived
-from geo.perceived import PERCEIVED_COLUMNS, eb_prior, perceived_stats
+from geo.perceived import PERCEIVED_COLUMNS, eb_prior, perceived_arrays, perceived_stats
 
 
 def sums(cells: list[list[tuple[float, float]]]) -> dict[str, np.ndarray]:
@@ -167,3 +167,16 @@ def test_eb_lies_between_mean_and_prior(
     finite = np.isfinite(lo)
     assert ((lo[finite] >= 0) & (hi[finite] <= 1) & (lo[finite] <= hi[finite])).all()
     assert np.isnan(t["perceived_eb"].to_numpy()[~ok]).all()
+
+
+def test_prior_mean_skips_missing_sums_and_arrays_match_the_table() -> None:
+    # After coarsening, a cell hidden by k has missing sums; the prior must use the others.
+    n, sw, swx, swx2 = [10, 8, np.nan], [10.0, 8.0, np.nan], [2.0, 6.0, np.nan], [1.0, 5.0, np.nan]
+    prior = eb_prior(n, sw, swx, swx2)
+    assert prior.prior_mean[0] == pytest.approx(8.0 / 18.0)
+    assert np.isfinite(prior.prior_mean).all()
+    table = perceived_stats(n, sw, swx, swx2)
+    arrays = perceived_arrays(n, sw, swx, swx2)
+    assert list(arrays) == list(PERCEIVED_COLUMNS)
+    for column in PERCEIVED_COLUMNS:
+        np.testing.assert_array_equal(arrays[column], table[column].to_numpy())

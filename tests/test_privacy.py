@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import geo.privacy
-from geo.privacy import Measure, protect
+from geo.privacy import Measure, protect, suppress_columns
 
 CENTRE9 = h3i.latlng_to_cell(48.8566, 2.3522, 9)  # lat first
 POOL = sorted(h3i.grid_disk(CENTRE9, 9))  # 271 res-9 cells over several res-7 parents
@@ -189,3 +189,23 @@ def test_no_published_count_below_k_and_totals_conserved(t: pd.DataFrame, k: int
             assert len(lineage & covered) == 1
     else:
         assert out["cell"].tolist() == t["cell"].tolist()
+
+
+@settings(max_examples=80, deadline=None)
+@given(t=tables(), k=st.integers(0, 20))
+def test_suppress_columns_is_protect_suppress_on_arrays(t: pd.DataFrame, k: int) -> None:
+    # The query path suppresses a dict of arrays; it must hide exactly what protect hides.
+    p = protect(t, MEASURES, k=k, mode="suppress")
+    numeric = [c for c in t.columns if c != "cell" and pd.api.types.is_numeric_dtype(t[c])]
+    columns = {c: t[c].to_numpy(dtype=float) for c in numeric}
+    out, suppressed, mass = suppress_columns({"cell": t["cell"].to_numpy(), **columns},
+                                             MEASURES, k)
+    for column in ["cell", *numeric, *(m.flag for m in MEASURES)]:
+        np.testing.assert_array_equal(np.asarray(out[column], dtype=float),
+                                      p.table[column].to_numpy(dtype=float), err_msg=column)
+    assert suppressed == dict(p.suppressed) and mass == dict(p.suppressed_mass)
+
+
+def test_suppress_columns_names_missing_columns() -> None:
+    with pytest.raises(KeyError, match="perceived_n"):
+        suppress_columns({"incidents": np.array([1.0])}, MEASURES, 5)

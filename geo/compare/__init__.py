@@ -7,10 +7,12 @@ Public names re-exported from private modules: ``_compare`` (the entry point
 
 from geo.compare._compare import (
     CELL_COLUMNS,
+    ComparedArrays,
     CompareResult,
     CompareSettings,
     Spearman,
     bivariate_classes,
+    compare_arrays,
     compare_cells,
     percentile_ranks,
 )
@@ -35,6 +37,7 @@ __all__ = [
     "LABELS",
     "LEVELS",
     "LOCAL_KEYS",
+    "ComparedArrays",
     "CompareResult",
     "CompareSettings",
     "GridWeights",
@@ -45,6 +48,7 @@ __all__ = [
     "bivariate_classes",
     "bivariate_key",
     "bivariate_moran",
+    "compare_arrays",
     "compare_cells",
     "gi_star",
     "grid_weights",

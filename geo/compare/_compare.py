@@ -225,18 +225,63 @@ def compare_cells(
     )
     if "cell" not in table.columns:
         raise KeyError(f"column 'cell' not in the table; found {list(table.columns)}")
-    cells = as_int_cells(table["cell"].tolist())
-    rec = _column(table, recorded)
-    per = _column(table, perceived)
-    hot = _column(table, hotspot_on or recorded)
-    ok = np.isfinite(rec) & np.isfinite(per)
+    ok = None
     if min_n_ok is not None:
         if min_n_ok not in table.columns:
             raise KeyError(f"column {min_n_ok!r} not in the table; found {list(table.columns)}")
-        ok &= table[min_n_ok].fillna(False).to_numpy(dtype=bool)
+        ok = table[min_n_ok].fillna(False).to_numpy(dtype=bool)
+    result = compare_arrays(
+        as_int_cells(table["cell"].tolist()),
+        _column(table, recorded),
+        _column(table, perceived),
+        ok,
+        _column(table, hotspot_on or recorded),
+        settings,
+        local_stats=local_stats,
+    )
+    return CompareResult(
+        cells=pd.DataFrame(result.columns, index=table.index),
+        spearman=result.spearman,
+        n_cells=result.n_cells,
+        n_cells_compared=result.n_cells_compared,
+        gi_islands=result.gi_islands,
+        local_islands=result.local_islands,
+        settings=settings,
+    )
+
+
+@dataclass(frozen=True)
+class ComparedArrays:
+    """:class:`CompareResult` with the per-cell columns as a dict of arrays."""
+
+    columns: dict[str, np.ndarray]
+    spearman: Spearman
+    n_cells: int
+    n_cells_compared: int
+    gi_islands: int
+    local_islands: int
+
+
+def compare_arrays(
+    cells: np.ndarray,
+    rec: np.ndarray,
+    per: np.ndarray,
+    ok: np.ndarray | None,
+    hot: np.ndarray,
+    settings: CompareSettings,
+    *,
+    local_stats: bool = True,
+) -> ComparedArrays:
+    """:func:`compare_cells` on arrays: valid uint64 ``cells``, recorded, perceived and hot-spot
+    values, and the "enough answers" flag (None: every cell). The query path calls it with
+    its own grid's cells, so the table-to-array conversions and cell checks are not repeated.
+    """
+    alpha = settings.alpha
+    ok = np.isfinite(rec) & np.isfinite(per) & (True if ok is None else ok)
     has_rec = np.isfinite(hot)
     if (hot[has_rec] < 0).any():
-        raise ValueError(f"Gi* needs non-negative values; {hotspot_on or recorded!r} has some")
+        column = settings.hotspot_on or settings.recorded
+        raise ValueError(f"Gi* needs non-negative values; {column!r} has some")
     gi_seed, local_seed = (int(s) for s in np.random.SeedSequence(settings.seed).generate_state(2))
 
     n = cells.size
@@ -281,32 +326,28 @@ def compare_cells(
         gi_islands = int(grid_rec.islands.sum())
         local_islands = int(grid_ok.islands.sum())
 
-    frame = pd.DataFrame(
-        {
-            "cell": cells,
-            "compared": ok,
-            "recorded_rank": rec_rank,
-            "perceived_rank": per_rank,
-            "gap": per_rank - rec_rank,
-            "bivariate_class": codes,
-            "bivariate_key": bkeys,
-            "gi_z": gi_z,
-            "gi_p": gi_p,
-            "gi_q": gi_q,
-            "hotspot": hotspot,
-            "bv_moran": bv_i,
-            "local_p": bv_p,
-            "local_q": bv_q,
-            "local_class": local,
-        },
-        index=table.index,
-    )
-    return CompareResult(
-        cells=frame,
+    columns = {
+        "cell": cells,
+        "compared": ok,
+        "recorded_rank": rec_rank,
+        "perceived_rank": per_rank,
+        "gap": per_rank - rec_rank,
+        "bivariate_class": codes,
+        "bivariate_key": bkeys,
+        "gi_z": gi_z,
+        "gi_p": gi_p,
+        "gi_q": gi_q,
+        "hotspot": hotspot,
+        "bv_moran": bv_i,
+        "local_p": bv_p,
+        "local_q": bv_q,
+        "local_class": local,
+    }
+    return ComparedArrays(
+        columns=columns,
         spearman=_spearman(per[ok], rec[ok]),
         n_cells=int(n),
         n_cells_compared=int(ok.sum()),
         gi_islands=gi_islands,
         local_islands=local_islands,
-        settings=settings,
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -18,7 +19,7 @@ import pandas as pd
 from h3.api import basic_int as h3i
 
 from geo.columns import INCIDENT_COLUMNS
-from geo.compare import compare_cells
+from geo.compare import CompareSettings, compare_arrays
 from geo.cube import (
     IncidentCube,
     build_incident_cube,
@@ -31,8 +32,8 @@ from geo.cube._codes import UNTIMED_SLOT
 from geo.hours import CLOSED, OPEN, UNKNOWN, open_in_window, open_slots
 from geo.index import cell_area_km2, cells_of, parents_of
 from geo.metrics._query import Query
-from geo.perceived import perceived_stats
-from geo.privacy import Measure, Protected, protect
+from geo.perceived import perceived_arrays
+from geo.privacy import DEFAULT_MIN_RESOLUTION, Measure, Protected, protect, suppress_columns
 from geo.schema import DAYPART_HOURS, ValidationReport
 from geo.timewin import HourWindow
 
@@ -142,22 +143,20 @@ class _Grid:
     venues: np.ndarray | None
 
 
-def _hide_source_differences(table: pd.DataFrame, sources: tuple[str, ...]) -> pd.DataFrame:
-    """Where one source's count is hidden, hide every source's count of that cell.
+def _hide_source_differences(table: dict[str, np.ndarray], sources: tuple[str, ...]) -> None:
+    """Where one source's count is hidden, hide every source's count of that cell (in place).
 
     Otherwise a hidden app count would be the shown total minus the shown police count.
     """
-    flags = [f"suppressed_incidents_{s}" for s in sources if f"suppressed_incidents_{s}" in table]
+    flags = [table[f"suppressed_incidents_{s}"] for s in sources]
     if not flags:
-        return table
-    any_hidden = table[flags].fillna(False).astype(bool).any(axis=1).to_numpy()
+        return
+    any_hidden = np.logical_or.reduce(flags)
     if not any_hidden.any():
-        return table
-    table = table.copy()
+        return
     for source in sources:
-        table.loc[any_hidden, f"incidents_{source}"] = np.nan
-        table.loc[any_hidden, f"suppressed_incidents_{source}"] = True
-    return table
+        table[f"incidents_{source}"] = np.where(any_hidden, np.nan, table[f"incidents_{source}"])
+        table[f"suppressed_incidents_{source}"] = any_hidden.copy()
 
 
 class Atlas:
@@ -465,8 +464,9 @@ class Atlas:
             columns.update({name: np.zeros(size) for name in sums})
         columns.update(self._venue_counts(query, grid))
         shown = (columns["incidents"] > 0) | (columns["n"] > 0) | (columns["venues"] > 0)
-        table = pd.DataFrame({name: values[shown] for name, values in columns.items()})
-        table = self._derive(table, query)
+        # The table stays a dict of arrays until the end: a slider move runs all of this, and
+        # pandas' per-column overhead would cost more than the arithmetic.
+        table = self._derive_columns({name: v[shown] for name, v in columns.items()}, query)
 
         # Totals decide the geometry (coarsening); per-source counts are then suppressed
         # within it, so one small source does not pull a busy cell into its parent.
@@ -483,64 +483,89 @@ class Atlas:
             "venues_closed",
             "venues_unknown",
         )
-        protected = protect(table, measures, k=query.k, mode=query.mode, additive=additive)
-        shown_table = protected.table
-        if query.mode == "coarsen" and query.k > 0:
-            shown_table = self._derive(shown_table, query)
+        single_resolution = query.mode == "suppress" or query.k == 0
+        protected = None
+        if single_resolution:
+            if query.mode == "coarsen":  # k = 0: nothing merges, but say so as coarsen does
+                table["merged"] = np.zeros(table["cell"].size, dtype=bool)
+                table["resolution"] = np.full(table["cell"].size, query.resolution, np.int8)
+            table, suppressed, mass = suppress_columns(table, measures, query.k)
+        else:
+            protected = protect(
+                pd.DataFrame(table), measures, k=query.k, mode=query.mode, additive=additive
+            )
+            frame = self._derive(protected.table, query)
             for m in measures:  # derived again from sums: keep what protect hid hidden
-                hidden = shown_table[m.flag].fillna(False).astype(bool)
-                shown_table.loc[hidden, list(m.values)] = np.nan
-        by_source = protect(
-            shown_table,
-            [Measure(f"incidents_{s}", (), f"incidents_{s}") for s in self.sources],
-            k=query.k,
-            mode="suppress",
+                hidden = frame[m.flag].fillna(False).astype(bool)
+                frame.loc[hidden, list(m.values)] = np.nan
+            table = {c: frame[c].to_numpy() for c in frame.columns}
+            suppressed, mass = dict(protected.suppressed), dict(protected.suppressed_mass)
+        table, by_source, by_source_mass = suppress_columns(
+            table, [Measure(f"incidents_{s}", (), f"incidents_{s}") for s in self.sources], query.k
         )
-        shown_table = _hide_source_differences(by_source.table, self.sources)
-        suppressed = {**protected.suppressed, **by_source.suppressed}
-        shown_table = shown_table.drop(columns=[c for c in SUMS if c in shown_table])
-        ok = shown_table["perceived_ok"].fillna(False).astype(bool)
-        if "suppressed_perceived" in shown_table:
-            ok &= ~shown_table["suppressed_perceived"].fillna(False).astype(bool)
-        shown_table["perceived_ok"] = ok
+        _hide_source_differences(table, self.sources)
+        suppressed = {**suppressed, **by_source}
+        for name in SUMS:
+            table.pop(name, None)
+        ok = np.asarray(table["perceived_ok"], dtype=bool) & ~table["suppressed_perceived"]
+        table["perceived_ok"] = ok
 
         summary: dict[str, Any] = {
-            "cells_shown": int(len(shown_table)),
+            "cells_shown": int(table["cell"].size),
             "cells_suppressed": suppressed,
             # Totals of published cells only: an exact grand total beside one hidden cell
             # would give that cell away by subtraction.
-            "incidents_shown": float(np.nansum(shown_table["incidents"])),
+            "incidents_shown": float(np.nansum(table["incidents"])),
             "rows_left_out_untimed": float(left_out),
             "nights": self.nights(query),
-            "answers_shown": int(np.nansum(shown_table["perceived_n"])),
-            "venues_open": int(np.nansum(shown_table["venues_open"])),
+            "answers_shown": int(np.nansum(table["perceived_n"])),
+            "venues_open": int(np.nansum(table["venues_open"])),
             "synthetic": self.synthetic,
             "k": query.k,
-            "protected": protected.protected,
+            "protected": query.k > 0,
         }
-        single_resolution = query.mode == "suppress" or query.k == 0
-        if single_resolution and len(shown_table):
-            result = compare_cells(
-                shown_table,
-                recorded="incidents_per_night",
-                perceived="perceived_eb",
-                min_n_ok="perceived_ok",
-                hotspot_on="incidents",
-                permutations=permutations,
-                seed=seed,
+        summary["spearman"] = {"rho": float("nan"), "p": float("nan"), "n": 0}
+        summary["cells_compared"] = 0
+        if single_resolution and table["cell"].size:
+            settings = CompareSettings(
+                "incidents_per_night",
+                "perceived_eb",
+                "perceived_ok",
+                "incidents",
+                permutations,
+                seed,
+            )
+            result = compare_arrays(
+                table["cell"],
+                table["incidents_per_night"],
+                table["perceived_eb"],
+                ok,
+                table["incidents"],
+                settings,
                 local_stats=local_stats,
             )
-            cmp = result.cells
-            shown_table = shown_table.assign(**{c: cmp[c].to_numpy() for c in COMPARE_COLUMNS})
+            table.update({c: np.asarray(result.columns[c]) for c in COMPARE_COLUMNS})
+            # the class as a float with NaN, as the table has always carried it
+            table["bivariate_class"] = result.columns["bivariate_class"].to_numpy(
+                dtype=float, na_value=np.nan
+            )
             summary["spearman"] = {
                 "rho": result.spearman.rho,
                 "p": result.spearman.p,
                 "n": result.spearman.n,
             }
             summary["cells_compared"] = result.n_cells_compared
-        else:
-            summary["spearman"] = {"rho": float("nan"), "p": float("nan"), "n": 0}
-            summary["cells_compared"] = 0
+        shown_table = pd.DataFrame(table, copy=False)
+        if protected is None:
+            protected = Protected(
+                table=shown_table,
+                k=int(query.k),
+                mode=query.mode,
+                protected=query.k > 0,
+                suppressed=MappingProxyType({m.name: suppressed[m.name] for m in measures}),
+                suppressed_mass=MappingProxyType(mass),
+                min_resolution=DEFAULT_MIN_RESOLUTION if query.mode == "coarsen" else None,
+            )
         return QueryResult(query=query, table=shown_table, protected=protected, summary=summary)
 
     def _areas(self, cells: np.ndarray) -> np.ndarray:
@@ -551,23 +576,29 @@ class Atlas:
             self._area_of.update(zip(new, areas.tolist(), strict=True))
         return np.array([self._area_of[int(c)] for c in cells], dtype=float)
 
-    def _derive(self, table: pd.DataFrame, query: Query) -> pd.DataFrame:
-        """Rates and perceived statistics from the additive sums (again after coarsening)."""
+    def _derive_columns(self, table: dict[str, np.ndarray], query: Query) -> dict[str, np.ndarray]:
+        """Rates and perceived statistics from the additive sums, as arrays."""
         nights = max(self.nights(query), 1)
-        area = self._areas(table["cell"].to_numpy(dtype=np.uint64))
-        stats = perceived_stats(
-            table["n"].to_numpy(),
-            table["sw"].to_numpy(),
-            table["swx"].to_numpy(),
-            table["swx2"].to_numpy(),
-            sw2=table["sw2"].to_numpy(),
+        cells = np.asarray(table["cell"], dtype=np.uint64)
+        area = self._areas(cells)
+        stats = perceived_arrays(
+            table["n"],
+            table["sw"],
+            table["swx"],
+            table["swx2"],
+            sw2=table["sw2"],
             min_n=query.min_answers,
         )
-        out = table.drop(columns=[c for c in stats.columns if c in table.columns])
-        out = out.assign(
-            area_km2=area,
-            incidents_per_night=table["incidents"].to_numpy() / nights,
-            incidents_per_km2=table["incidents"].to_numpy() / np.where(area > 0, area, np.nan),
-            **{c: stats[c].to_numpy() for c in stats.columns},
-        )
+        incidents = np.asarray(table["incidents"], dtype=float)
+        out = {c: v for c, v in table.items() if c not in stats}
+        out["area_km2"] = area
+        out["incidents_per_night"] = incidents / nights
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out["incidents_per_km2"] = incidents / np.where(area > 0, area, np.nan)
+        out.update(stats)
         return out
+
+    def _derive(self, table: pd.DataFrame, query: Query) -> pd.DataFrame:
+        """:meth:`_derive_columns` on a table (again after coarsening merged cells)."""
+        columns = {c: table[c].to_numpy() for c in table.columns}
+        return pd.DataFrame(self._derive_columns(columns, query), index=table.index)
