@@ -18,9 +18,10 @@ from geo.timewin import HourWindow
 
 
 class NaiveApp:
-    def __init__(self, atlas: Atlas) -> None:
+    def __init__(self, atlas: Atlas, resolution: int = 9) -> None:
         self.atlas = atlas
-        everything = atlas.query(Query(resolution=9, k=0))
+        self.resolution = resolution
+        everything = atlas.query(Query(resolution=resolution, k=0))
         features = []
         for cell in everything.table["cell"].tolist():
             ring = [[lng, lat] for lat, lng in h3i.cell_to_boundary(int(cell))]
@@ -41,8 +42,8 @@ class NaiveApp:
 
     def update(self) -> None:
         lo, hi = self.hours.index
-        query = Query(resolution=9, hours=HourWindow(NOON_AXIS[lo], NOON_AXIS[hi] % 24),
-                      weekdays={4, 5})
+        query = Query(resolution=self.resolution,
+                      hours=HourWindow(NOON_AXIS[lo], NOON_AXIS[hi] % 24), weekdays={4, 5})
         table = self.atlas.query(query).table
         values = table.set_index("cell")["incidents_per_night"]
         classes = classify(values.dropna().to_numpy(), "quantiles", 5)
@@ -53,5 +54,27 @@ class NaiveApp:
             return {"fillColor": colour, "fillOpacity": 0.72, "color": "#333", "weight": 0.6}
 
         self.layer.style_callback = style
+        self.draws += 1
+        self.stamp.value = f'<span class="atlas-stamp" data-draws="{self.draws}"></span>'
+
+
+class NoopApp:
+    """The floor: the same slider and draw counter, and no work at all in between.
+
+    What is left (browser -> kernel -> browser round trip, two animation frames) bounds any
+    dashboard's restyle time from below, so it bounds the naive/ours ratio from above.
+    """
+
+    def __init__(self) -> None:
+        self.hours = widgets.SelectionRangeSlider(
+            options=[(f"{h:02d}:00", i) for i, h in enumerate(NOON_AXIS)], index=(10, 16),
+            continuous_update=False)
+        self.stamp = widgets.HTML()
+        self.draws = 0
+        self.hours.observe(lambda _: self.update(), names="value")
+        self.root = widgets.VBox([self.hours, self.stamp])
+        self.update()
+
+    def update(self) -> None:
         self.draws += 1
         self.stamp.value = f'<span class="atlas-stamp" data-draws="{self.draws}"></span>'

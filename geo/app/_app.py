@@ -91,6 +91,7 @@ class AtlasApp:
         self.data_label = data_label or ""
         self._muted = False
         self._selected: int | None = None
+        self._rows_of: pd.DataFrame | None = None
 
         self.status = widgets.HTML(layout=widgets.Layout(margin="0 0 4px 0"))
         self.stamp = widgets.HTML(layout=widgets.Layout(display="none"))
@@ -203,19 +204,28 @@ class AtlasApp:
         """Query -> compute -> draw. The only path from a control to the map."""
         if self.atlas is None or self.controls is None:
             return
-        self._step("progress.comparing", 3)
         local = self.controls.layer.value == "hotspots"
+        if local:  # permutation tests take about a second: say what is going on
+            self._step("progress.comparing", 3)
         self.result = self.atlas.query(self.query(), local_stats=local)
-        self._rows = self.result.table.assign(
-            cell_id=[format(int(c), "x") for c in self.result.table["cell"]]
-        ).set_index("cell", drop=False)
+        self._rows_of = None
         self.redraw()
+
+    @property
+    def _rows(self) -> pd.DataFrame:
+        """The result's rows by cell, for hover, click and detail (built on first use: a
+        slider move does not need it)."""
+        if self._rows_of is None:
+            table = self.result.table
+            self._rows_of = table.assign(
+                cell_id=[format(int(c), "x") for c in table["cell"]]
+            ).set_index("cell", drop=False)
+        return self._rows_of
 
     def redraw(self) -> None:
         """Restyle from the current result (no recomputation)."""
         if self.result is None or self.controls is None:
             return
-        self._step("progress.drawing", 4)
         c = self.controls
         style = style_layer(
             self.result,

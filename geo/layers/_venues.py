@@ -60,25 +60,25 @@ class VenueLayer(RestyledLayer):
         The points are sent when the venue table changes; a new window sends only colours.
         Returns True if anything was sent.
         """
-        # Python's round (correctly rounded), not numpy's (scales, then rounds): the exported
-        # and shown points must be the venues' own rounded coordinates.
-        lat = np.array([round(v, 5) for v in venues["lat"].to_numpy(dtype=float).tolist()])
-        lon = np.array([round(v, 5) for v in venues["lon"].to_numpy(dtype=float).tolist()])
+        lat = venues["lat"].to_numpy(dtype=float)
+        lon = venues["lon"].to_numpy(dtype=float)
         states = venues["state"].to_numpy(dtype=object)
         table_key = lat.tobytes() + lon.tobytes()
-        fill = [self.colors[s] for s in states]
-        marks = (states == "unknown").astype(np.uint8)
-        codes, marks, palette = self._codes_of(np.arange(len(states)), fill, marks, len(states))
         new_table = table_key != self._table_key
         if not new_table and np.array_equal(states, self.states):
             return False
+        fill = [self.colors[s] for s in states]
+        marks = (states == "unknown").astype(np.uint8)
+        codes, marks, palette = self._codes_of(np.arange(len(states)), fill, marks, len(states))
         self.states = states
         features = None
         if new_table:
             self._table_key = table_key
+            # Python's round (correctly rounded), not numpy's (scales, then rounds): the shown
+            # points must be the venues' own rounded coordinates.
             features = [
-                self._feature(venues, i, x, y)
-                for i, (x, y) in enumerate(zip(lon, lat, strict=True))
+                self._feature(venues, i, round(x, 5), round(y, 5))
+                for i, (x, y) in enumerate(zip(lon.tolist(), lat.tolist(), strict=True))
             ]
         self._send(codes, marks, palette, features)
         return True
