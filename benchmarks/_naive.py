@@ -17,7 +17,29 @@ from geo.metrics import Atlas, Query
 from geo.timewin import HourWindow
 
 
-class NaiveApp:
+class NoopApp:
+    """The floor: the hour slider and the draw counter, and no work at all in between.
+
+    What is left (browser -> kernel -> browser round trip, two animation frames) bounds any
+    dashboard's restyle time from below, so it bounds the naive/ours ratio from above.
+    """
+
+    def __init__(self, *below: widgets.Widget) -> None:
+        self.hours = widgets.SelectionRangeSlider(
+            options=[(f"{h:02d}:00", i) for i, h in enumerate(NOON_AXIS)], index=(10, 16),
+            continuous_update=False)
+        self.stamp = widgets.HTML()
+        self.draws = 0
+        self.hours.observe(lambda _: self.update(), names="value")
+        self.root = widgets.VBox([self.hours, self.stamp, *below])
+        self.update()
+
+    def update(self) -> None:
+        self.draws += 1
+        self.stamp.value = f'<span class="atlas-stamp" data-draws="{self.draws}"></span>'
+
+
+class NaiveApp(NoopApp):
     def __init__(self, atlas: Atlas, resolution: int = 9) -> None:
         self.atlas = atlas
         self.resolution = resolution
@@ -31,14 +53,7 @@ class NaiveApp:
         self.map = ipyleaflet.Map(center=atlas.centre, zoom=13,
                                   layout=widgets.Layout(height="640px"))
         self.map.add(self.layer)
-        self.hours = widgets.SelectionRangeSlider(
-            options=[(f"{h:02d}:00", i) for i, h in enumerate(NOON_AXIS)], index=(10, 16),
-            continuous_update=False)
-        self.stamp = widgets.HTML()
-        self.draws = 0
-        self.hours.observe(lambda _: self.update(), names="value")
-        self.root = widgets.VBox([self.hours, self.stamp, self.map])
-        self.update()
+        super().__init__(self.map)
 
     def update(self) -> None:
         lo, hi = self.hours.index
@@ -54,27 +69,4 @@ class NaiveApp:
             return {"fillColor": colour, "fillOpacity": 0.72, "color": "#333", "weight": 0.6}
 
         self.layer.style_callback = style
-        self.draws += 1
-        self.stamp.value = f'<span class="atlas-stamp" data-draws="{self.draws}"></span>'
-
-
-class NoopApp:
-    """The floor: the same slider and draw counter, and no work at all in between.
-
-    What is left (browser -> kernel -> browser round trip, two animation frames) bounds any
-    dashboard's restyle time from below, so it bounds the naive/ours ratio from above.
-    """
-
-    def __init__(self) -> None:
-        self.hours = widgets.SelectionRangeSlider(
-            options=[(f"{h:02d}:00", i) for i, h in enumerate(NOON_AXIS)], index=(10, 16),
-            continuous_update=False)
-        self.stamp = widgets.HTML()
-        self.draws = 0
-        self.hours.observe(lambda _: self.update(), names="value")
-        self.root = widgets.VBox([self.hours, self.stamp])
-        self.update()
-
-    def update(self) -> None:
-        self.draws += 1
-        self.stamp.value = f'<span class="atlas-stamp" data-draws="{self.draws}"></span>'
+        super().update()

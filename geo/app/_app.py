@@ -14,23 +14,21 @@ import re
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
 
 import ipyleaflet
 import ipywidgets as widgets
 import numpy as np
-from IPython.display import HTML, display
+import pandas as pd
 
 from geo.app._controls import Controls
+from geo.app._page import PageApp
 from geo.app._panels import CSS, detail_html, download_link, info_html, report_html, summary_html
 from geo.app._present import FOCUS_CSS, TABLE_CSS, cells_table_html
-from geo.app._share import PAGE_SCRIPT, ViewState, read_view, share_link_html
+from geo.app._share import ViewState, read_view, share_link_html
 from geo.app._style import VENUE_COLORS, style_layer, venue_legend_html
 from geo.i18n import t
 from geo.layers import HexLayer, VenueLayer, basemap_layer, make_map
 from geo.metrics import Atlas, Query, QueryResult
-
-REPO_DATA = Path(__file__).resolve().parents[2] / "data" / "sample"
 
 DATA_EXTENSIONS: tuple[str, ...] = (".csv", ".geojson", ".json", ".parquet", ".gpkg")
 """File types the data panel reads. Checked in the kernel: the upload button's ``accept`` is only
@@ -57,12 +55,7 @@ _REFUSED = {
 ``upload.*`` keys; English is the fallback."""
 
 
-def default_data_dir() -> Path:
-    """``$ATLAS_DATA_DIR`` or the repository's ``data/sample`` (generated if missing)."""
-    return Path(os.environ.get("ATLAS_DATA_DIR", REPO_DATA))
-
-
-class AtlasApp:
+class AtlasApp(PageApp):
     """The analyst dashboard (DESIGN §7).
 
     Parameters
@@ -149,28 +142,10 @@ class AtlasApp:
         if atlas is not None:
             self.use(atlas)
 
-    # ------------------------------------------------------------------ display & loading
-    def _repr_mimebundle_(self, **kwargs: Any):
-        return self.root._repr_mimebundle_(**kwargs)
-
-    def display(self) -> AtlasApp:
-        display(self.root)
-        display(HTML(PAGE_SCRIPT))  # keeps the address bar on the share link
-        return self
-
-    def _step(self, key: str, value: int) -> None:
-        self.progress.value = value
-        self.status.value = f'<span class="atlas-status" role="status">{t(key, self.lang)}</span>'
-
+    # ------------------------------------------------------------------ loading
     def load_sample(self, folder: str | Path | None = None) -> AtlasApp:
         """Read the sample city (generating it first if needed), then show it."""
-        from geo.sample import ensure_sample
-
-        folder = Path(folder) if folder else default_data_dir()
-        self._step("progress.loading", 1)
-        ensure_sample(folder)
-        self._step("progress.cubes", 2)
-        atlas = Atlas.from_dir(folder)
+        atlas, folder = self._read_sample(folder)
         self.data_label = t("data.sample", self.lang) if atlas.synthetic else str(folder)
         self.use(atlas)
         return self

@@ -35,11 +35,11 @@ import ipyleaflet
 import ipywidgets as widgets
 import numpy as np
 import pandas as pd
-from IPython.display import HTML, display
 
+from geo.app._page import PageApp
 from geo.app._panels import CSS
 from geo.app._scenes import PRESENT_K_FLOOR, Scene, SceneDeck, SceneFileError, load_scenes
-from geo.app._share import PAGE_SCRIPT, ViewState, read_view, share_link_html
+from geo.app._share import ViewState, read_view, share_link_html
 from geo.app._style import VENUE_COLORS, style_layer, venue_legend_html
 from geo.i18n import LANGUAGES, number, t, weekday_names
 from geo.layers import BASEMAPS, HexLayer, VenueLayer, basemap_layer, make_map
@@ -307,7 +307,7 @@ def tiles_url(spec: str, *, cwd: Path | None = None, env: dict | None = None) ->
 
 
 # ---------------------------------------------------------------------------------- the app
-class PresentApp:
+class PresentApp(PageApp):
     """Presentation mode (DESIGN §7): scenes, night playback, share link, offline-safe map.
 
     Parameters
@@ -447,30 +447,10 @@ class PresentApp:
         if atlas is not None:
             self.use(atlas)
 
-    # ------------------------------------------------------------------ display & loading
-    def _repr_mimebundle_(self, **kwargs: Any):
-        return self.root._repr_mimebundle_(**kwargs)
-
-    def display(self) -> PresentApp:
-        """Show the page, and the page script (address bar, keys, full screen)."""
-        display(self.root)
-        display(HTML(PAGE_SCRIPT))
-        return self
-
-    def _step_progress(self, key: str, value: int) -> None:
-        self.progress.value = value
-        self.status.value = f'<span class="atlas-status" role="status">{t(key, self.lang)}</span>'
-
+    # ------------------------------------------------------------------ loading
     def load_sample(self, folder: str | Path | None = None) -> PresentApp:
         """Read the sample city (generating it if needed), then show the first scene."""
-        from geo.app._app import default_data_dir
-        from geo.sample import ensure_sample
-
-        folder = Path(folder) if folder else default_data_dir()
-        self._step_progress("progress.loading", 1)
-        ensure_sample(folder)
-        self._step_progress("progress.cubes", 2)
-        self.use(Atlas.from_dir(folder))
+        self.use(self._read_sample(folder)[0])
         return self
 
     def use(self, atlas: Atlas) -> None:
@@ -508,7 +488,7 @@ class PresentApp:
             f'<h1 class="atlas-present-title">{html.escape(t("present.error", self.lang))}</h1>'
             f'<div class="atlas-error" role="alert"><pre>{html.escape(message)}</pre></div>'
         )
-        self._step_progress("progress.ready", 4)
+        self._step("progress.ready", 4)
 
     def _set_basemap(self, name: str | None) -> None:
         """No basemap unless the link asks for one or local tiles are named."""
@@ -609,7 +589,7 @@ class PresentApp:
         """Query -> compute -> draw: the only path from a scene or an hour to the map."""
         if self.atlas is None or self.deck is None or self.error:
             return
-        self._step_progress("progress.comparing", 3)
+        self._step("progress.comparing", 3)
         self.result = self.atlas.query(self.query())
         self.redraw()
 
