@@ -142,9 +142,19 @@ def test_venues_layer_reflects_the_window(app: AtlasApp) -> None:
 
 def test_each_redraw_bumps_the_draw_counter_the_browser_waits_for(app: AtlasApp) -> None:
     before = app.draws
+    seen = []
+    app.stamp.observe(
+        lambda change: seen.append((change["new"], app.legend.value, app.summary.value)),
+        names="value",
+    )
+    legend, summary = app.legend.value, app.summary.value
     app.controls.hours.index = (1, 7)
     assert app.draws == before + 1
-    assert f'data-draws="{app.draws}"' in app.stamp.value
+    assert f'data-map="{app.draws}" data-draws="{app.draws}"' in app.stamp.value
+    # The map's counter goes first, once the map and its legend are sent, before the panels.
+    (first, legend_then, summary_then), (last, _, summary_last) = seen
+    assert f'data-map="{before + 1}" data-draws="{before}"' in first
+    assert legend_then != legend and summary_then == summary != summary_last
 
 
 def test_hiding_the_metric_for_other_layers_hides_nothing_else(app: AtlasApp) -> None:

@@ -169,7 +169,7 @@ def test_first_scene_draws_title_note_cells_venues_legend_and_clock(app: Present
     assert "22:00–04:00" in app.clock.value and "Venues open:" in app.clock.value
     assert app.map.zoom == 15 and tuple(app.map.center) == (45.7554, 4.8384)
     assert "Synthetic" in app.foot_notes.value and "k = 5" in app.foot_notes.value
-    assert 'class="atlas-stamp" data-draws="1"' in app.stamp.value
+    assert 'class="atlas-stamp" data-map="1" data-draws="1"' in app.stamp.value
     assert "Ready" in app.status.value
 
 

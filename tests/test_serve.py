@@ -133,12 +133,16 @@ def kernels_of(port: int) -> list[psutil.Process]:
     for proc in psutil.process_iter(["cmdline"]):
         cmdline = proc.info["cmdline"] or []
         if any(a.endswith("voila") for a in cmdline[:2]) and f"--port={port}" in cmdline:
-            return [
-                child
-                for child in proc.children(recursive=True)
-                if "ipykernel_launcher" in " ".join(child.cmdline())
-            ]
+            return [child for child in proc.children(recursive=True) if _is_kernel(child)]
     raise AssertionError(f"no voila process on port {port}")
+
+
+def _is_kernel(proc: psutil.Process) -> bool:
+    """A live kernel process; a culled kernel not yet reaped (a zombie) is not one."""
+    try:
+        return "ipykernel_launcher" in " ".join(proc.cmdline())
+    except (psutil.ZombieProcess, psutil.NoSuchProcess):
+        return False
 
 
 def serve_command(port: int, root: Path | None = None) -> list[str]:

@@ -94,8 +94,6 @@ class AtlasApp(PageApp):
         """The shown cells as a table (the map's accessible alternative), filled when visible."""
         self._table_cells: np.ndarray | None = None
         self._view: ViewState | None = None
-        self.draws = 0
-        """Completed redraws; mirrored into ``stamp`` so a browser can tell a draw has landed."""
         self.progress = widgets.IntProgress(
             value=0, min=0, max=4, layout=widgets.Layout(width="240px")
         )
@@ -224,8 +222,9 @@ class AtlasApp(PageApp):
         if style.empty:
             legend += f'<div class="atlas-note"><b>{t("empty.no_cells", self.lang)}</b></div>'
         self.legend.value = legend
-        self.summary.value = summary_html(self.result, self.lang)
         self._draw_venues()
+        self._stamp_map()
+        self.summary.value = summary_html(self.result, self.lang)
         if self._selected is not None:
             self._show_detail(self._selected)
         else:
@@ -239,8 +238,7 @@ class AtlasApp(PageApp):
         self._update_share()
         self.table.value = ""
         self._fill_table()
-        self.draws += 1
-        self.stamp.value = f'<span class="atlas-stamp" data-draws="{self.draws}"></span>'
+        self._stamp_done()
 
     # ------------------------------------------------------------------ shared views
     def _apply_view(self, view: ViewState) -> None:

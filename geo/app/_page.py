@@ -29,7 +29,30 @@ class PageApp:
     root: widgets.Widget
     progress: widgets.IntProgress
     status: widgets.HTML
+    stamp: widgets.HTML
     lang: str
+    draws = 0
+    """Completed redraws; mirrored into ``stamp`` so a browser can tell a draw has landed."""
+    map_draws = 0
+    """Redraws whose map part (cells, venue dots, legend) has been sent; the side panels
+    (summary, share link, detail) follow it."""
+
+    def _stamp_map(self) -> None:
+        """The map of this redraw is sent: the page can show it before the panels arrive."""
+        self.map_draws = self.draws + 1
+        self._write_stamp()
+
+    def _stamp_done(self) -> None:
+        """Everything of this redraw is sent."""
+        self.draws += 1
+        self.map_draws = self.draws
+        self._write_stamp()
+
+    def _write_stamp(self) -> None:
+        self.stamp.value = (
+            f'<span class="atlas-stamp" data-map="{self.map_draws}" '
+            f'data-draws="{self.draws}"></span>'
+        )
 
     def _repr_mimebundle_(self, **kwargs: Any):
         return self.root._repr_mimebundle_(**kwargs)

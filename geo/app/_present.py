@@ -356,7 +356,6 @@ class PresentApp(PageApp):
         self.notices: list[str] = []
         """Things the presenter should know (link values left out, tiles not found)."""
         self.error: str | None = None
-        self.draws = 0
         self._muted = False
 
         self.css = widgets.HTML(CSS + FOCUS_CSS + TABLE_CSS + PRESENT_CSS)
@@ -632,8 +631,7 @@ class PresentApp(PageApp):
         self.status.value = (
             f'<span class="atlas-status" role="status">{t("progress.ready", lang)}</span>'
         )
-        self.draws += 1
-        self.stamp.value = f'<span class="atlas-stamp" data-draws="{self.draws}"></span>'
+        self._stamp_done()
 
     def _draw_venues(self, show: bool) -> None:
         """Venue dots coloured by their state in the hour shown: public places, no names."""
