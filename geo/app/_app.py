@@ -209,21 +209,24 @@ class AtlasApp(PageApp):
             lang=self.lang,
             synthetic=bool(self.atlas and self.atlas.synthetic),
         )
+        legend = style.legend
+        if self.show_venues.value and self.atlas is not None and len(self.atlas.venues):
+            legend += venue_legend_html(self.lang)
+        if style.empty:
+            legend += f'<div class="atlas-note"><b>{t("empty.no_cells", self.lang)}</b></div>'
+        venues = self._venue_states()
+        # Everything the map shows goes out in one burst, so the browser paints cells, dots
+        # and legend in the same frame (computing between the sends would let a frame in).
         self.hexes.draw(
             style.cells,
             style.fill,
             style.dashed,
             grid=self.atlas.grid_cells(self.result.query.resolution),
         )
-        self._table_cells = style.cells
-        legend = style.legend
-        if self.show_venues.value and self.atlas is not None and len(self.atlas.venues):
-            legend += venue_legend_html(self.lang)
-        if style.empty:
-            legend += f'<div class="atlas-note"><b>{t("empty.no_cells", self.lang)}</b></div>'
+        self.venues.show_on(self.map, venues)
         self.legend.value = legend
-        self._draw_venues()
         self._stamp_map()
+        self._table_cells = style.cells
         self.summary.value = summary_html(self.result, self.lang)
         if self._selected is not None:
             self._show_detail(self._selected)
@@ -290,10 +293,12 @@ class AtlasApp(PageApp):
             self.result, self._table_cells, self.lang, sort_by=sort_by
         )
 
-    def _draw_venues(self) -> None:
+    def _venue_states(self) -> pd.DataFrame | None:
+        """Venues with their state in the window, or None when the venue layer is off."""
         assert self.atlas is not None
-        shown = self.show_venues.value and len(self.atlas.venues)
-        self.venues.show_on(self.map, self.atlas.venue_states(self.query()) if shown else None)
+        if not (self.show_venues.value and len(self.atlas.venues)):
+            return None
+        return self.atlas.venue_states(self.query())
 
     # ------------------------------------------------------------------ events
     def _on_query_change(self, _change=None) -> None:
