@@ -57,6 +57,19 @@ def test_hour_window_change_recomputes_and_restyles(app: AtlasApp) -> None:
     assert before[0] != after[0] and before[1] != after[1]
 
 
+def test_a_filter_change_sends_colours_not_outlines(app: AtlasApp) -> None:
+    outlines, sends = app.hexes.feature_sends, app.hexes.sends
+    app.controls.hours.index = (0, 6)
+    app.controls.layer.value = "perceived"
+    assert app.hexes.feature_sends == outlines and app.hexes.sends == sends + 2
+    app.controls.weekdays[0].value = True  # answers carry no weekday: same colours, no message
+    assert app.hexes.sends == sends + 2
+    assert len(app.hexes.layer.data["features"]) == app.atlas.grid_cells(9).size
+    app.controls.resolution.value = 8  # another grid: its outlines go once
+    assert app.hexes.feature_sends == outlines + 1
+    assert len(app.hexes.layer.data["features"]) == app.atlas.grid_cells(8).size
+
+
 def test_unchanged_payload_is_not_sent_again(app: AtlasApp) -> None:
     sends = app.hexes.sends
     app.redraw()
