@@ -298,7 +298,7 @@ class AtlasApp(PageApp):
         assert self.atlas is not None
         if not (self.show_venues.value and len(self.atlas.venues)):
             return None
-        return self.atlas.venue_states(self.query())
+        return self.atlas.venue_states(self.result.query)
 
     # ------------------------------------------------------------------ events
     def _on_query_change(self, _change=None) -> None:

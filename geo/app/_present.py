@@ -306,6 +306,13 @@ def tiles_url(spec: str, *, cwd: Path | None = None, env: dict | None = None) ->
     return f"{base}voila/files/{sub + '/' if sub else ''}{template}"
 
 
+def _open_count(states: pd.DataFrame | None) -> tuple[int, int]:
+    """Venues open, and all venues (0, 0 without venues)."""
+    if states is None:
+        return 0, 0
+    return int((states["state"] == "open").sum()), len(states)
+
+
 # ---------------------------------------------------------------------------------- the app
 class PresentApp(PageApp):
     """Presentation mode (DESIGN §7): scenes, night playback, share link, offline-safe map.
@@ -620,8 +627,10 @@ class PresentApp(PageApp):
         if scene.venues and len(self.atlas.venues):
             legend += venue_legend_html(lang)
         self.legend.value = legend
-        self._draw_venues(scene.venues)
-        self.clock.value = self._clock_html()
+        # One evaluation of the venues' hours serves the dots and the clock's count.
+        states = self._venue_states()
+        self.venues.show_on(self.map, states if scene.venues else None)
+        self.clock.value = self._clock_html(_open_count(states))
         self._relabel_scene()
         if self.table_button.value:
             self.table.value = self._table_html()
@@ -633,28 +642,25 @@ class PresentApp(PageApp):
         )
         self._stamp_done()
 
-    def _draw_venues(self, show: bool) -> None:
-        """Venue dots coloured by their state in the hour shown: public places, no names."""
-        assert self.atlas is not None
-        shown = show and len(self.atlas.venues)
-        self.venues.show_on(self.map, self.atlas.venue_states(self.query()) if shown else None)
+    def _venue_states(self) -> pd.DataFrame | None:
+        """Each venue's state in the window drawn (public places), None without venues."""
+        assert self.atlas is not None and self.result is not None
+        if not len(self.atlas.venues):
+            return None
+        return self.atlas.venue_states(self.result.query)
 
     def venues_open(self) -> tuple[int, int]:
         """Venues open in the window shown, and all venues."""
-        assert self.atlas is not None
-        if not len(self.atlas.venues):
-            return 0, 0
-        states = self.atlas.venue_states(self.query())
-        return int((states["state"] == "open").sum()), len(states)
+        return _open_count(self._venue_states())
 
-    def _clock_html(self) -> str:
+    def _clock_html(self, venues_open: tuple[int, int]) -> str:
         lang = self.lang
         shown = (
             hour_label(self.hour, lang)
             if self.hour is not None
             else window_label(self.scene.query.hours, lang)
         )
-        opened, total = self.venues_open()
+        opened, total = venues_open
         venues = (
             t("present.venues_open", lang, open=number(opened, lang), total=number(total, lang))
             if total
