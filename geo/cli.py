@@ -186,7 +186,6 @@ def _output_format(args: argparse.Namespace) -> str:
 
 def _cmd_query(args: argparse.Namespace) -> int:
     """Read, query, protect, print or write: the per-cell table a pipeline consumes."""
-    from geo.export import caption, export_table, metadata_path, table_text
     from geo.io import read_table
     from geo.metrics import Atlas
     from geo.schema import LoadOptions
@@ -194,6 +193,13 @@ def _cmd_query(args: argparse.Namespace) -> int:
     # Options first: a typo in --hours must not cost the reading of a large file.
     query = _query_from_args(args)
     fmt = _output_format(args)
+    if args.city is not None:
+        from geo.city import open_city
+
+        city = open_city(args.city)
+        if args.k is None:  # the project's floor, unless asked otherwise (e.g. --k 0)
+            query = query.with_(k=city.k_floor)
+        return _answer(args, city.atlas, query, fmt, args.label or city.project.city)
     frames, reports = {}, {}
     for table in QUERY_TABLES:
         path = getattr(args, table)
@@ -220,6 +226,13 @@ def _cmd_query(args: argparse.Namespace) -> int:
                       metadata=metadata, reports=reports)
     names = [Path(p).name for p in (args.cube, *(getattr(args, t) for t in QUERY_TABLES)) if p]
     label = args.label or metadata.get("city") or ", ".join(names)
+    return _answer(args, atlas, query, fmt, label)
+
+
+def _answer(args: argparse.Namespace, atlas, query, fmt: str, label: str) -> int:
+    """Answer the query and print or write the protected table."""
+    from geo.export import caption, export_table, metadata_path, table_text
+
     extra = {} if args.permutations is None else {"permutations": args.permutations}
     result = atlas.query(query, local_stats=args.local_stats, **extra)
     if query.k == 0:
@@ -255,6 +268,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Insecurity Atlas: recorded incidents, perceived insecurity and venues on H3.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
+    from geo.cli_city import add_city_commands
+
+    add_city_commands(sub)
 
     p = sub.add_parser("sample", help="write the synthetic sample city (deterministic)")
     p.add_argument("--out", default="data/sample", help="output folder (default %(default)s)")
@@ -347,6 +363,8 @@ def _add_query_parser(sub) -> None:
     incidents.add_argument("--incidents", metavar="FILE", help="incidents file")
     incidents.add_argument("--cube", metavar="DIR",
                            help="incident cube folder from `atlas build-cube`, instead of a file")
+    incidents.add_argument("--city", metavar="DIR",
+                           help="a built city project (`atlas build DIR`): all its tables")
     files.add_argument("--perceptions", metavar="FILE", help="survey / perception file")
     files.add_argument("--venues", metavar="FILE", help="nightlife venues (e.g. OSM GeoJSON)")
     for table in QUERY_TABLES:

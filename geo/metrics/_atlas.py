@@ -175,6 +175,10 @@ class Atlas:
     incident_cube
         An incident cube built beforehand (e.g. on Dask): used as is, and ``incidents`` may
         then be empty. See :meth:`from_cube`.
+    location_limits
+        Finest resolution at which each incident source's locations mean something (a 500 m
+        grid cannot be placed in a 66 m cell): finer views leave that source out and say how
+        many incidents they left out.
     """
 
     def __init__(
@@ -188,6 +192,7 @@ class Atlas:
         cache_dir: str | Path | None = None,
         day_boundary: int = 6,
         incident_cube: IncidentCube | None = None,
+        location_limits: dict[str, int] | None = None,
     ) -> None:
         self.incidents = incidents
         self.perceptions = perceptions if perceptions is not None else pd.DataFrame()
@@ -195,6 +200,7 @@ class Atlas:
         self.metadata = dict(metadata or {})
         self.reports = dict(reports or {})
         self.day_boundary = day_boundary
+        self.location_limits = dict(location_limits or {})
         settings = {"day_boundary": day_boundary}
         if incident_cube is not None:
             self.incident_cube = incident_cube
@@ -317,11 +323,18 @@ class Atlas:
         days = range(7) if query.weekdays is None else query.weekdays
         return int(sum(per_weekday.get(d, 0) for d in days))
 
-    def _recorded(self, query: Query) -> tuple[np.ndarray, dict[str, np.ndarray], float]:
+    def _recorded(self, query: Query) -> tuple[np.ndarray, dict[str, np.ndarray], float, float]:
         codes = self.incident_cube.codes(query.resolution)
         cats = sorted(query.categories) if query.categories is not None else None
         srcs = sorted(query.sources & set(codes.sources)) if query.sources is not None else None
         mask = codes.mask(query.hours, query.weekdays, cats, srcs)
+        too_coarse = [i for i, name in enumerate(codes.sources)
+                      if self.location_limits.get(name, query.resolution) < query.resolution]
+        left_out_location = 0.0
+        if too_coarse:
+            coarse = np.isin(codes.source, too_coarse)
+            left_out_location = float(codes.count[mask & coarse].sum())
+            mask &= ~coarse
         total = codes.per_cell(mask)
         per_source = {}
         for code, name in enumerate(codes.sources):
@@ -330,7 +343,7 @@ class Atlas:
         if query.timed:
             untimed = codes.mask(None, None, cats, srcs, include_untimed=True)
             left_out = float(codes.count[untimed & (codes.how == UNTIMED_SLOT)].sum())
-        return total, per_source, left_out
+        return total, per_source, left_out, left_out_location
 
     def grid_cells(self, resolution: int) -> np.ndarray:
         """Every cell with any record, answer or venue at ``resolution`` (sorted).
@@ -445,7 +458,7 @@ class Atlas:
         """Per-cell answer to ``query``, protected by its k before anything is compared."""
         grid = self._grid(query.resolution)
         size = grid.cells.size
-        total, per_source, left_out = self._recorded(query)
+        total, per_source, left_out, left_out_location = self._recorded(query)
         columns: dict[str, np.ndarray] = {"cell": grid.cells}
         columns["incidents"] = np.zeros(size)
         columns["incidents"][grid.incidents] = total
@@ -517,6 +530,7 @@ class Atlas:
             # would give that cell away by subtraction.
             "incidents_shown": float(np.nansum(table["incidents"])),
             "rows_left_out_untimed": float(left_out),
+            "rows_left_out_location": left_out_location,
             "nights": self.nights(query),
             "answers_shown": int(np.nansum(table["perceived_n"])),
             "venues_open": int(np.nansum(table["venues_open"])),
@@ -578,7 +592,8 @@ class Atlas:
 
     def _derive_columns(self, table: dict[str, np.ndarray], query: Query) -> dict[str, np.ndarray]:
         """Rates and perceived statistics from the additive sums, as arrays."""
-        nights = max(self.nights(query), 1)
+        # No known night (month-only data): "per night" is empty, never the count itself.
+        nights = self.nights(query) or np.nan
         cells = np.asarray(table["cell"], dtype=np.uint64)
         area = self._areas(cells)
         stats = perceived_arrays(

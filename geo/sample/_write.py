@@ -34,6 +34,40 @@ OSM_TIMESTAMP = "2025-12-31T23:00:00Z"
 
 METADATA_FILE = "metadata.json"
 VENUES_FILE = "venues.geojson"
+PROJECT_FILE = "atlas.yaml"
+SCENES_FILE = Path(__file__).resolve().parents[1] / "dashboards" / "scenes" / "example.yaml"
+"""The sample's presentation scenes, shipped in the package and copied into the project."""
+
+
+def project_yaml(city: SampleCity, fmt: Format) -> str:
+    """The sample's ``atlas.yaml``: the sample city is one ordinary city project."""
+    meta = city.metadata
+    bbox = ", ".join(f"{v:.6f}" for v in meta["bbox"])
+    return f"""# The synthetic sample city as a city project (written by `atlas sample`).
+city: {meta["city"]}
+timezone: {meta["timezone"]}
+synthetic: true
+study_area:
+  bbox: [{bbox}]
+day_boundary: 6
+privacy:
+  k: 5
+default_view:
+  query: {{res: 9, hours: "22-4"}}
+  layer: recorded
+  basemap: light
+  lang: en
+sources:
+  incidents:
+    - path: incidents.{fmt}
+      notes: {{provider: {GENERATOR_NAME}, licence: synthetic, period: one year}}
+  perceptions:
+    - path: perceptions.{fmt}
+      notes: {{provider: {GENERATOR_NAME}, licence: synthetic}}
+  venues:
+    - path: {VENUES_FILE}
+      notes: {{provider: {GENERATOR_NAME}, licence: synthetic}}
+"""
 
 
 def _atomic_write(path: Path, text: str) -> None:
@@ -109,6 +143,10 @@ def write_city(city: SampleCity, out_dir: str | Path, *, fmt: Format = "csv") ->
     _write_table(city.perceptions, paths["perceptions"], fmt)
     _atomic_write(paths["venues"],
                   json.dumps(venues_geojson(city.venues), ensure_ascii=False, indent=1) + "\n")
+    _atomic_write(out / PROJECT_FILE, project_yaml(city, fmt))
+    if SCENES_FILE.is_file():
+        (out / "scenes").mkdir(exist_ok=True)
+        _atomic_write(out / "scenes" / SCENES_FILE.name, SCENES_FILE.read_text(encoding="utf-8"))
     metadata = {**city.metadata, "format": fmt,
                 "files": {k: p.name for k, p in paths.items() if k != "metadata"}}
     _atomic_write(paths["metadata"], json.dumps(metadata, ensure_ascii=False, indent=2,

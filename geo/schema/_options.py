@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from geo.columns import DEFAULT_TIMEZONE
 
@@ -21,12 +22,16 @@ class LoadOptions:
         Optional study area ``(min_lon, min_lat, max_lon, max_lat)``; points outside are dropped.
     source
         The ``source`` label given to incidents whose file does not say (``police``, ``app``, ...).
+    area
+        Optional study-area polygon (a shapely geometry in lon/lat, e.g. from a city project's
+        GeoJSON); points outside are dropped as ``outside_study_area``, like the bbox.
     """
 
     timezone: str = DEFAULT_TIMEZONE
     default_times_unknown: bool = False
     bbox: tuple[float, float, float, float] | None = None
     source: str | None = None
+    area: Any = None
 
     def __post_init__(self) -> None:
         if self.bbox is not None:

@@ -70,6 +70,15 @@ class ValidationReport:
             "notes": list(self.notes),
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], dropped_rows: pd.DataFrame | None = None
+                  ) -> ValidationReport:
+        """Inverse of :meth:`to_dict` (a build stores reports as JSON, dropped rows as CSV)."""
+        names = {f for f in cls.__dataclass_fields__ if f not in ("dropped_rows", "notes")}
+        kwargs = {k: v for k, v in data.items() if k in names}
+        return cls(**kwargs, notes=tuple(data.get("notes", ())),
+                   dropped_rows=dropped_rows if dropped_rows is not None else pd.DataFrame())
+
     def to_text(self) -> str:
         """A short human summary, one fact a line, as the CLI and the data panel show it."""
         lines = [

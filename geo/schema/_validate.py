@@ -74,6 +74,11 @@ def clean_coordinates(
         min_lon, min_lat, max_lon, max_lat = options.bbox
         outside = ~frame["lat"].between(min_lat, max_lat) | ~frame["lon"].between(min_lon, max_lon)
         frame = builder.drop(frame, outside, "outside_study_area")
+    if options.area is not None and len(frame):
+        import shapely
+
+        inside = shapely.contains_xy(options.area, frame["lon"].to_numpy(), frame["lat"].to_numpy())
+        frame = builder.drop(frame, pd.Series(~inside, index=frame.index), "outside_study_area")
     return frame
 
 

@@ -1,0 +1,121 @@
+"""Opening a built city: what every dashboard, CLI query and export reads (never raw files).
+
+A kernel reads the generation ``build/CURRENT`` names: the incident cube, perceptions, venues,
+the build's reports and settings. Raw incident rows are not loaded: the cube answers every view.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import h3
+import pandas as pd
+
+from geo.city._build import BUILD_INFO, CUBE_FILE, current_generation
+from geo.city._located import ProjectError
+from geo.city._project import CityProject, load_project
+from geo.columns import INCIDENT_COLUMNS
+from geo.schema import ValidationReport
+
+CITY_ENV = "ATLAS_CITY"
+"""Environment variable naming the city project the dashboards open (``atlas serve`` sets it)."""
+REPO_SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
+"""The sample city project of a checkout (``atlas sample`` writes it, ``make`` builds it)."""
+
+FINEST = 10
+
+
+@dataclass(frozen=True, eq=False)
+class City:
+    """A built city: its project settings, its Atlas, and the build that made it."""
+
+    project: CityProject
+    atlas: Any
+    info: dict[str, Any]
+    generation: Path
+
+    @property
+    def k_floor(self) -> int:
+        """The project's privacy floor: no visitor can go below it."""
+        return self.project.k
+
+    @property
+    def bbox(self) -> tuple[float, float, float, float] | None:
+        """The data's extent (min_lon, min_lat, max_lon, max_lat), for fitting the map."""
+        box = self.info.get("metadata", {}).get("bbox")
+        return tuple(box) if box else None
+
+    @property
+    def sources(self) -> list[dict[str, Any]]:
+        return list(self.info.get("sources", []))
+
+
+def default_city_dir() -> Path:
+    """``$ATLAS_CITY``, or the checkout's sample city project."""
+    return Path(os.environ.get(CITY_ENV) or REPO_SAMPLE)
+
+
+def finest_resolution(metres: float) -> int:
+    """The finest H3 resolution whose cells can hold a location known to ``metres``.
+
+    A cell can hold it when its average edge is at least that long: a 500 m grid square fits
+    in a res-7 cell (edge ~1.2 km), not in a res-8 one (~0.5 km).
+    """
+    for res in range(FINEST, -1, -1):
+        if h3.average_hexagon_edge_length(res, unit="m") >= metres:
+            return res
+    return 0
+
+
+def open_city(folder: str | Path | None = None, *, project: CityProject | None = None) -> City:
+    """Open the current build of a city project.
+
+    Raises
+    ------
+    ProjectError
+        Not a project, or never built (the message says to run ``atlas build DIR``).
+    """
+    from geo.cube import load_cube
+    from geo.metrics import Atlas
+
+    project = project or load_project(folder or default_city_dir())
+    generation = current_generation(project.build_root)
+    if generation is None:
+        raise ProjectError(project.file, None, "not built yet: run `atlas build "
+                                               f"{project.folder}` first")
+    info = json.loads((generation / BUILD_INFO).read_text())
+    cube = load_cube(generation / CUBE_FILE)
+    tables = {}
+    for table in ("perceptions", "venues"):
+        path = generation / f"{table}.parquet"
+        tables[table] = pd.read_parquet(path) if path.is_file() else None
+    limits = {source: finest_resolution(m)
+              for source, m in info.get("source_precision", {}).items()}
+    empty = pd.DataFrame({c: pd.Series(dtype=object) for c in INCIDENT_COLUMNS})
+    atlas = Atlas(
+        empty,
+        tables["perceptions"],
+        tables["venues"],
+        metadata=info.get("metadata", {}),
+        reports=_reports(info, generation),
+        day_boundary=cube.day_boundary,
+        incident_cube=cube,
+        location_limits=limits,
+    )
+    return City(project, atlas, info, generation)
+
+
+def _reports(info: dict[str, Any], generation: Path) -> dict[str, ValidationReport]:
+    """Each source file's ValidationReport, named ``incidents[0] file.csv``."""
+    out = {}
+    for entry in info.get("sources", []):
+        dropped = entry.get("dropped_rows_file")
+        rows = pd.read_csv(generation / dropped, dtype=str) if dropped else None
+        name = f"{entry['entry']} {Path(entry['path']).name}"
+        # The file's name only: a served page must not show the server's folders.
+        out[name] = ValidationReport.from_dict({**entry, "path": Path(entry["path"]).name}, rows)
+    return out

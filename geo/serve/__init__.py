@@ -1,0 +1,71 @@
+"""Serving a built city: both dashboards (analyst and presentation) through Voila.
+
+``atlas serve DIR`` runs Voila on the dashboards shipped inside this package (so it works from an
+installed wheel, not only from a checkout) with ``ATLAS_CITY=DIR``: every kernel opens that
+city's *build*, never its raw files. One kernel is kept preheated, so the first visitor does
+not wait for imports and the city to load. ``--public`` adds the hardened configuration beside
+this file (``voila.py``: dashboards only, no tracebacks, no file tree) and binds 0.0.0.0; a
+public server also tells the kernels (``ATLAS_PUBLIC=1``) so that no control offers exact
+values.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+from pathlib import Path
+
+DASHBOARDS = Path(__file__).resolve().parents[1] / "dashboards"
+"""The dashboards shipped in the package (a checkout's ``dashboards/`` links here)."""
+CONFIG_DIR = Path(__file__).resolve().parent
+"""Holds ``voila.py``, the hardened configuration of a public server."""
+PUBLIC_ENV = "ATLAS_PUBLIC"
+"""Set to 1 in the kernels of a public server."""
+
+
+def is_public() -> bool:
+    """True inside a kernel of a public server (``atlas serve --public`` / ``make serve``)."""
+    return os.environ.get(PUBLIC_ENV) == "1"
+
+
+def voila_command(city: Path, *, port: int = 8866, public: bool = False) -> tuple[list[str],
+                                                                                  dict[str, str]]:
+    """The Voila argv and the environment it runs with."""
+    voila = str(Path(sys.executable).with_name("voila"))
+    argv = [voila, str(DASHBOARDS), "--no-browser", f"--port={port}",
+            "--preheat_kernel=True", "--pool_size=1"]
+    if public:
+        argv += [f"--Voila.config_file_paths={CONFIG_DIR}", "--Voila.ip=0.0.0.0"]
+    else:
+        argv += ["--Voila.ip=127.0.0.1", "--MappingKernelManager.cull_idle_timeout=900",
+                 "--MappingKernelManager.cull_interval=60"]
+    env = dict(os.environ)
+    env["ATLAS_CITY"] = str(city)
+    scenes = city / "scenes"
+    if scenes.is_dir():
+        env["ATLAS_SCENES_DIR"] = str(scenes)
+    if public:
+        env[PUBLIC_ENV] = "1"
+    else:
+        env.pop(PUBLIC_ENV, None)
+    return argv, env
+
+
+def serve(folder: str | Path, *, port: int = 8866, public: bool = False,
+          dry_run: bool = False) -> int:
+    """Check that the city is built, then replace this process with Voila."""
+    from geo.city import ProjectError, current_generation, load_project
+
+    project = load_project(folder)
+    if current_generation(project.build_root) is None:
+        raise ProjectError(project.file, None, f"not built yet: run `atlas build {folder}` first")
+    argv, env = voila_command(project.folder, port=port, public=public)
+    where = "0.0.0.0" if public else "localhost"
+    print(f"serving {project.city} on http://{where}:{port}/voila/render/atlas.ipynb "
+          f"(presentation: /voila/render/present.ipynb)", file=sys.stderr, flush=True)
+    if dry_run:
+        print(" ".join(shlex.quote(a) for a in argv))
+        return 0
+    os.execve(argv[0], argv, env)
+    return 0  # not reached
