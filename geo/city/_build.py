@@ -248,7 +248,7 @@ def _write_generation(project: CityProject, reads: list[ReadSource], key: str,
                       root: Path) -> Path:
     from geo.cube import build_incident_cube, save_cube
 
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
     name = f"gen-{stamp}-{key[:8]}"
     with _staging(root) as tmp:
         incidents = _combined(reads, "incidents")

@@ -105,8 +105,8 @@ def propose_mapping(found: Detected) -> tuple[str, int]:
              f"table: {table}", "columns:"]
     todo = 0
     for column in COLUMNS[table]:
-        if column == "hours_known":
-            continue
+        if column == "hours_known" or (column == "insecurity" and column not in canonical):
+            continue  # insecurity has its own block below
         hit = next((keys[g] for g in _GUESSES.get(column, (column,)) if g in keys), None)
         if column in canonical:
             hit = next(c for c in found.columns if c.lower() == column)

@@ -62,8 +62,8 @@ def default_city_dir() -> Path:
 def finest_resolution(metres: float) -> int:
     """The finest H3 resolution whose cells can hold a location known to ``metres``.
 
-    A cell can hold it when its average edge is at least that long: a 500 m grid square fits
-    in a res-7 cell (edge ~1.2 km), not in a res-8 one (~0.5 km).
+    A cell can hold it when its average edge is at least that long: a 600 m grid square fits
+    in a res-7 cell (edge ~1.4 km), not in a res-8 one (~530 m).
     """
     for res in range(FINEST, -1, -1):
         if h3.average_hexagon_edge_length(res, unit="m") >= metres:

@@ -11,7 +11,7 @@ Paths are resolved against the project folder, so a project can be moved as a wh
 from __future__ import annotations
 
 import glob
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -354,7 +354,11 @@ def _mapping(
             path = folder / value
             if not path.is_file():
                 raise doc.error((*where, "mapping"), f"no such mapping file: {value}")
-            return load_mapping(path).checked(table), path
+            mapping = load_mapping(path).checked(table)
+            if _has_todo(asdict(mapping)):
+                raise doc.error((*where, "mapping"), f"{value} still has TODO lines: fill them "
+                                                     "in (the columns found are listed at its top)")
+            return mapping, path
         if isinstance(value, dict):
             origin = f"{doc.file} ({'.'.join(map(str, where))}.mapping)"
             mapping = ColumnMapping.from_dict(value, origin=origin)
@@ -362,3 +366,12 @@ def _mapping(
     except MappingError as exc:
         raise doc.error((*where, "mapping"), str(exc)) from None
     raise doc.error((*where, "mapping"), "must be a mapping file name or an inline mapping")
+
+
+def _has_todo(value: Any) -> bool:
+    """True when a starter mapping still holds a ``TODO`` placeholder value."""
+    if isinstance(value, dict):
+        return any(_has_todo(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_has_todo(v) for v in value)
+    return isinstance(value, str) and value.strip().upper() == "TODO"
