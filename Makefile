@@ -11,7 +11,7 @@ PORT   ?= 8866
 .PHONY: help install sample dashboard present test test-fast browser bench lint screenshot clean
 
 help:
-	@echo "make dashboard   set up, generate the sample city, serve dashboards/atlas.ipynb on http://localhost:$(PORT)"
+	@echo "make dashboard   set up, generate the sample city, serve both dashboards on http://localhost:$(PORT) (CITY=DIR: your city)"
 	@echo "make serve       serve the dashboards to colleagues on the network (0.0.0.0:$(SERVE_PORT)), hardened by deploy/voila.py"
 	@echo "make test        set up (incl. Debian chromium when root) and run the whole test suite"
 	@echo "make bench       run every benchmarks/bench_*.py and write benchmarks/results.json"
@@ -27,23 +27,31 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-$(SAMPLE)/metadata.json: $(STAMP)
+# The sample city is an ordinary city project (atlas.yaml beside its files), generated and built.
+$(SAMPLE)/build/CURRENT: $(STAMP)
 	$(BIN)/atlas sample --out $(SAMPLE)
+	$(BIN)/atlas build $(SAMPLE)
 
 sample: $(STAMP)
 	$(BIN)/atlas sample --out $(SAMPLE)
+	$(BIN)/atlas build $(SAMPLE)
 
-dashboard: $(STAMP) $(SAMPLE)/metadata.json
-	$(BIN)/voila dashboards/atlas.ipynb --no-browser --port=$(PORT) --Voila.ip=127.0.0.1 \
-	  --MappingKernelManager.cull_idle_timeout=900 --MappingKernelManager.cull_interval=60
+# CITY=DIR serves your own city project instead of the sample (built first: only what changed is
+# rebuilt; exit code 1 = some rows were dropped, which the build report lists).
+CITY ?=
+city-build: $(STAMP) $(SAMPLE)/build/CURRENT
+	@$(BIN)/atlas build $(or $(CITY),$(SAMPLE)) >/dev/null || [ $$? -eq 1 ]
+
+dashboard: city-build
+	$(BIN)/atlas serve $(or $(CITY),$(SAMPLE)) --port=$(PORT)
 
 # For colleagues on a network: only the rendered dashboards are reachable, no tracebacks, idle
-# kernels culled, one preheated kernel, upload limits (deploy/voila.py says what each setting closes).
+# kernels culled, one preheated kernel, upload limits (deploy/voila.py says what each setting
+# closes); visitors cannot lower the project's k.
 SERVE_PORT ?= 8866
-.PHONY: serve
-serve: $(STAMP) $(SAMPLE)/metadata.json
-	$(BIN)/voila dashboards --no-browser --Voila.config_file_paths=$(CURDIR)/deploy \
-	  --Voila.ip=0.0.0.0 --port=$(SERVE_PORT)
+.PHONY: serve city-build
+serve: city-build
+	$(BIN)/atlas serve $(or $(CITY),$(SAMPLE)) --public --port=$(SERVE_PORT)
 
 # Browser tests drive Debian's chromium; a browser download cannot work here, so install the
 # distribution package when we are root and it is missing (as CI is).
@@ -54,19 +62,19 @@ browser:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	else echo "chromium missing and not root: browser tests will skip locally (and fail on CI)"; fi
 
-test: $(STAMP) browser $(SAMPLE)/metadata.json
+test: $(STAMP) browser $(SAMPLE)/build/CURRENT
 	$(BIN)/ruff check geo tests benchmarks
 	$(BIN)/python -m pytest -q
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not browser and not slow"
 
-bench: $(STAMP) browser $(SAMPLE)/metadata.json
+bench: $(STAMP) browser $(SAMPLE)/build/CURRENT
 	@rm -f benchmarks/results.json
 	@set -e; for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f; done
 	@echo "figures written to benchmarks/results.json"
 
-screenshot: $(STAMP) browser $(SAMPLE)/metadata.json
+screenshot: $(STAMP) browser $(SAMPLE)/build/CURRENT
 	$(BIN)/python tests/screenshots.py
 
 lint: $(STAMP)

@@ -28,6 +28,7 @@ import pytest
 from traitlets.config.loader import PyFileConfigLoader
 
 from geo.app._app import MAX_UPLOAD_BYTES
+from geo.serve import DASHBOARDS, voila_command
 from tests.browser import _wait_for_port, free_port
 from tests.conftest import REPO
 
@@ -146,16 +147,22 @@ def _is_kernel(proc: psutil.Process) -> bool:
 
 
 def serve_command(port: int, root: Path | None = None) -> list[str]:
-    """`make serve`'s command line, bound to loopback on ``port`` (optionally another folder)."""
+    """`make serve`'s command line, bound to loopback on ``port`` (optionally another folder).
+
+    `make serve` runs ``atlas serve CITY --public``; its ``--dry-run`` prints the Voila command,
+    which is what runs here (with the environment ``atlas serve`` gives it: see ``serving``).
+    """
     dry = subprocess.run(
         ["make", "-n", "serve", f"SERVE_PORT={port}"],
         cwd=REPO, capture_output=True, text=True, check=True,
     ).stdout.replace("\\\n", " ")
-    argv = shlex.split(next(line for line in dry.splitlines() if "/voila " in line))
+    line = shlex.split(next(x for x in dry.splitlines() if "atlas serve" in x))
+    assert "--public" in line and f"--port={port}" in line, line
+    argv, _env = voila_command(REPO / line[line.index("serve") + 1], port=port, public=True)
     assert "--Voila.ip=0.0.0.0" in argv and f"--port={port}" in argv, argv
     argv = ["--Voila.ip=127.0.0.1" if a == "--Voila.ip=0.0.0.0" else a for a in argv]
     if root is not None:
-        argv = [str(root) if a == "dashboards" else a for a in argv]
+        argv = [str(root) if a == str(DASHBOARDS) else a for a in argv]
     return argv
 
 
@@ -164,8 +171,9 @@ def serving(argv: list[str], log: Path) -> Iterator[str]:
     """Run ``argv`` (a Voila server on loopback); yield its URL; stop it and its kernels."""
     port = int(next(a for a in argv if a.startswith("--port=")).split("=")[1])
     with log.open("w") as out:
+        _argv, env = voila_command(REPO / "data" / "sample", public=True)
         proc = subprocess.Popen(argv, cwd=REPO, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+                                start_new_session=True, env=env)
         try:
             _wait_for_port(port, proc, 60)
             yield f"http://127.0.0.1:{port}"
@@ -277,9 +285,7 @@ def test_the_configuration_file_holds_the_limits() -> None:
 
 
 def test_make_serve_binds_the_network_with_this_configuration() -> None:
-    dry = subprocess.run(
-        ["make", "-n", "serve"], cwd=REPO, capture_output=True, text=True, check=True
-    ).stdout.replace("\\\n", " ")
-    argv = shlex.split(next(line for line in dry.splitlines() if "/voila " in line))
-    assert "--Voila.ip=0.0.0.0" in argv and "--port=8866" in argv  # SERVE_PORT's default
-    assert f"--Voila.config_file_paths={DEPLOY}" in argv and "dashboards" in argv
+    argv = serve_command(8866)  # SERVE_PORT's default
+    assert f"--Voila.config_file_paths={DEPLOY.resolve()}" in argv and str(DASHBOARDS) in argv
+    _argv, env = voila_command(REPO / "data" / "sample", public=True)
+    assert env["ATLAS_PUBLIC"] == "1" and env["ATLAS_CITY"].endswith("sample")

@@ -20,6 +20,7 @@ from geo.city._open import (
     default_city_dir,
     finest_resolution,
     open_city,
+    ready_city_dir,
 )
 from geo.city._project import (
     BUILD_DIR,
@@ -54,4 +55,5 @@ __all__ = [
     "init_project",
     "load_project",
     "open_city",
+    "ready_city_dir",
 ]

@@ -59,6 +59,22 @@ def default_city_dir() -> Path:
     return Path(os.environ.get(CITY_ENV) or REPO_SAMPLE)
 
 
+def ready_city_dir(folder: str | Path | None = None) -> Path:
+    """The project a dashboard opens: ``folder``, ``$ATLAS_CITY`` or the sample city.
+
+    Only the checkout's own sample is ever generated or built here (it is ours to write); any
+    other folder is opened as it is, and an unbuilt one is an error that says what to run.
+    """
+    folder = Path(folder) if folder else default_city_dir()
+    if folder.resolve() == REPO_SAMPLE.resolve():
+        from geo.city._build import build_project
+        from geo.sample import ensure_sample
+
+        ensure_sample(folder)
+        build_project(load_project(folder))
+    return folder
+
+
 def finest_resolution(metres: float) -> int:
     """The finest H3 resolution whose cells can hold a location known to ``metres``.
 

@@ -163,7 +163,8 @@ def _is_current(out: Path) -> bool:
     if meta.get("generator_version") != GENERATOR_VERSION or meta.get("seed") != DEFAULT_SEED:
         return False
     files = meta.get("files")
-    return isinstance(files, dict) and all((out / str(f)).is_file() for f in files.values())
+    return (isinstance(files, dict) and all((out / str(f)).is_file() for f in files.values())
+            and (out / PROJECT_FILE).is_file())
 
 
 def ensure_sample(out_dir: str | Path) -> Path:
