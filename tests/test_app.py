@@ -40,7 +40,7 @@ def test_first_view_draws_hexes_with_a_legend_and_summary(app: AtlasApp) -> None
 
 
 def test_no_shown_cell_reveals_a_count_below_k(app: AtlasApp) -> None:
-    for k in (3, 5, 10):
+    for k in (5, 7, 10):
         app.controls.k.value = k
         table = app.result.table
         for column in ("incidents", "perceived_n", "incidents_police", "incidents_app"):
@@ -180,3 +180,12 @@ def test_hiding_the_metric_for_other_layers_hides_nothing_else(app: AtlasApp) ->
 def test_the_hex_layer_has_no_layer_style_that_would_restyle_every_feature(app: AtlasApp) -> None:
     # ipyleaflet deep-copies and restyles all features on every update when `style` is set.
     assert app.hexes.layer.style == {} and app.hexes.layer.style_callback is None
+
+
+def test_a_visitor_cannot_lower_k_below_the_floor(app: AtlasApp) -> None:
+    floor = app.controls.k_floor
+    assert floor == 5 and app.controls.k.min == floor
+    app.controls.k.value = 2  # what a page could send: the kernel clamps it
+    assert app.controls.k.value == floor and app.result.query.k == floor
+    app.controls.k.value = 9  # raising is allowed
+    assert app.result.query.k == 9

@@ -21,6 +21,8 @@ RECORDED_METRICS: tuple[str, ...] = ("incidents_per_night", "incidents", "incide
 NOON_AXIS: tuple[int, ...] = (*range(12, 24), *range(0, 13))
 """Slider stops: 12:00 ... 23:00, 00:00 ... 12:00 (the last one is next day's noon)."""
 
+DEFAULT_K_FLOOR = 5
+"""The k floor of data without a project (uploads in a session); a project sets its own."""
 DEFAULT_WINDOW = (22, 4)
 DEFAULT_WEEKDAYS = (4, 5)
 
@@ -47,8 +49,16 @@ def _set_options(widget: widgets.Widget, options: list[tuple[str, object]]) -> N
 class Controls:
     """Every control of the analyst dashboard and the translation of their labels."""
 
-    def __init__(self, sources: tuple[str, ...], groups: tuple[str, ...], lang: str = "en") -> None:
+    def __init__(
+        self,
+        sources: tuple[str, ...],
+        groups: tuple[str, ...],
+        lang: str = "en",
+        *,
+        k_floor: int = DEFAULT_K_FLOOR,
+    ) -> None:
         style = {"description_width": "initial"}
+        self.k_floor = max(int(k_floor), 1)
 
         def full() -> widgets.Layout:
             # One Layout per widget: a shared Layout would hide every control sharing it.
@@ -95,9 +105,15 @@ class Controls:
             rows=min(6, max(len(groups), 1)),
             layout=full(),
         )
+        # The project's floor is the minimum: a visitor may raise k, never lower it (the
+        # kernel clamps any value sent from the page to these bounds).
         self.k = widgets.BoundedIntText(
-            value=5, min=2, max=50, style=style, layout=widgets.Layout(width="12em")
+            value=max(5, self.k_floor), min=self.k_floor, max=max(50, self.k_floor),
+            style=style, layout=widgets.Layout(width="12em"),
         )
+        self.k.add_class("atlas-k")
+        self.time_note = widgets.HTML()
+        """Why the hour and weekday controls are off (data without usable times), or empty."""
         self.basemap = widgets.Dropdown(
             options=[("light", "light"), ("osm", "osm"), ("none", "none")],
             value="light",
@@ -113,6 +129,15 @@ class Controls:
         self.sources_label = widgets.HTML()
         self.groups_label = widgets.HTML()
         self.relabel(lang)
+
+    def disable_time(self, note: str) -> None:
+        """Data without usable hours: "all times", hour and weekday controls off, and why."""
+        self.all_times.value = True
+        for widget in (self.all_times, self.hours, *self.weekdays):
+            widget.disabled = True
+        for button in self.weekdays:
+            button.value = True
+        self.time_note.value = f'<div class="atlas-note" role="note">{note}</div>'
 
     # ------------------------------------------------------------------ reading
     def window(self) -> HourWindow | None:
@@ -236,6 +261,7 @@ class Controls:
                 self.layer,
                 self.metric,
                 self.hours_label,
+                self.time_note,
                 self.all_times,
                 self.hours,
                 self.weekdays_label,
