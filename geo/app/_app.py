@@ -20,10 +20,18 @@ import ipywidgets as widgets
 import numpy as np
 import pandas as pd
 
+from geo.app._cells_table import TABLE_CSS, cells_table_html
 from geo.app._controls import Controls
 from geo.app._page import PageApp
-from geo.app._panels import CSS, detail_html, download_link, info_html, report_html, summary_html
-from geo.app._present import FOCUS_CSS, TABLE_CSS, cells_table_html
+from geo.app._panels import (
+    CSS,
+    FOCUS_CSS,
+    detail_html,
+    download_link,
+    info_html,
+    report_html,
+    summary_html,
+)
 from geo.app._share import ViewState, read_view, share_link_html
 from geo.app._style import VENUE_COLORS, style_layer, venue_legend_html
 from geo.i18n import t

@@ -47,6 +47,13 @@ CSS = """
   border: 1px solid #1a4e8a; border-radius: 4px; color: #1a4e8a; text-decoration: none; }
 </style>
 """
+FOCUS_CSS = """<style>
+.atlas-root .jupyter-widget-text input:focus-visible, .atlas-root .widget-text input:focus-visible,
+.atlas-root .jupyter-widget-textarea textarea:focus-visible {
+  outline: 3px solid #1a73e8 !important; outline-offset: 2px; }
+</style>"""
+"""Focus ring for text and number inputs, whose widget CSS removes it with a more specific
+``outline: none !important`` than the dashboards' general ``:focus-visible`` rule."""
 
 
 def _n(value: float, lang: str, decimals: int = 0) -> str:
