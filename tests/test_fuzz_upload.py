@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from geo.app import AtlasApp
-from geo.app._app import DATA_EXTENSIONS, MAPPING_EXTENSIONS, MAX_UPLOAD_BYTES
+from geo.app._data_panel import DATA_EXTENSIONS, MAPPING_EXTENSIONS, MAX_UPLOAD_BYTES
 from tests.test_fuzz_readers import (
     FUZZ,
     KNOWN_BUGS,

@@ -11,15 +11,11 @@ import pytest
 import yaml
 
 from geo.app import PresentApp, SceneFileError, load_scenes
-from geo.app._present import (
-    FOCUS_COLOUR,
-    PLAY_HOURS,
-    TEXT_COLOURS,
-    cells_table_html,
-    contrast_ratio,
-    tiles_url,
-)
+from geo.app._cells_table import cells_table_html
+from geo.app._present_bar import PLAY_HOURS
+from geo.app._present_style import FOCUS_COLOUR, TEXT_COLOURS, contrast_ratio
 from geo.app._scenes import PRESENT_K_FLOOR, SCENE_LAYERS, parse_scenes
+from geo.app._tiles import tiles_url
 from geo.metrics import Atlas
 from geo.sample import generate_city
 from geo.timewin import HourWindow

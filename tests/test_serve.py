@@ -27,7 +27,7 @@ import psutil
 import pytest
 from traitlets.config.loader import PyFileConfigLoader
 
-from geo.app._app import MAX_UPLOAD_BYTES
+from geo.app._data_panel import MAX_UPLOAD_BYTES
 from geo.serve import DASHBOARDS, voila_command
 from tests.browser import _wait_for_port, free_port
 from tests.conftest import REPO

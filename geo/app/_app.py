@@ -9,10 +9,6 @@ reading ``app.result`` and the layers' data.
 from __future__ import annotations
 
 import contextlib
-import os
-import re
-import shutil
-import tempfile
 from pathlib import Path
 
 import ipyleaflet
@@ -20,39 +16,25 @@ import ipywidgets as widgets
 import numpy as np
 import pandas as pd
 
+from geo.app._cells_table import TABLE_CSS, cells_table_html
 from geo.app._controls import Controls
+from geo.app._data_panel import MAX_UPLOAD_BYTES, DataPanel
+from geo.app._export_panel import ExportPanel
 from geo.app._page import PageApp
-from geo.app._panels import CSS, detail_html, download_link, info_html, report_html, summary_html
-from geo.app._present import FOCUS_CSS, TABLE_CSS, cells_table_html
+from geo.app._panels import (
+    CSS,
+    FOCUS_CSS,
+    detail_html,
+    header_html,
+    info_html,
+    summary_html,
+    venue_info_html,
+)
 from geo.app._share import ViewState, read_view, share_link_html
 from geo.app._style import VENUE_COLORS, style_layer, venue_legend_html
 from geo.i18n import t
 from geo.layers import HexLayer, VenueLayer, basemap_layer, make_map
 from geo.metrics import Atlas, Query, QueryResult
-
-DATA_EXTENSIONS: tuple[str, ...] = (".csv", ".geojson", ".json", ".parquet", ".gpkg")
-"""File types the data panel reads. Checked in the kernel: the upload button's ``accept`` is only
-a hint to the browser's file chooser, and a visitor can send any bytes under any name."""
-MAPPING_EXTENSIONS: tuple[str, ...] = (".yaml", ".yml", ".json")
-"""File types of a column mapping."""
-MAX_UPLOAD_BYTES = 50 * 2**20
-"""Largest file the data panel reads (50 MiB): a city-year of incidents fits, and a visitor
-cannot fill a shared server's memory. The served deployment (``deploy/voila.py``) lets websocket
-messages up to a little more through, so a larger file gets this message, not a dropped
-connection."""
-
-_REFUSED = {
-    "en": {
-        "extension": "not loaded: files of type {ext} are not accepted (use {allowed})",
-        "size": "not loaded: the file is {size} MB, larger than the {limit} MB limit",
-    },
-    "fr": {
-        "extension": "non chargé : les fichiers de type {ext} ne sont pas acceptés ({allowed})",
-        "size": "non chargé : le fichier fait {size} Mo, plus que la limite de {limit} Mo",
-    },
-}
-"""Refusal messages of the upload checks, kept beside the check until the catalogues have
-``upload.*`` keys; English is the fallback."""
 
 
 class AtlasApp(PageApp):
@@ -78,7 +60,6 @@ class AtlasApp(PageApp):
         max_upload_bytes: int = MAX_UPLOAD_BYTES,
     ) -> None:
         self.lang = lang
-        self.max_upload_bytes = max_upload_bytes
         self.atlas: Atlas | None = None
         self.result: QueryResult | None = None
         self.data_label = data_label or ""
@@ -111,8 +92,17 @@ class AtlasApp(PageApp):
         self.detail = widgets.HTML()
         self.controls: Controls | None = None
         self.controls_box = widgets.VBox(layout=widgets.Layout(width="330px", min_width="300px"))
-        self.data_panel = widgets.VBox()
-        self.export_panel = widgets.VBox()
+        self.data_panel = DataPanel(
+            lang=lang,
+            max_upload_bytes=max_upload_bytes,
+            step=self._step,
+            on_data=self._show_data,
+        )
+        # The names the page and tests have always used for the panel's widgets.
+        self.uploads = self.data_panel.uploads
+        self.mapping_upload = self.data_panel.mapping_upload
+        self.reports = self.data_panel.reports
+        self.export_panel = ExportPanel(lambda fmt: self.export(fmt))
         self.side = widgets.Tab(layout=widgets.Layout(width="100%"))
         self.root = widgets.VBox(
             [
@@ -134,8 +124,6 @@ class AtlasApp(PageApp):
         self.venues.layer.on_click(self._on_venue)
         self.map.observe(lambda _: self._update_share(), names=["center", "zoom"])
         self.side.observe(lambda _: self._fill_table(), names="selected_index")
-        self._build_data_panel()
-        self._build_export_panel()
         self._relabel_static()
         if atlas is not None:
             self.use(atlas)
@@ -143,10 +131,26 @@ class AtlasApp(PageApp):
     # ------------------------------------------------------------------ loading
     def load_sample(self, folder: str | Path | None = None) -> AtlasApp:
         """Read the sample city (generating it first if needed), then show it."""
-        atlas, folder = self._read_sample(folder)
-        self.data_label = t("data.sample", self.lang) if atlas.synthetic else str(folder)
-        self.use(atlas)
+        self.data_panel.load_sample(folder)
         return self
+
+    def load_uploads(self) -> None:
+        """Read the files uploaded in the data panel and show them (see :class:`DataPanel`)."""
+        self.data_panel.load_uploads()
+
+    def _show_data(self, atlas: Atlas, label: str) -> None:
+        self.data_label = label
+        self.use(atlas)
+
+    @property
+    def max_upload_bytes(self) -> int:
+        """Largest file the data panel reads."""
+        return self.data_panel.max_upload_bytes
+
+    @property
+    def last_reports(self) -> dict:
+        """Validation reports of the last uploads, by table."""
+        return self.data_panel.last_reports
 
     def use(self, atlas: Atlas) -> None:
         """Show another data set: controls follow its sources and groups."""
@@ -362,12 +366,7 @@ class AtlasApp(PageApp):
         # The state is read here, not from the browser's copy: colours change without re-sending
         # the points, so the point's own properties do not carry it.
         state = self.venues.states[i] if isinstance(i, int) and i < len(self.venues.states) else ""
-        key = {"open": "legend.open", "closed": "legend.closed"}.get(state, "legend.hours_unknown")
-        self.info.value = (
-            f'<div class="atlas-info"><b>{_escape(p.get("name") or "—")}</b><br>'
-            f"{_escape(t(key, self.lang))}<br><small>{_escape(p.get('hours') or '?')}</small>"
-            "</div>"
-        )
+        self.info.value = venue_info_html(p.get("name"), state, p.get("hours"), self.lang)
 
     def _on_click(self, feature=None, properties=None, **_) -> None:
         cell_hex = (properties or {}).get("cell")
@@ -391,259 +390,35 @@ class AtlasApp(PageApp):
         window = set(q.hours.hours) if q.hours is not None else set(range(24))
         self.detail.value = detail_html(row, hours, answers, window, q.k, self.lang)
 
-    # ------------------------------------------------------------------ data panel
-    def _build_data_panel(self) -> None:
-        self.uploads = {
-            table: widgets.FileUpload(accept=",".join(DATA_EXTENSIONS), multiple=False)
-            for table in ("incidents", "perceptions", "venues")
-        }
-        self.mapping_upload = widgets.FileUpload(
-            accept=",".join(MAPPING_EXTENSIONS), multiple=False
-        )
-        self.load_button = widgets.Button(button_style="primary")
-        self.sample_button = widgets.Button()
-        self.reports = widgets.HTML()
-        self.load_button.on_click(lambda _: self.load_uploads())
-        self.sample_button.on_click(lambda _: self.load_sample())
-
-    def _saved_upload(
-        self,
-        upload: widgets.FileUpload,
-        folder: Path,
-        allowed: tuple[str, ...],
-        refused: list[str],
-    ) -> Path | None:
-        """Write one uploaded file into ``folder`` (inside a fresh temp dir), or refuse it.
-
-        Type and size are checked before anything touches the disk, and the browser's file name
-        is reduced to a plain base name, so an upload can only ever land in ``folder``.
-        """
-        if not upload.value:
-            return None
-        item = upload.value[0]
-        name = _safe_name(str(item.get("name") or ""))
-        content = item["content"]
-        size = content.nbytes if isinstance(content, memoryview) else len(content)
-        suffix = Path(name).suffix.lower()
-        problem = None
-        if suffix not in allowed:
-            problem = _REFUSED.get(self.lang, _REFUSED["en"])["extension"].format(
-                ext=suffix or "(none)", allowed=" ".join(allowed)
-            )
-        elif size > self.max_upload_bytes:
-            problem = _REFUSED.get(self.lang, _REFUSED["en"])["size"].format(
-                size=f"{size / 2**20:.1f}", limit=f"{self.max_upload_bytes / 2**20:g}"
-            )
-        if problem is not None:
-            refused.append(
-                f'<div class="atlas-error" role="alert"><b>{_escape(name)}</b>: '
-                f"{_escape(problem)}</div>"
-            )
-            return None
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / name
-        path.write_bytes(bytes(content))
-        return path
-
-    def load_uploads(self) -> None:
-        """Read the uploaded files (formats detected, or the mapping), show their reports.
-
-        Files go to a private temp dir, one folder per table (a mapping and a data file may
-        share a name), and the dir is removed once read: raw points of app reports and survey
-        answers stay in memory only as long as the session.
-        """
-        folder = Path(tempfile.mkdtemp(prefix="atlas-upload-"))
-        try:
-            self._read_uploads(folder)
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
-
-    def _read_uploads(self, folder: Path) -> None:
-        from geo.errors import AtlasError
-        from geo.io import read_table
-
-        parts: list[str] = []
-        mapping = self._saved_upload(
-            self.mapping_upload, folder / "mapping", MAPPING_EXTENSIONS, parts
-        )
-        frames, reports, names = {}, {}, []
-        self._step("progress.loading", 1)
-        for table, upload in self.uploads.items():
-            path = self._saved_upload(upload, folder / table, DATA_EXTENSIONS, parts)
-            if path is None:
-                continue
-            names.append(path.name)
-            try:
-                result = read_table(
-                    path, table, mapping=mapping if table == self._mapping_table(mapping) else None
-                )
-            except AtlasError as exc:
-                # The message names the file by the name the visitor gave, not by its path on
-                # the server.
-                message = str(exc).replace(str(path), path.name).replace(str(folder), "")
-                parts.append(
-                    f'<div class="atlas-error" role="alert"><b>{_escape(path.name)}</b>: '
-                    f"{_escape(message)}</div>"
-                )
-                continue
-            frames[table], reports[table] = result.frame, result.report
-            parts.append(report_html(result.report, self.lang))
-            if result.report.rows_dropped:
-                parts.append(
-                    download_link(
-                        result.report.dropped_rows.to_csv(index=False).encode(),
-                        f"{path.stem}-dropped.csv",
-                        t("data.download_dropped", self.lang),
-                        "text/csv",
-                    )
-                )
-        self.reports.value = "".join(parts)
-        self.last_reports = reports
-        if "incidents" in frames:
-            self._step("progress.cubes", 2)
-            atlas = Atlas(
-                frames["incidents"],
-                frames.get("perceptions"),
-                frames.get("venues"),
-                metadata={"synthetic": False},
-                reports=reports,
-            )
-            self.data_label = ", ".join(names)
-            self.use(atlas)
-        else:
-            self._step("progress.ready", 4)
-
-    @staticmethod
-    def _mapping_table(mapping: Path | None) -> str | None:
-        if mapping is None:
-            return None
-        from geo.io import load_mapping
-
-        return load_mapping(mapping).table
-
-    # ------------------------------------------------------------------ export panel
-    def _build_export_panel(self) -> None:
-        self.export_buttons = {
-            fmt: widgets.Button(layout=widgets.Layout(width="auto"))
-            for fmt in ("geojson", "csv", "parquet", "png", "pdf")
-        }
-        for fmt, button in self.export_buttons.items():
-            button.on_click(lambda _, fmt=fmt: self.export(fmt))
-        self.downloads = widgets.HTML()
-
+    # ------------------------------------------------------------------ export
     def export(self, fmt: str) -> Path:
         """Write the protected table or the figure, and offer it as a download link."""
-        from geo.export import export_figure, export_table
-
         assert self.result is not None
-        folder = Path(tempfile.mkdtemp(prefix="atlas-export-"))
-        stem = f"insecurity-atlas-res{self.result.query.resolution}"
-        if fmt in ("png", "pdf"):
-            layer = {
-                "recorded": self.controls.metric.value,
-                "perceived": "perceived_eb",
-                "gap": "gap",
-                "bivariate": "bivariate_class",
-                "hotspots": self.controls.metric.value,
-            }[self.controls.layer.value]
-            path = export_figure(
-                self.result,
-                folder / f"{stem}.{fmt}",
-                fmt,
-                layer=layer,
-                data_label=self.data_label,
-                lang=self.lang,
-            )
-            mime = "image/png" if fmt == "png" else "application/pdf"
-        else:
-            suffix = {"geojson": "geojson", "csv": "csv", "parquet": "parquet"}[fmt]
-            path = export_table(
-                self.result, folder / f"{stem}.{suffix}", fmt, data_label=self.data_label
-            )
-            mime = {
-                "geojson": "application/geo+json",
-                "csv": "text/csv",
-                "parquet": "application/octet-stream",
-            }[fmt]
-        self.downloads.value = download_link(
-            path.read_bytes(), path.name, t("export.saved", self.lang, path=path.name), mime
+        return self.export_panel.export(
+            fmt,
+            self.result,
+            layer=self.controls.layer.value,
+            metric=self.controls.metric.value,
+            data_label=self.data_label,
+            lang=self.lang,
         )
-        return path
 
     # ------------------------------------------------------------------ static labels
     def _relabel_static(self) -> None:
         lang = self.lang
-        badge = (
-            f'<span class="atlas-badge">{t("present.synthetic", lang)}</span>'
-            if self.atlas is not None and self.atlas.synthetic
-            else ""
-        )
-        self.header.value = (
-            f'<div class="atlas-header"><h1>{t("app.title", lang)}{badge}</h1>'
-            f'<div class="atlas-sub">{t("app.subtitle", lang)} — '
-            f"{t('app.tagline', lang)}</div></div>"
-        )
+        self.header.value = header_html(lang, self.atlas is not None and self.atlas.synthetic)
         self.show_venues.description = t("layer.venues", lang)
-        labels = {
-            "geojson": "export.table_geojson",
-            "csv": "export.table_csv",
-            "parquet": "export.table_geoparquet",
-            "png": "export.figure_png",
-            "pdf": "export.figure_pdf",
-        }
-        for fmt, button in self.export_buttons.items():
-            button.description = t(labels[fmt], lang)
-        for table, upload in self.uploads.items():
-            upload.description = t(f"data.upload_{table}", lang)
-        self.mapping_upload.description = t("data.mapping", lang)
-        self.load_button.description = t("data.load", lang)
-        self.sample_button.description = t("data.sample", lang)
-        self.data_panel.children = [
-            widgets.HTML(f"<b>{t('data.title', lang)}</b>"),
-            self.sample_button,
-            *self.uploads.values(),
-            self.mapping_upload,
-            self.load_button,
-            widgets.HTML(f"<b>{t('data.report', lang)}</b>"),
-            self.reports,
-        ]
-        self.export_panel.children = [
-            widgets.HTML(
-                f"<b>{t('export.title', lang)}</b><div class='atlas-note'>"
-                f"{t('export.public_note', lang)}</div>"
-            ),
-            widgets.HBox(
-                list(self.export_buttons.values()), layout=widgets.Layout(flex_flow="row wrap")
-            ),
-            self.downloads,
-        ]
+        self.data_panel.relabel(lang)
+        self.export_panel.relabel(lang)
         self.side.children = [
-            self.summary, self.detail, self.data_panel, self.export_panel, self.table
+            self.summary, self.detail, self.data_panel.box, self.export_panel.box, self.table
         ]
         for i, key in enumerate(
             ("summary.title", "detail.tab", "data.title", "export.title", "table.tab")
         ):
             self.side.set_title(i, t(key, lang))
-        if self.atlas is not None and self.atlas.reports and not self.reports.value:
-            self.reports.value = "".join(report_html(r, lang) for r in self.atlas.reports.values())
-
-
-def _safe_name(name: str) -> str:
-    """A browser-given file name reduced to a harmless base name in the upload folder.
-
-    Directory parts (either slash), leading dots and characters outside letters, digits,
-    ``. _ - space`` are dropped, so ``../../x.csv`` or ``C:\\fakepath\\x.csv`` become ``x.csv``.
-    """
-    base = name.replace("\\", "/").rsplit("/", 1)[-1]
-    base = re.sub(r"[^\w.\- ]", "_", base).lstrip(". ").strip()
-    stem, suffix = os.path.splitext(base)
-    return (stem[:150] + suffix[:16]) or "upload"
-
-
-def _escape(text: str) -> str:
-    import html
-
-    return html.escape(text).replace("\n", "<br>")
+        if self.atlas is not None:
+            self.data_panel.show_reports(self.atlas.reports)
 
 
 def cells_in(result: QueryResult) -> np.ndarray:

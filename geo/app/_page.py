@@ -4,6 +4,7 @@ reading the sample city."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -69,10 +70,18 @@ class PageApp:
 
     def _read_sample(self, folder: str | Path | None) -> tuple[Atlas, Path]:
         """The sample city as an Atlas (generated first if missing), with progress shown."""
-        from geo.sample import ensure_sample
+        return read_sample(folder, self._step)
 
-        folder = Path(folder) if folder else default_data_dir()
-        self._step("progress.loading", 1)
-        ensure_sample(folder)
-        self._step("progress.cubes", 2)
-        return Atlas.from_dir(folder), folder
+
+def read_sample(
+    folder: str | Path | None, step: Callable[[str, int], None]
+) -> tuple[Atlas, Path]:
+    """The sample city in ``folder`` (default :func:`default_data_dir`) as an Atlas, generated
+    first if missing; ``step(message_key, value)`` shows progress on the page."""
+    from geo.sample import ensure_sample
+
+    folder = Path(folder) if folder else default_data_dir()
+    step("progress.loading", 1)
+    ensure_sample(folder)
+    step("progress.cubes", 2)
+    return Atlas.from_dir(folder), folder

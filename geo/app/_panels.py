@@ -47,6 +47,13 @@ CSS = """
   border: 1px solid #1a4e8a; border-radius: 4px; color: #1a4e8a; text-decoration: none; }
 </style>
 """
+FOCUS_CSS = """<style>
+.atlas-root .jupyter-widget-text input:focus-visible, .atlas-root .widget-text input:focus-visible,
+.atlas-root .jupyter-widget-textarea textarea:focus-visible {
+  outline: 3px solid #1a73e8 !important; outline-offset: 2px; }
+</style>"""
+"""Focus ring for text and number inputs, whose widget CSS removes it with a more specific
+``outline: none !important`` than the dashboards' general ``:focus-visible`` rule."""
 
 
 def _n(value: float, lang: str, decimals: int = 0) -> str:
@@ -210,4 +217,29 @@ def download_link(data: bytes, filename: str, label: str, mime: str) -> str:
     return (
         f'<a class="atlas-download" download="{html.escape(filename)}" '
         f'href="data:{mime};base64,{payload}">{html.escape(label)}</a>'
+    )
+
+
+def escape_html(text: str) -> str:
+    """``text`` safe inside HTML, line breaks kept as ``<br>``."""
+    return html.escape(text).replace("\n", "<br>")
+
+
+def header_html(lang: str, synthetic: bool) -> str:
+    """The analyst page's title and tagline, with a badge when the data is synthetic."""
+    badge = f'<span class="atlas-badge">{t("present.synthetic", lang)}</span>' if synthetic else ""
+    return (
+        f'<div class="atlas-header"><h1>{t("app.title", lang)}{badge}</h1>'
+        f'<div class="atlas-sub">{t("app.subtitle", lang)} — '
+        f"{t('app.tagline', lang)}</div></div>"
+    )
+
+
+def venue_info_html(name: str | None, state: str, hours: str | None, lang: str) -> str:
+    """A venue's box on hover or click: name, open / closed / hours unknown, its hours."""
+    key = {"open": "legend.open", "closed": "legend.closed"}.get(state, "legend.hours_unknown")
+    return (
+        f'<div class="atlas-info"><b>{escape_html(name or "—")}</b><br>'
+        f"{escape_html(t(key, lang))}<br><small>{escape_html(hours or '?')}</small>"
+        "</div>"
     )

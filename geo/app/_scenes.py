@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -56,6 +57,10 @@ FILE_KEYS: tuple[str, ...] = ("title", "scenes")
 SUFFIXES: tuple[str, ...] = (".yaml", ".yml", ".json")
 """File types of a scene file."""
 ZOOM_RANGE = (1.0, 20.0)
+DEFAULT_SCENES = "example.yaml"
+"""Scene file shown when the URL names none."""
+REPO_SCENES = Path(__file__).resolve().parents[2] / "dashboards" / "scenes"
+"""The repository's scene files, used when no other folder is named or found."""
 
 
 class SceneFileError(AtlasError, ValueError):
@@ -350,3 +355,14 @@ def load_scenes(path: str | Path) -> SceneDeck:
         problem = getattr(exc, "problem", None) or exc
         raise SceneFileError(path, f"not valid YAML{line}: {problem}") from None
     return parse_scenes(data, path)
+
+
+def find_scenes_dir(folder: str | Path | None) -> Path:
+    """Folder of scene files a page URL may name: ``folder``, else ``$ATLAS_SCENES_DIR``, else
+    ``scenes`` beside the notebook, else :data:`REPO_SCENES`."""
+    if folder is not None:
+        return Path(folder)
+    if os.environ.get("ATLAS_SCENES_DIR"):
+        return Path(os.environ["ATLAS_SCENES_DIR"])
+    beside = Path.cwd() / "scenes"
+    return beside if beside.is_dir() else REPO_SCENES

@@ -1,0 +1,44 @@
+"""Words for hours, night windows and query filters, in the page's language.
+
+Captions, the presentation's clock and its hour slider all name a window the same way
+(``22:00–04:00`` / ``de 22 h à 4 h``), so they share these helpers.
+"""
+
+from __future__ import annotations
+
+from geo.i18n import t, weekday_names
+from geo.metrics import Query
+from geo.timewin import HourWindow
+
+
+def hour_label(hour: int, lang: str) -> str:
+    return t("time.hour", lang, hour=hour)
+
+
+def window_label(window: HourWindow | None, lang: str) -> str:
+    """``22:00–04:00`` / ``de 22 h à 4 h``; all times when there is no window."""
+    if window is None:
+        return t("ui.all_times", lang)
+    end = 24 if window.end == 0 else window.end
+    return t("time.window", lang, start=hour_label(window.start, lang), end=hour_label(end, lang))
+
+
+def describe_query(query: Query, lang: str) -> str:
+    """The filters of a query in words of ``lang`` (for captions)."""
+
+    def part(key: str, value: str) -> str:
+        return t("table.filter", lang, label=t(key, lang), value=value)
+
+    parts = [part("ui.hours", window_label(query.hours, lang))]
+    if query.weekdays is not None:
+        names = weekday_names(lang)
+        parts.append(part("ui.weekdays", ", ".join(names[d] for d in sorted(query.weekdays))))
+    if query.categories is not None:
+        cats = ", ".join(t(f"category.{c}", lang) for c in sorted(query.categories))
+        parts.append(part("ui.categories", cats))
+    if query.sources is not None:
+        parts.append(part("ui.sources", ", ".join(sorted(query.sources))))
+    if query.groups is not None:
+        parts.append(part("ui.groups", ", ".join(sorted(query.groups))))
+    parts.append(part("ui.resolution", str(query.resolution)))
+    return " · ".join(parts)
