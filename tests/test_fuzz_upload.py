@@ -54,8 +54,10 @@ def upload(widget, content: bytes, name: str, *, size: int | None = None) -> Non
 
 
 def clear(app: AtlasApp) -> None:
+    """A fresh start: no file in the upload widgets, none in the session's city."""
     for widget in (*app.uploads.values(), app.mapping_upload):
         widget.value = ()
+    app.data_panel.clear()
 
 
 @pytest.fixture(scope="module")
@@ -324,3 +326,40 @@ def test_a_good_upload_still_loads_and_is_protected() -> None:
     values = app.result.table["incidents"].to_numpy(dtype=float)
     assert not ((values > 0) & (values < app.result.k)).any()
     assert np.nansum(values) <= 40
+
+
+def test_files_added_one_after_another_make_one_city_and_a_project(tmp_path: Path) -> None:
+    """Police records, then app reports: one city of both, each file with its own report,
+    and a downloadable project that names both (no data inside)."""
+    import io
+    import zipfile
+
+    from geo.sample import generate_city
+
+    app = AtlasApp()
+    city = generate_city(incidents=400, app_reports=300, perceptions=50, venues=10)
+    police = city.incidents[city.incidents["source"] == "police"]
+    app_reports = city.incidents[city.incidents["source"] == "app"]
+    for name, frame in (("police.csv", police), ("app.csv", app_reports)):
+        upload(app.uploads["incidents"], frame.to_csv(index=False).encode(), name)
+        app.load_uploads()
+    assert app.atlas.incident_cube.rows == len(police) + len(app_reports)
+    assert set(app.atlas.sources) >= {"police", "app"}
+    assert sorted(app.atlas.reports) == ["incidents[0] police.csv", "incidents[1] app.csv"]
+    assert "police.csv, app.csv" in app.data_panel.project.value
+    session = app.data_panel.session
+    with zipfile.ZipFile(io.BytesIO(session.project_zip())) as z:
+        names = z.namelist()
+        project = z.read("atlas-project/atlas.yaml").decode()
+    assert "atlas-project/atlas.yaml" in names and not any(n.endswith(".csv") for n in names)
+    folder = tmp_path / "p"
+    (folder / "data").mkdir(parents=True)
+    (folder / "atlas.yaml").write_text(project)
+    police.to_csv(folder / "data" / "police.csv", index=False)
+    app_reports.to_csv(folder / "data" / "app.csv", index=False)
+    from geo.city import build_project, load_project
+
+    built = build_project(load_project(folder))
+    assert built.totals["incidents"]["rows_out"] == len(police) + len(app_reports)
+    app.data_panel.clear()
+    assert app.data_panel.session.files == [] and app.data_panel.project.value == ""

@@ -20,7 +20,7 @@ def test_dashboard_notebook_executes(path: Path, tmp_path: Path) -> None:
     nb = nbformat.read(path, as_version=4)
     code_cells = [c for c in nb.cells if c.cell_type == "code"]
     assert len(code_cells) <= 5, "dashboards are thin shells: build the app object, display it"
-    os.environ.setdefault("ATLAS_DATA_DIR", str(REPO / "data" / "sample"))
+    os.environ.setdefault("ATLAS_CITY", str(REPO / "data" / "sample"))
     NotebookClient(nb, timeout=300, kernel_name="python3",
                    resources={"metadata": {"path": str(path.parent)}}).execute()
     outputs = [o for c in code_cells for o in c.get("outputs", [])]

@@ -233,7 +233,7 @@ def test_the_dashboard_renders_without_its_source(served: str, dashboard: bytes)
     for body in (dashboard, fetch(served, ATLAS + query)[1]):
         page = body.decode("utf-8", "replace")
         assert "jupyter-widgets" in page or "application/vnd.jupyter.widget" in page
-        for source in ("from geo.app import AtlasApp", "app.load_sample", '"cell_type"'):
+        for source in ("from geo.app import AtlasApp", "app.load_city", '"cell_type"'):
             assert source not in page, (query, source)
 
 

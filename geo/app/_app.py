@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from geo.app._cells_table import TABLE_CSS, cells_table_html
-from geo.app._controls import Controls
+from geo.app._controls import DEFAULT_K_FLOOR, Controls
 from geo.app._data_panel import MAX_UPLOAD_BYTES, DataPanel
 from geo.app._export_panel import ExportPanel
 from geo.app._page import PageApp
@@ -32,8 +32,9 @@ from geo.app._panels import (
 )
 from geo.app._share import ViewState, read_view, share_link_html
 from geo.app._style import VENUE_COLORS, style_layer, venue_legend_html
+from geo.city import City, DefaultView
 from geo.i18n import t
-from geo.layers import HexLayer, VenueLayer, basemap_layer, make_map
+from geo.layers import HexLayer, VenueLayer, basemap_layer, fit_view, make_map
 from geo.metrics import Atlas, Query, QueryResult
 
 
@@ -60,6 +61,9 @@ class AtlasApp(PageApp):
         max_upload_bytes: int = MAX_UPLOAD_BYTES,
     ) -> None:
         self.lang = lang
+        self.city: City | None = None
+        """The built city shown (None for uploads of a session)."""
+        self.k_floor = DEFAULT_K_FLOOR
         self.atlas: Atlas | None = None
         self.result: QueryResult | None = None
         self.data_label = data_label or ""
@@ -97,6 +101,7 @@ class AtlasApp(PageApp):
             max_upload_bytes=max_upload_bytes,
             step=self._step,
             on_data=self._show_data,
+            on_city=self.show_city,
         )
         # The names the page and tests have always used for the panel's widgets.
         self.uploads = self.data_panel.uploads
@@ -129,16 +134,30 @@ class AtlasApp(PageApp):
             self.use(atlas)
 
     # ------------------------------------------------------------------ loading
-    def load_sample(self, folder: str | Path | None = None) -> AtlasApp:
-        """Read the sample city (generating it first if needed), then show it."""
-        self.data_panel.load_sample(folder)
+    def load_city(self, folder: str | Path | None = None) -> AtlasApp:
+        """Open a built city project (``folder``, ``$ATLAS_CITY``, else the sample city, which
+        is generated and built first if needed), then show it on its default view."""
+        self.show_city(self._read_city(folder))
         return self
+
+    def load_sample(self, folder: str | Path | None = None) -> AtlasApp:
+        """The sample city (or the project ``folder``): what :meth:`load_city` opens."""
+        return self.load_city(folder)
+
+    def show_city(self, city: City) -> None:
+        """Show a built city: its default view, its k floor, its extent."""
+        self.city = city
+        self.data_label = (t("data.sample", self.lang) if city.atlas.synthetic
+                           else city.project.city)
+        self.use(city.atlas, defaults=city.project.view, k_floor=city.k_floor, bbox=city.bbox)
 
     def load_uploads(self) -> None:
         """Read the files uploaded in the data panel and show them (see :class:`DataPanel`)."""
         self.data_panel.load_uploads()
 
     def _show_data(self, atlas: Atlas, label: str) -> None:
+        """Show the session's uploaded city (no project: the default k floor)."""
+        self.city = None
         self.data_label = label
         self.use(atlas)
 
@@ -152,30 +171,67 @@ class AtlasApp(PageApp):
         """Validation reports of the last uploads, by table."""
         return self.data_panel.last_reports
 
-    def use(self, atlas: Atlas) -> None:
-        """Show another data set: controls follow its sources and groups."""
+    def use(
+        self,
+        atlas: Atlas,
+        *,
+        defaults: DefaultView | None = None,
+        k_floor: int = DEFAULT_K_FLOOR,
+        bbox: tuple[float, float, float, float] | None = None,
+    ) -> None:
+        """Show another data set: controls follow its sources and groups.
+
+        ``defaults`` is the view a city opens on (a shared URL still wins), ``k_floor`` the k
+        no control or URL can go below, ``bbox`` the extent the map fits.
+        """
         self.atlas = atlas
+        self.k_floor = k_floor
         old = self.controls
-        self.controls = Controls(atlas.sources, atlas.groups, self.lang)
+        self.controls = Controls(atlas.sources, atlas.groups, self.lang, k_floor=k_floor)
         if old is not None:
             self.controls.set_query(old.query())
+        elif defaults is not None:
+            self._apply_defaults(defaults)
+        if atlas.nights(Query()) == 0:  # no night known: "per night" would be empty
+            self.controls.metric.value = "incidents"
         self.controls.observe(self._on_query_change, self._on_style_change)
         self.controls.language.observe(self._on_language, names="value")
         self.controls.basemap.observe(self._on_basemap, names="value")
         self.show_venues.observe(lambda _: self.redraw(), names="value")
         self.controls_box.children = [self.controls.panel(), self.show_venues]
-        self.map.center = atlas.centre
+        if bbox is not None:
+            self.map.center, self.map.zoom = fit_view(bbox)
+        else:
+            self.map.center = atlas.centre
         self.controls.basemap.observe(lambda _: self._update_share(), names="value")
         if self._view is None:  # the page URL, read once (after the data: see geo.app._share)
             self._view = read_view()
             self._apply_view(self._view)
+        self._honest_time()
         self._relabel_static()
         self.refresh()
 
+    def _apply_defaults(self, view: DefaultView) -> None:
+        """A city's default view into the controls (before any shared URL)."""
+        c = self.controls
+        c.set_query(view.query)
+        c.layer.value = view.layer
+        c.basemap.value = view.basemap
+        if view.lang != self.lang:
+            self.set_language(view.lang)
+
+    def _honest_time(self) -> None:
+        """Data without any usable hour opens on "all times", hour controls off, and says why."""
+        cube = self.atlas.incident_cube
+        if cube.rows and cube.untimed >= cube.rows:
+            self.controls.disable_time(t("time.untimed", self.lang))
+
     # ------------------------------------------------------------------ the update path
     def query(self) -> Query:
+        """The controls' query, never below the k floor (whatever a page sends)."""
         assert self.controls is not None
-        return self.controls.query()
+        q = self.controls.query()
+        return q if q.k >= self.k_floor else q.with_(k=self.k_floor)
 
     def refresh(self) -> None:
         """Query -> compute -> draw. The only path from a control to the map."""
@@ -330,6 +386,8 @@ class AtlasApp(PageApp):
                 self.controls.relabel(lang)
         if self.atlas is not None and self.atlas.synthetic:
             self.data_label = t("data.sample", lang)
+        if self.controls is not None and self.controls.time_note.value:
+            self.controls.disable_time(t("time.untimed", lang))
         self._relabel_static()
         self.redraw()
 
@@ -406,7 +464,9 @@ class AtlasApp(PageApp):
     # ------------------------------------------------------------------ static labels
     def _relabel_static(self) -> None:
         lang = self.lang
-        self.header.value = header_html(lang, self.atlas is not None and self.atlas.synthetic)
+        city = self.city.project.city if self.city is not None else ""
+        self.header.value = header_html(lang, self.atlas is not None and self.atlas.synthetic,
+                                        city)
         self.show_venues.description = t("layer.venues", lang)
         self.data_panel.relabel(lang)
         self.export_panel.relabel(lang)

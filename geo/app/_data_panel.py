@@ -1,9 +1,11 @@
-"""The analyst's data panel: the sample city, or files uploaded per table, with their reports.
+"""The analyst's data panel: the sample city, or this session's city made of uploaded files.
 
-This is where the analyst page reads data (with :func:`geo.app._page.read_sample`); keeping it in
-one place lets a city project replace it without touching the rest of the page. Uploads are
+Several files per table can be added (police records and app reports, "unsafe" and "safe" pins,
+bars and clubs); each keeps its own validation report. "Download project" gives the atlas.yaml
+and mappings that rebuild the same city with ``atlas build`` (no data inside). Uploads are
 checked in the kernel (type, size, file name) before anything touches the disk, written to a
-private temp dir and removed once read: raw points stay in memory only for the session.
+private temp dir and removed once read: raw points stay in memory only for the session, also on
+a public server.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from pathlib import Path
 
 import ipywidgets as widgets
 
-from geo.app._page import read_sample
+from geo.app._page import read_city
 from geo.app._panels import download_link, escape_html, report_html
+from geo.city import REPO_SAMPLE, City, SessionCity
 from geo.i18n import t
 from geo.metrics import Atlas
 from geo.schema import ValidationReport
@@ -61,6 +64,8 @@ class DataPanel:
         Shows progress: ``step(message_key, value)`` on the page's progress line.
     on_data
         Called with the data read and its label, to show them: ``on_data(atlas, label)``.
+    on_city
+        Called with the sample city when its button is pressed.
     """
 
     def __init__(
@@ -70,16 +75,20 @@ class DataPanel:
         max_upload_bytes: int,
         step: Callable[[str, int], None],
         on_data: Callable[[Atlas, str], None],
+        on_city: Callable[[City], None] | None = None,
     ) -> None:
         self.lang = lang
         self.max_upload_bytes = max_upload_bytes
         self._step = step
         self._on_data = on_data
+        self._on_city = on_city
+        self.session = SessionCity()
+        """The files added in this session, per table (in memory only)."""
         self.last_reports: dict[str, ValidationReport] = {}
-        """Reports of the last uploads read, by table."""
+        """Reports of the files read by the last "Add" (the last file of each table)."""
         self.box = widgets.VBox()
         self.uploads = {
-            table: widgets.FileUpload(accept=",".join(DATA_EXTENSIONS), multiple=False)
+            table: widgets.FileUpload(accept=",".join(DATA_EXTENSIONS), multiple=True)
             for table in ("incidents", "perceptions", "venues")
         }
         self.mapping_upload = widgets.FileUpload(
@@ -88,13 +97,26 @@ class DataPanel:
         self.load_button = widgets.Button(button_style="primary")
         self.sample_button = widgets.Button()
         self.reports = widgets.HTML()
+        self.clear_button = widgets.Button()
+        self.project = widgets.HTML()
+        """The session's files and the "Download project" link."""
         self.load_button.on_click(lambda _: self.load_uploads())
         self.sample_button.on_click(lambda _: self.load_sample())
+        self.clear_button.on_click(lambda _: self.clear())
 
     def load_sample(self, folder: str | Path | None = None) -> None:
-        """Read the sample city (generating it first if needed), then show it."""
-        atlas, folder = read_sample(folder, self._step)
-        self._on_data(atlas, t("data.sample", self.lang) if atlas.synthetic else str(folder))
+        """Open the sample city (generated and built first if needed), then show it."""
+        city = read_city(folder or REPO_SAMPLE, self._step)
+        if self._on_city is not None:
+            self._on_city(city)
+        else:
+            self._on_data(city.atlas, t("data.sample", self.lang))
+
+    def clear(self) -> None:
+        """Forget the session's uploaded files."""
+        self.session = SessionCity()
+        self.reports.value = ""
+        self._show_project()
 
     def _saved_upload(
         self,
@@ -102,15 +124,17 @@ class DataPanel:
         folder: Path,
         allowed: tuple[str, ...],
         refused: list[str],
-    ) -> Path | None:
-        """Write one uploaded file into ``folder`` (inside a fresh temp dir), or refuse it.
+    ) -> list[Path]:
+        """Write the uploaded files into ``folder`` (inside a fresh temp dir), or refuse them.
 
         Type and size are checked before anything touches the disk, and the browser's file name
         is reduced to a plain base name, so an upload can only ever land in ``folder``.
         """
-        if not upload.value:
-            return None
-        item = upload.value[0]
+        saved = [self._saved_item(item, folder, allowed, refused) for item in upload.value]
+        return [p for p in saved if p is not None]
+
+    def _saved_item(self, item: dict, folder: Path, allowed: tuple[str, ...],
+                    refused: list[str]) -> Path | None:
         name = _safe_name(str(item.get("name") or ""))
         content = item["content"]
         size = content.nbytes if isinstance(content, memoryview) else len(content)
@@ -132,6 +156,8 @@ class DataPanel:
             return None
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / name
+        if path.exists():  # two files of one name in one upload: keep both
+            path = folder / f"{path.stem}-{len(list(folder.iterdir()))}{path.suffix}"
         path.write_bytes(bytes(content))
         return path
 
@@ -150,57 +176,64 @@ class DataPanel:
 
     def _read_uploads(self, folder: Path) -> None:
         from geo.errors import AtlasError
-        from geo.io import read_table
+        from geo.io import load_mapping, read_table
 
         parts: list[str] = []
-        mapping = self._saved_upload(
+        mappings = self._saved_upload(
             self.mapping_upload, folder / "mapping", MAPPING_EXTENSIONS, parts
         )
-        frames, reports, names = {}, {}, []
+        mapping = mappings[0] if mappings else None
         self._step("progress.loading", 1)
+        added, reports = False, {}
         for table, upload in self.uploads.items():
-            path = self._saved_upload(upload, folder / table, DATA_EXTENSIONS, parts)
-            if path is None:
-                continue
-            names.append(path.name)
-            try:
-                result = read_table(
-                    path, table, mapping=mapping if table == self._mapping_table(mapping) else None
-                )
-            except AtlasError as exc:
-                # The message names the file by the name the visitor gave, not by its path on
-                # the server.
-                message = str(exc).replace(str(path), path.name).replace(str(folder), "")
-                parts.append(
-                    f'<div class="atlas-error" role="alert"><b>{escape_html(path.name)}</b>: '
-                    f"{escape_html(message)}</div>"
-                )
-                continue
-            frames[table], reports[table] = result.frame, result.report
-            parts.append(report_html(result.report, self.lang))
-            if result.report.rows_dropped:
-                parts.append(
-                    download_link(
-                        result.report.dropped_rows.to_csv(index=False).encode(),
-                        f"{path.stem}-dropped.csv",
-                        t("data.download_dropped", self.lang),
-                        "text/csv",
+            for path in self._saved_upload(upload, folder / table, DATA_EXTENSIONS, parts):
+                use = mapping if table == self._mapping_table(mapping) else None
+                try:
+                    result = read_table(path, table, mapping=use)
+                except AtlasError as exc:
+                    # The message names the file by the name the visitor gave, not by its
+                    # path on the server.
+                    message = str(exc).replace(str(path), path.name).replace(str(folder), "")
+                    parts.append(
+                        f'<div class="atlas-error" role="alert"><b>{escape_html(path.name)}'
+                        f"</b>: {escape_html(message)}</div>"
                     )
-                )
+                    continue
+                self.session.add(path.name, result, load_mapping(use) if use else None)
+                reports[table] = result.report
+                added = True
+                parts.append(report_html(result.report, self.lang))
+                if result.report.rows_dropped:
+                    parts.append(
+                        download_link(
+                            result.report.dropped_rows.to_csv(index=False).encode(),
+                            f"{path.stem}-dropped.csv",
+                            t("data.download_dropped", self.lang),
+                            "text/csv",
+                        )
+                    )
         self.reports.value = "".join(parts)
         self.last_reports = reports
-        if "incidents" in frames:
+        self._show_project()
+        if added and self.session.has_incidents:
             self._step("progress.cubes", 2)
-            atlas = Atlas(
-                frames["incidents"],
-                frames.get("perceptions"),
-                frames.get("venues"),
-                metadata={"synthetic": False},
-                reports=reports,
-            )
-            self._on_data(atlas, ", ".join(names))
+            self._on_data(self.session.atlas(), ", ".join(self.session.names()))
         else:
             self._step("progress.ready", 4)
+
+    def _show_project(self) -> None:
+        """The session's files, and the project that rebuilds them, as a download."""
+        if not self.session.files:
+            self.project.value = ""
+            return
+        names = ", ".join(self.session.names())
+        self.project.value = (
+            f'<div class="atlas-note">{escape_html(t("data.session", self.lang, files=names))}'
+            "</div>"
+            + download_link(self.session.project_zip(), "atlas-project.zip",
+                            t("data.download_project", self.lang), "application/zip")
+            + f'<div class="atlas-note">{escape_html(t("data.project_help", self.lang))}</div>'
+        )
 
     @staticmethod
     def _mapping_table(mapping: Path | None) -> str | None:
@@ -216,14 +249,17 @@ class DataPanel:
         for table, upload in self.uploads.items():
             upload.description = t(f"data.upload_{table}", lang)
         self.mapping_upload.description = t("data.mapping", lang)
-        self.load_button.description = t("data.load", lang)
+        self.load_button.description = t("data.add", lang)
         self.sample_button.description = t("data.sample", lang)
+        self.clear_button.description = t("data.clear", lang)
+        self._show_project()
         self.box.children = [
             widgets.HTML(f"<b>{t('data.title', lang)}</b>"),
             self.sample_button,
             *self.uploads.values(),
             self.mapping_upload,
-            self.load_button,
+            widgets.HBox([self.load_button, self.clear_button]),
+            self.project,
             widgets.HTML(f"<b>{t('data.report', lang)}</b>"),
             self.reports,
         ]

@@ -1,9 +1,8 @@
 """What both dashboards share as pages: display with the page script, a progress line, and
-reading the sample city."""
+reading the city they show (a built city project; the sample by default)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,15 +11,13 @@ import ipywidgets as widgets
 from IPython.display import HTML, display
 
 from geo.app._share import PAGE_SCRIPT
+from geo.city import City, default_city_dir, open_city, ready_city_dir
 from geo.i18n import t
-from geo.metrics import Atlas
-
-REPO_DATA = Path(__file__).resolve().parents[2] / "data" / "sample"
 
 
 def default_data_dir() -> Path:
-    """``$ATLAS_DATA_DIR`` or the repository's ``data/sample`` (generated if missing)."""
-    return Path(os.environ.get("ATLAS_DATA_DIR", REPO_DATA))
+    """The city project the dashboards open: ``$ATLAS_CITY`` or the checkout's sample."""
+    return default_city_dir()
 
 
 class PageApp:
@@ -68,20 +65,19 @@ class PageApp:
         self.progress.value = value
         self.status.value = f'<span class="atlas-status" role="status">{t(key, self.lang)}</span>'
 
-    def _read_sample(self, folder: str | Path | None) -> tuple[Atlas, Path]:
-        """The sample city as an Atlas (generated first if missing), with progress shown."""
-        return read_sample(folder, self._step)
+    def _read_city(self, folder: str | Path | None) -> City:
+        """The built city (the sample, generated and built first if needed), with progress."""
+        return read_city(folder, self._step)
 
 
-def read_sample(
-    folder: str | Path | None, step: Callable[[str, int], None]
-) -> tuple[Atlas, Path]:
-    """The sample city in ``folder`` (default :func:`default_data_dir`) as an Atlas, generated
-    first if missing; ``step(message_key, value)`` shows progress on the page."""
-    from geo.sample import ensure_sample
+def read_city(folder: str | Path | None, step: Callable[[str, int], None]) -> City:
+    """Open the city project ``folder`` (default :func:`default_data_dir`) from its build.
 
-    folder = Path(folder) if folder else default_data_dir()
+    Only the checkout's own sample is generated or built here; any other folder is read as it
+    is, never written (an unbuilt project is an error saying to run ``atlas build``).
+    ``step(message_key, value)`` shows progress on the page.
+    """
     step("progress.loading", 1)
-    ensure_sample(folder)
+    folder = ready_city_dir(folder)
     step("progress.cubes", 2)
-    return Atlas.from_dir(folder), folder
+    return open_city(folder)

@@ -73,6 +73,8 @@ def summary_html(result: QueryResult, lang: str) -> str:
         t("summary.incidents", lang, n=_n(s["incidents_shown"], lang)),
         t("summary.answers", lang, n=_n(s["answers_shown"], lang)),
         t("summary.time_left_out", lang, n=_n(s["rows_left_out_untimed"], lang)),
+        *([t("summary.location_left_out", lang, n=_n(s["rows_left_out_location"], lang))]
+          if s.get("rows_left_out_location") else []),
         t("summary.spearman", lang, rho=_n(rho, lang, 2), n=_n(s["spearman"]["n"], lang)),
     ]
     notes = [t("summary.caveat", lang)]
@@ -225,11 +227,12 @@ def escape_html(text: str) -> str:
     return html.escape(text).replace("\n", "<br>")
 
 
-def header_html(lang: str, synthetic: bool) -> str:
-    """The analyst page's title and tagline, with a badge when the data is synthetic."""
+def header_html(lang: str, synthetic: bool, city: str = "") -> str:
+    """The analyst page's title and tagline, the city shown, and a badge for synthetic data."""
     badge = f'<span class="atlas-badge">{t("present.synthetic", lang)}</span>' if synthetic else ""
+    where = f' — <span class="atlas-city">{escape_html(city)}</span>' if city else ""
     return (
-        f'<div class="atlas-header"><h1>{t("app.title", lang)}{badge}</h1>'
+        f'<div class="atlas-header"><h1>{t("app.title", lang)}{where}{badge}</h1>'
         f'<div class="atlas-sub">{t("app.subtitle", lang)} — '
         f"{t('app.tagline', lang)}</div></div>"
     )

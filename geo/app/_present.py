@@ -61,7 +61,7 @@ from geo.app._share import ViewState, read_view, share_link_html
 from geo.app._style import VENUE_COLORS, style_layer, venue_legend_html
 from geo.app._tiles import basemap_for
 from geo.i18n import LANGUAGES, t
-from geo.layers import HexLayer, VenueLayer, make_map
+from geo.layers import HexLayer, VenueLayer, fit_view, make_map
 from geo.metrics import Atlas, Query, QueryResult
 from geo.timewin import HourWindow
 
@@ -104,7 +104,14 @@ class PresentApp(PageApp):
         self.atlas: Atlas | None = None
         self.deck: SceneDeck | None = None
         self._scenes_arg = scenes
+        self._own_scenes_dir = scenes_dir or os.environ.get("ATLAS_SCENES_DIR") or None
         self.scenes_dir = find_scenes_dir(scenes_dir)
+        self.default_scenes = DEFAULT_SCENES
+        """The scene file shown when the URL names none."""
+        self.k_floor = PRESENT_K_FLOOR
+        """No scene, URL or project shows k below this (the project's k, at least 5)."""
+        self.home: tuple[tuple[float, float], float] | None = None
+        """Centre and zoom that fit the city, for scenes that name neither."""
         self.tiles = tiles if tiles is not None else os.environ.get("ATLAS_TILES") or None
         self.index = 0
         self.step = 0
@@ -169,10 +176,24 @@ class PresentApp(PageApp):
             self.use(atlas)
 
     # ------------------------------------------------------------------ loading
-    def load_sample(self, folder: str | Path | None = None) -> PresentApp:
-        """Read the sample city (generating it if needed), then show the first scene."""
-        self.use(self._read_sample(folder)[0])
+    def load_city(self, folder: str | Path | None = None) -> PresentApp:
+        """Open a built city project (``folder``, ``$ATLAS_CITY``, else the sample city), read
+        its scenes (``DIR/scenes/``) and show the first one, fitted to the city's extent."""
+        city = self._read_city(folder)
+        self.k_floor = max(city.k_floor, PRESENT_K_FLOOR)
+        if city.bbox is not None:
+            self.home = fit_view(city.bbox)
+        own = city.project.scenes_dir
+        if self._own_scenes_dir is None and own.is_dir() and any(own.glob("*.yaml")):
+            self.scenes_dir = own
+            names = sorted(p.name for p in own.glob("*.yaml"))
+            self.default_scenes = DEFAULT_SCENES if DEFAULT_SCENES in names else names[0]
+        self.use(city.atlas)
         return self
+
+    def load_sample(self, folder: str | Path | None = None) -> PresentApp:
+        """The sample city (or the project ``folder``): what :meth:`load_city` opens."""
+        return self.load_city(folder)
 
     def use(self, atlas: Atlas) -> None:
         """Show ``atlas``: read the page URL (once), the scene file, and draw the scene."""
@@ -199,7 +220,7 @@ class PresentApp(PageApp):
             return self._scenes_arg
         if self._scenes_arg is not None:
             return load_scenes(self._scenes_arg)
-        name = view.scenes or DEFAULT_SCENES
+        name = view.scenes or self.default_scenes
         return load_scenes(self.scenes_dir / name)
 
     def _show_error(self, message: str) -> None:
@@ -242,8 +263,9 @@ class PresentApp(PageApp):
             self.play_button.value = self.play.playing = False
             self._relabel_hours()
             self._set_step(step)
-            self.map.center = centre or scene.centre or self.atlas.centre
-            self.map.zoom = zoom if zoom is not None else (scene.zoom or 13)
+            home_centre, home_zoom = self.home or (self.atlas.centre, 13)
+            self.map.center = centre or scene.centre or home_centre
+            self.map.zoom = zoom if zoom is not None else (scene.zoom or home_zoom)
         self.refresh()
 
     def next(self) -> None:
@@ -290,7 +312,7 @@ class PresentApp(PageApp):
         q = self.scene.query
         if self.hour is not None:
             q = q.with_(hours=HourWindow(self.hour, (self.hour + 1) % 24))
-        return q.with_(k=max(q.k, PRESENT_K_FLOOR))
+        return q.with_(k=max(q.k, self.k_floor))
 
     def refresh(self) -> None:
         """Query -> compute -> draw: the only path from a scene or an hour to the map."""
@@ -386,7 +408,7 @@ class PresentApp(PageApp):
             lang=self.lang,
             centre=(float(lat), float(lon)),
             zoom=float(self.map.zoom),
-            scenes=self.deck.name if self.deck and self.deck.name != DEFAULT_SCENES else None,
+            scenes=self.deck.name if self.deck and self.deck.name != self.default_scenes else None,
             scene=self.index + 1,
             hour=self.hour,
         )

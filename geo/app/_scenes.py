@@ -59,7 +59,7 @@ SUFFIXES: tuple[str, ...] = (".yaml", ".yml", ".json")
 ZOOM_RANGE = (1.0, 20.0)
 DEFAULT_SCENES = "example.yaml"
 """Scene file shown when the URL names none."""
-REPO_SCENES = Path(__file__).resolve().parents[2] / "dashboards" / "scenes"
+REPO_SCENES = Path(__file__).resolve().parents[1] / "dashboards" / "scenes"
 """The repository's scene files, used when no other folder is named or found."""
 
 

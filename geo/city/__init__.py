@@ -33,6 +33,7 @@ from geo.city._project import (
     load_project,
 )
 from geo.city._report import BuildReport
+from geo.city._session import SessionCity
 
 __all__ = [
     "BUILD_DIR",
@@ -41,6 +42,7 @@ __all__ = [
     "PROJECT_FILE",
     "REPO_SAMPLE",
     "SCENES_DIR",
+    "SessionCity",
     "BuildReport",
     "City",
     "CityProject",

@@ -23,8 +23,19 @@ from geo.schema import ValidationReport
 
 CITY_ENV = "ATLAS_CITY"
 """Environment variable naming the city project the dashboards open (``atlas serve`` sets it)."""
-REPO_SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
-"""The sample city project of a checkout (``atlas sample`` writes it, ``make`` builds it)."""
+
+
+def _sample_home() -> Path:
+    """A checkout's ``data/sample``; from an installed wheel, a folder in the user's cache."""
+    checkout = Path(__file__).resolve().parents[2]
+    if (checkout / "pyproject.toml").is_file():
+        return checkout / "data" / "sample"
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "insecurity-atlas" / "sample"
+
+
+REPO_SAMPLE = _sample_home()
+"""The sample city project (``atlas sample`` writes it, ``make`` builds it): ours to write."""
 
 FINEST = 10
 

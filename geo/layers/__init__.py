@@ -7,7 +7,7 @@ their features once and then only a colour code per feature (:mod:`geo.layers._r
 
 from geo.layers._hexes import DASHED_HEX_STYLE, HEX_STYLE, HexLayer
 from geo.layers._legend import bivariate_legend_html, legend_html
-from geo.layers._map import BASEMAPS, basemap_layer, make_map
+from geo.layers._map import BASEMAPS, basemap_layer, fit_view, make_map
 from geo.layers._restyle import HIDDEN_STYLE, NOT_DRAWN, FeatureStyle, RestyledLayer
 from geo.layers._venues import VenueLayer
 
@@ -22,6 +22,7 @@ __all__ = [
     "RestyledLayer",
     "VenueLayer",
     "basemap_layer",
+    "fit_view",
     "bivariate_legend_html",
     "legend_html",
     "make_map",
