@@ -16,6 +16,8 @@ import ipywidgets as widgets
 import numpy as np
 import pandas as pd
 
+from geo.app._analyst_cells import AnalystCells
+from geo.app._analyst_views import AnalystViews
 from geo.app._cells_table import TABLE_CSS, cells_table_html
 from geo.app._controls import DEFAULT_K_FLOOR, Controls
 from geo.app._data_panel import MAX_UPLOAD_BYTES, DataPanel
@@ -24,13 +26,11 @@ from geo.app._page import PageApp
 from geo.app._panels import (
     CSS,
     FOCUS_CSS,
-    detail_html,
     header_html,
     info_html,
     summary_html,
-    venue_info_html,
 )
-from geo.app._share import ViewState, read_view, share_link_html
+from geo.app._share import ViewState, read_view
 from geo.app._style import VENUE_COLORS, style_layer, venue_legend_html
 from geo.city import City, DefaultView
 from geo.i18n import t
@@ -38,7 +38,7 @@ from geo.layers import HexLayer, VenueLayer, basemap_layer, fit_view, make_map
 from geo.metrics import Atlas, Query, QueryResult
 
 
-class AtlasApp(PageApp):
+class AtlasApp(AnalystViews, AnalystCells, PageApp):
     """The analyst dashboard (DESIGN §7).
 
     Parameters
@@ -211,15 +211,6 @@ class AtlasApp(PageApp):
         self._relabel_static()
         self.refresh()
 
-    def _apply_defaults(self, view: DefaultView) -> None:
-        """A city's default view into the controls (before any shared URL)."""
-        c = self.controls
-        c.set_query(view.query)
-        c.layer.value = view.layer
-        c.basemap.value = view.basemap
-        if view.lang != self.lang:
-            self.set_language(view.lang)
-
     def _honest_time(self) -> None:
         """Data without any usable hour opens on "all times", hour controls off, and says why."""
         cube = self.atlas.incident_cube
@@ -243,17 +234,6 @@ class AtlasApp(PageApp):
         self.result = self.atlas.query(self.query(), local_stats=local)
         self._rows_of = None
         self.redraw()
-
-    @property
-    def _rows(self) -> pd.DataFrame:
-        """The result's rows by cell, for hover, click and detail (built on first use: a
-        slider move does not need it)."""
-        if self._rows_of is None:
-            table = self.result.table
-            self._rows_of = table.assign(
-                cell_id=[format(int(c), "x") for c in table["cell"]]
-            ).set_index("cell", drop=False)
-        return self._rows_of
 
     def redraw(self) -> None:
         """Restyle from the current result (no recomputation)."""
@@ -302,44 +282,6 @@ class AtlasApp(PageApp):
         self.table.value = ""
         self._fill_table()
         self._stamp_done()
-
-    # ------------------------------------------------------------------ shared views
-    def _apply_view(self, view: ViewState) -> None:
-        """Put a shared view (from the page URL) into the controls and the map."""
-        c = self.controls
-        with self._mute():
-            if view.query is not None:
-                c.set_query(view.merged_query(c.query()))
-            if view.layer:
-                c.layer.value = view.layer
-            if view.metric:
-                c.metric.value = view.metric
-        if view.basemap:
-            c.basemap.value = view.basemap
-        if view.lang and view.lang != self.lang:
-            self.set_language(view.lang)
-        if view.centre is not None:
-            self.map.center = view.centre
-        if view.zoom is not None:
-            self.map.zoom = view.zoom
-
-    def share_state(self) -> ViewState:
-        """The view a "Share this view" link restores: query, layer, language, map."""
-        c = self.controls
-        lat, lon = self.map.center
-        return ViewState(
-            query=self.query(),
-            layer=c.layer.value,
-            metric=c.metric.value,
-            lang=self.lang,
-            basemap=c.basemap.value,
-            centre=(float(lat), float(lon)),
-            zoom=float(self.map.zoom),
-        )
-
-    def _update_share(self) -> None:
-        if self.result is not None and self.controls is not None:
-            self.share.value = share_link_html(self.share_state(), self.lang)
 
     def _fill_table(self) -> None:
         """Build the table of shown cells only while its tab is open (it can be long)."""
@@ -408,47 +350,6 @@ class AtlasApp(PageApp):
         finally:
             self._muted = False
 
-    def _row(self, cell_hex: str | None):
-        if not cell_hex or self.result is None:
-            return None
-        cell = int(cell_hex, 16)
-        return self._rows.loc[cell] if cell in self._rows.index else None
-
-    def _on_hover(self, feature=None, properties=None, **_) -> None:
-        row = self._row((properties or {}).get("cell"))
-        self.info.value = info_html(row, self.lang, self.result.k if self.result else 0)
-
-    def _on_venue(self, feature=None, properties=None, **_) -> None:
-        p = properties or {}
-        i = p.get("i")
-        # The state is read here, not from the browser's copy: colours change without re-sending
-        # the points, so the point's own properties do not carry it.
-        state = self.venues.states[i] if isinstance(i, int) and i < len(self.venues.states) else ""
-        self.info.value = venue_info_html(p.get("name"), state, p.get("hours"), self.lang)
-
-    def _on_click(self, feature=None, properties=None, **_) -> None:
-        cell_hex = (properties or {}).get("cell")
-        if cell_hex:
-            self.select_cell(int(cell_hex, 16))
-
-    def select_cell(self, cell: int) -> None:
-        """Open a cell's detail (what a click on the map does)."""
-        self._selected = int(cell)
-        self._show_detail(self._selected)
-        self.side.selected_index = 1
-
-    def _show_detail(self, cell: int) -> None:
-        if self.result is None or cell not in self._rows.index:
-            self.detail.value = f"<i>{t('detail.hint', self.lang)}</i>"
-            return
-        q = self.result.query
-        row = self._rows.loc[cell]
-        hours = self.atlas.cell_hours(cell, q)
-        answers = self.atlas.cell_answers(cell, q)
-        window = set(q.hours.hours) if q.hours is not None else set(range(24))
-        self.detail.value = detail_html(row, hours, answers, window, q.k, self.lang)
-
-    # ------------------------------------------------------------------ export
     def export(self, fmt: str) -> Path:
         """Write the protected table or the figure, and offer it as a download link."""
         assert self.result is not None

@@ -1,0 +1,60 @@
+"""The analyst page's views: a city's default view, a shared URL's view, the share link.
+
+A mixin of :class:`geo.app.AtlasApp` (it uses the app's controls, map and language); kept apart
+so the app module holds the update path and nothing else.
+"""
+
+from __future__ import annotations
+
+from geo.app._share import ViewState, share_link_html
+from geo.city import DefaultView
+
+
+class AnalystViews:
+    """Views in and out of the analyst page (default view, URL, "Share this view")."""
+
+    def _apply_defaults(self, view: DefaultView) -> None:
+        """A city's default view into the controls (before any shared URL)."""
+        c = self.controls
+        c.set_query(view.query)
+        c.layer.value = view.layer
+        c.basemap.value = view.basemap
+        if view.lang != self.lang:
+            self.set_language(view.lang)
+
+    def _apply_view(self, view: ViewState) -> None:
+        """Put a shared view (from the page URL) into the controls and the map."""
+        c = self.controls
+        with self._mute():
+            if view.query is not None:
+                c.set_query(view.merged_query(c.query()))
+            if view.layer:
+                c.layer.value = view.layer
+            if view.metric:
+                c.metric.value = view.metric
+        if view.basemap:
+            c.basemap.value = view.basemap
+        if view.lang and view.lang != self.lang:
+            self.set_language(view.lang)
+        if view.centre is not None:
+            self.map.center = view.centre
+        if view.zoom is not None:
+            self.map.zoom = view.zoom
+
+    def share_state(self) -> ViewState:
+        """The view a "Share this view" link restores: query, layer, language, map."""
+        c = self.controls
+        lat, lon = self.map.center
+        return ViewState(
+            query=self.query(),
+            layer=c.layer.value,
+            metric=c.metric.value,
+            lang=self.lang,
+            basemap=c.basemap.value,
+            centre=(float(lat), float(lon)),
+            zoom=float(self.map.zoom),
+        )
+
+    def _update_share(self) -> None:
+        if self.result is not None and self.controls is not None:
+            self.share.value = share_link_html(self.share_state(), self.lang)
