@@ -21,14 +21,25 @@ class LoadOptions:
         Optional study area ``(min_lon, min_lat, max_lon, max_lat)``; points outside are dropped.
     source
         The ``source`` label given to incidents whose file does not say (``police``, ``app``, ...).
+    location_precision_m
+        Metres every row's place may be off (snap points, block level, a grid); a coarser
+        grid read from the file wins on its rows. Reported, per row count, in the report.
     """
 
     timezone: str = DEFAULT_TIMEZONE
     default_times_unknown: bool = False
     bbox: tuple[float, float, float, float] | None = None
     source: str | None = None
+    location_precision_m: float | None = None
 
     def __post_init__(self) -> None:
+        if self.location_precision_m is not None and not (
+            isinstance(self.location_precision_m, int | float)
+            and not isinstance(self.location_precision_m, bool)
+            and 0 < self.location_precision_m < float("inf")
+        ):
+            raise ValueError(f"location_precision_m must be a positive number of metres, "
+                             f"got {self.location_precision_m!r}")
         if self.bbox is not None:
             min_lon, min_lat, max_lon, max_lat = self.bbox
             if not (min_lon < max_lon and min_lat < max_lat):
