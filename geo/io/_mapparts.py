@@ -1,0 +1,123 @@
+"""Parts of a column mapping: the insecurity scale and coordinates.
+
+Split from :mod:`geo.io._mapping` (which documents the whole format) so each stays short;
+every check raises :class:`MappingError` naming the mapping and the key at fault.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping as AbcMapping
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from geo.errors import MappingError
+from geo.io._project import parse_crs
+
+DIRECTIONS: tuple[str, ...] = ("higher_is_safer", "higher_is_unsafe")
+
+
+def fail(origin: str, problem: str) -> MappingError:
+    return MappingError(f"{origin}: {problem}")
+
+
+def check_keys(origin: str, where: str, data: AbcMapping, allowed: tuple[str, ...]) -> None:
+    for key in data:
+        if key not in allowed:
+            close = difflib.get_close_matches(str(key), allowed, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise fail(origin, f"unknown key {key!r} in {where}{hint}; "
+                                f"allowed: {', '.join(allowed)}")
+
+
+def text_map(origin: str, name: str, value: Any) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, AbcMapping) or not all(
+        isinstance(v, str) and v.strip() for v in value.values()
+    ):
+        raise fail(origin, f"{name!r} must map names to non-empty text")
+    return {str(k): str(v).strip() for k, v in value.items()}
+
+
+@dataclass(frozen=True)
+class InsecurityScale:
+    """How a survey answer becomes insecurity on 0 (very safe) .. 1 (very unsafe)."""
+
+    column: str | None = None
+    scale: tuple[Any, ...] = ()
+    direction: str = "higher_is_unsafe"
+    constant: float | None = None
+
+    @classmethod
+    def from_dict(cls, data: Any, origin: str) -> InsecurityScale:
+        if not isinstance(data, AbcMapping):
+            raise fail(origin, "'insecurity' must be a mapping with column/scale/direction "
+                                "or constant")
+        check_keys(origin, "insecurity", data, ("column", "constant", "direction", "scale"))
+        if "constant" in data:
+            if set(data) != {"constant"}:
+                raise fail(origin, "insecurity: 'constant' cannot be combined with other keys")
+            value = data["constant"]
+            if isinstance(value, bool) or not isinstance(value, int | float) or not (
+                0 <= value <= 1
+            ):
+                raise fail(origin, "insecurity: 'constant' must be a number from 0 to 1")
+            return cls(constant=float(value))
+        if not isinstance(data.get("column"), str):
+            raise fail(origin, "insecurity: give 'column' (the answer column) or 'constant'")
+        scale = data.get("scale")
+        if scale is None:
+            return cls(column=data["column"])  # already 0..1
+        if data.get("direction") not in DIRECTIONS:
+            raise fail(origin, "insecurity: 'direction' must be one of "
+                                f"{', '.join(DIRECTIONS)} (which end of the scale is unsafe?)")
+        numeric = (isinstance(scale, list) and len(scale) == 2
+                   and all(isinstance(v, int | float) and not isinstance(v, bool) for v in scale))
+        labels = (isinstance(scale, list) and len(scale) >= 2
+                  and all(isinstance(v, str) for v in scale))
+        if not (numeric and scale[0] < scale[1]) and not labels:
+            raise fail(origin, "insecurity: 'scale' must be [low, high] numbers (low < high) "
+                                "or the ordered list of answer labels")
+        return cls(column=data["column"], scale=tuple(scale), direction=data["direction"])
+
+    def to_unit(self, values: pd.Series) -> pd.Series:
+        """Answers on 0..1; NaN where not on the scale, out-of-scale numbers stay outside 0..1."""
+        if not self.scale:
+            return values
+        if isinstance(self.scale[0], str):
+            order = {str(label).strip().lower(): i for i, label in enumerate(self.scale)}
+            key = values.astype("str").str.strip().str.lower()
+            number = pd.Series(key.map(order), index=values.index, dtype="float64")
+            low, high = 0.0, float(len(self.scale) - 1)
+        else:
+            text = values if pd.api.types.is_numeric_dtype(values) else (
+                values.astype("str").str.strip().str.replace(",", ".", regex=False))
+            number = pd.to_numeric(text, errors="coerce").astype("float64")
+            low, high = float(self.scale[0]), float(self.scale[1])
+        unit = (number - low) / (high - low)
+        return 1.0 - unit if self.direction == "higher_is_safer" else unit
+
+
+@dataclass(frozen=True)
+class Coordinates:
+    """Projected x/y columns and their CRS, or only the CRS of a geo file without one."""
+
+    x: str | None = None
+    y: str | None = None
+    crs: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: Any, origin: str) -> Coordinates:
+        if not isinstance(data, AbcMapping):
+            raise fail(origin, "'coordinates' must be a mapping with x, y and crs")
+        check_keys(origin, "coordinates", data, ("crs", "x", "y"))
+        x, y, crs = data.get("x"), data.get("y"), data.get("crs")
+        if (x is None) != (y is None):
+            raise fail(origin, "coordinates: give both 'x' and 'y', or neither")
+        if crs is not None:
+            parse_crs(crs)
+            crs = str(crs)
+        return cls(x=x, y=y, crs=crs)
