@@ -1,4 +1,4 @@
-"""Parts of a column mapping: the insecurity scale and coordinates.
+"""Parts of a column mapping: date/time column pairs, the insecurity scale, coordinates.
 
 Split from :mod:`geo.io._mapping` (which documents the whole format) so each stays short;
 every check raises :class:`MappingError` naming the mapping and the key at fault.
@@ -16,6 +16,8 @@ import pandas as pd
 from geo.errors import MappingError
 from geo.io._project import parse_crs
 
+TIME_COLUMNS: frozenset[str] = frozenset({"occurred_from", "occurred_to", "answered_at"})
+"""Canonical datetime columns: each may come from one column or from a date and a time."""
 DIRECTIONS: tuple[str, ...] = ("higher_is_safer", "higher_is_unsafe")
 
 
@@ -40,6 +42,38 @@ def text_map(origin: str, name: str, value: Any) -> dict[str, str]:
     ):
         raise fail(origin, f"{name!r} must map names to non-empty text")
     return {str(k): str(v).strip() for k, v in value.items()}
+
+
+@dataclass(frozen=True)
+class DateTimeColumns:
+    """A canonical time read from two columns: a date and a time of day (police exports)."""
+
+    date: str
+    time: str
+
+
+def split_columns(origin: str, value: Any) -> tuple[dict[str, str], dict[str, DateTimeColumns]]:
+    """Plain ``columns`` entries, and the time columns given as ``{date: .., time: ..}``."""
+    if value is None:
+        return {}, {}
+    if not isinstance(value, AbcMapping):
+        raise fail(origin, "'columns' must map canonical columns to file columns")
+    plain = {k: v for k, v in value.items() if not isinstance(v, AbcMapping)}
+    split: dict[str, DateTimeColumns] = {}
+    for name, parts in value.items():
+        if not isinstance(parts, AbcMapping):
+            continue
+        where = f"columns.{name}"
+        if name not in TIME_COLUMNS:
+            raise fail(origin, f"{where}: only {', '.join(sorted(TIME_COLUMNS))} may be "
+                                "given as {date: ..., time: ...}")
+        check_keys(origin, where, parts, ("date", "time"))
+        texts = text_map(origin, where, parts)
+        if set(texts) != {"date", "time"}:
+            raise fail(origin, f"{where}: give both 'date' and 'time' (the two columns); "
+                                "a date alone is a plain column with time_format")
+        split[str(name)] = DateTimeColumns(date=texts["date"], time=texts["time"])
+    return text_map(origin, "columns", plain), split
 
 
 @dataclass(frozen=True)

@@ -9,15 +9,16 @@ that the table must be known (here or from ``read_table(table=...)``)::
       lat: latitude
       lon: longitude
       answered_at: date
-      hour: hour                  # 0-23, or text like "22:00" / "22h"
+      hour: hour                  # 0-23, or a time of day: "22:00", "22h", "2130", "9 PM"
       group: gender
       weight: w
     constants:                    # canonical column: one value for every row
       daypart: night              # e.g. an "after dark" question
     coordinates:                  # projected x/y instead of lat/lon ...
-      x: X
+      x: X                        # numbers, or grid ranges "6588500-6588999" (cell centre used)
       y: Y
       crs: "EPSG:2154"            # ... or, alone, the CRS of a geo file that does not say
+    location_precision: 250       # metres every place may be off (grid, snap points, block)
     time_format: "%d/%m/%Y %H:%M" # strptime format of every time column; default ISO 8601
     insecurity:                   # perceptions: answers -> 0 (very safe) .. 1 (very unsafe)
       column: q7
@@ -33,6 +34,21 @@ that the table must be known (here or from ``read_table(table=...)``)::
     delimiter: ";"                # CSV delimiter; sniffed among , ; tab | when absent
     layer: pins                   # layer of a multi-layer GeoPackage
 
+Date and time in two columns (most police exports): any time column (``occurred_from``,
+``occurred_to``, ``answered_at``) may name a date column and a time-of-day column::
+
+    columns:
+      occurred_from: {date: CMPLNT_FR_DT, time: CMPLNT_FR_TM}
+      occurred_to: {date: CMPLNT_TO_DT, time: CMPLNT_TO_TM}
+    date_format: "%m/%d/%Y"       # strptime format of the date parts; default ISO (2024-03-05)
+
+The time of day may be written ``2130``, ``21:30``, ``21:30:00``, ``9:30 PM``, ``9 PM``,
+``21h30``, ``21h`` or ``21.30`` (:mod:`geo.io._clock`); ``9 PM`` and ``21h`` are known to the
+hour. A date with a blank time is known to the day (``time_precision`` ``day``, not midnight;
+an ``occurred_to`` runs to 23:59) and counted as ``missing_time_of_day``; an unreadable or
+ambiguous time (a bare ``5``: 05:00 or 00:05?) keeps the date at day precision and is counted,
+never guessed.
+
 Rules. Unmapped canonical columns are left empty and filled by the validator (ids from a row
 hash, weight 1, daypart from the hour, ...). For geo files (GeoJSON, GeoPackage, GeoParquet)
 lat/lon come from the geometry (a representative point, reprojected to WGS84) unless mapped.
@@ -40,7 +56,10 @@ Without a mapping, a file whose columns already carry canonical names is read as
 identity mapping; what our sample generator writes). With ``categories``, the ``category``
 column holds the raw labels: they are kept in ``category_raw`` and unknown ones become
 ``other`` (counted). Likert answers are scaled linearly onto 0..1; answers outside the scale or
-not on it ("don't know") are dropped with a reason, never guessed.
+not on it ("don't know") are dropped with a reason, never guessed. Grid-range coordinates use the
+centre of the cell, are counted (``grid_range_centre_used``), and the cell width in metres is
+the rows' location precision (the coarser of it and ``location_precision``), which the
+ValidationReport counts per precision (``location_precision``, ``location_precision_m``).
 """
 
 from __future__ import annotations
@@ -55,11 +74,19 @@ import yaml
 
 from geo.columns import CATEGORIES, COLUMNS, DAYPARTS, TABLES
 from geo.errors import MappingError
-from geo.io._mapparts import Coordinates, InsecurityScale, check_keys, fail, text_map
+from geo.io._mapparts import (
+    Coordinates,
+    DateTimeColumns,
+    InsecurityScale,
+    check_keys,
+    fail,
+    split_columns,
+    text_map,
+)
 
 KEYS: tuple[str, ...] = (
-    "categories", "columns", "constants", "coordinates", "dayparts", "delimiter",
-    "insecurity", "layer", "source", "table", "time_format",
+    "categories", "columns", "constants", "coordinates", "date_format", "dayparts", "delimiter",
+    "insecurity", "layer", "location_precision", "source", "table", "time_format",
 )
 IDENTITY = "identity mapping"
 """Origin of the mapping used when a file already has canonical column names."""
@@ -76,6 +103,12 @@ class ColumnMapping:
     constants: dict[str, Any] = field(default_factory=dict)
     coordinates: Coordinates | None = None
     time_format: str | None = None
+    date_times: dict[str, DateTimeColumns] = field(default_factory=dict)
+    """Time columns read from a date column and a time-of-day column."""
+    date_format: str | None = None
+    """strptime format of the date part of ``date_times``; default ISO (``2024-03-05``)."""
+    location_precision: float | None = None
+    """Metres every row's place may be off (a grid, snap points, block level)."""
     insecurity: InsecurityScale | None = None
     categories: dict[str, str] = field(default_factory=dict)
     dayparts: dict[str, str] = field(default_factory=dict)
@@ -97,7 +130,7 @@ class ColumnMapping:
         constants = data.get("constants") or {}
         if not isinstance(constants, AbcMapping):
             raise fail(origin, "'constants' must map canonical columns to values")
-        for name in ("time_format", "source", "delimiter", "layer"):
+        for name in ("time_format", "date_format", "source", "delimiter", "layer"):
             if data.get(name) is not None and not isinstance(data[name], str):
                 raise fail(origin, f"{name!r} must be text")
         if data.get("delimiter") is not None and len(data["delimiter"]) != 1:
@@ -112,9 +145,21 @@ class ColumnMapping:
         if bad:
             raise fail(origin, f"dayparts map onto unknown dayparts {bad}; "
                                 f"use {', '.join(DAYPARTS)}")
+        columns, date_times = split_columns(origin, data.get("columns"))
+        if data.get("date_format") is not None and not date_times:
+            raise fail(origin, "'date_format' is for time columns given as {date: ..., "
+                                "time: ...}; for one column use 'time_format'")
+        metres = data.get("location_precision")
+        if metres is not None and (isinstance(metres, bool) or not isinstance(
+                metres, int | float) or not 0 < metres < float("inf")):
+            raise fail(origin, "'location_precision' must be a positive number of metres "
+                                "(e.g. 500 for a 500 m grid)")
         return cls(
             table=table,
-            columns=text_map(origin, "columns", data.get("columns")),
+            columns=columns,
+            date_times=date_times,
+            date_format=data.get("date_format"),
+            location_precision=float(metres) if metres is not None else None,
             constants=dict(constants),
             coordinates=(Coordinates.from_dict(data["coordinates"], origin)
                          if data.get("coordinates") is not None else None),
@@ -135,9 +180,9 @@ class ColumnMapping:
             raise fail(self.origin, f"the mapping is for table {self.table!r}, "
                                      f"not {table!r}")
         allowed = tuple(c for c in COLUMNS[table] if c not in DERIVED)
-        check_keys(self.origin, "columns", self.columns, allowed)
+        check_keys(self.origin, "columns", {**self.columns, **self.date_times}, allowed)
         check_keys(self.origin, "constants", self.constants, allowed)
-        both = sorted(set(self.columns) & set(self.constants))
+        both = sorted((set(self.columns) | set(self.date_times)) & set(self.constants))
         if both:
             raise fail(self.origin, f"{both} given both as a column and as a constant")
         projected = self.coordinates is not None and self.coordinates.x is not None
