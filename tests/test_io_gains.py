@@ -1,7 +1,7 @@
 """Mapping gains (issue 12, item 4): common export shapes the generic reader now reads.
 
 Date and time in two columns, times of day as text, coordinates as privacy-grid ranges with
-their location precision. Every file
+their location precision, and "safe"/"unsafe" pins, in two files or in one column. Every file
 is written here; the NYPD slice is read twice (its own reader, a generic mapping) to show the
 date/time split gives the same times.
 """
@@ -209,3 +209,56 @@ def test_location_precision_is_shown_in_every_report_rendering(tmp_path: Path, c
     printed = json.loads(capsys.readouterr().out)
     assert printed["location_precision"] == {"500 m": 12}
     assert printed["location_precision_m"] == 500.0
+
+
+# --- "safe" and "unsafe" pins ----------------------------------------------------------------
+
+
+def test_pins_in_two_files(tmp_path: Path) -> None:
+    frames = []
+    for name, value in (("unsafe", 1.0), ("safe", 0.0)):
+        path = tmp_path / f"{name}.csv"
+        path.write_text("pin,lat,lon\n" + "".join(
+            f"{name}{i},48.8{i},2.3{i}\n" for i in range(3)))
+        mapping = {"table": "perceptions", "insecurity": {"constant": value},
+                   "columns": {"response_id": "pin", "lat": "lat", "lon": "lon"}}
+        frames.append(reconciled(read_table(path, mapping=mapping), "perceptions"))
+    pins = pd.concat(frames, ignore_index=True).set_index("response_id")
+    assert pins["insecurity"].to_dict() == {
+        "unsafe0": 1.0, "unsafe1": 1.0, "unsafe2": 1.0, "safe0": 0.0, "safe1": 0.0, "safe2": 0.0}
+
+
+PIN_ROWS = ("pin,lat,lon,kind\n"
+            "p1,48.85,2.35,unsafe\np2,48.86,2.36,Safe\np3,48.87,2.37, UNSAFE \n"
+            "p4,48.88,2.38,dunno\np5,48.89,2.39,\n")
+
+
+@pytest.mark.parametrize(
+    "insecurity",
+    [{"column": "kind", "values": {"unsafe": 1, "safe": 0}},
+     {"column": "kind", "scale": ["safe", "unsafe"], "direction": "higher_is_unsafe"}],
+    ids=["values", "scale"],
+)
+def test_pins_in_one_column(tmp_path: Path, insecurity: dict) -> None:
+    path = tmp_path / "pins.csv"
+    path.write_text(PIN_ROWS)
+    mapping = {"table": "perceptions", "insecurity": insecurity,
+               "columns": {"response_id": "pin", "lat": "lat", "lon": "lon"}}
+    result = read_table(path, mapping=mapping)
+    frame = reconciled(result, "perceptions").set_index("response_id")
+    assert frame["insecurity"].to_dict() == {"p1": 1.0, "p2": 0.0, "p3": 1.0}
+    assert result.report.dropped == {"unknown_insecurity_label": 1,
+                                     "missing_or_non_numeric_insecurity": 1}
+    dropped = result.report.dropped_rows.set_index("_reason")
+    assert dropped.loc["unknown_insecurity_label", "response_id"] == "p4"
+
+
+def test_pin_labels_from_a_yaml_file(tmp_path: Path) -> None:
+    path = tmp_path / "pins.csv"
+    path.write_text(PIN_ROWS)
+    mapping = tmp_path / "pins.yaml"
+    mapping.write_text("table: perceptions\n"
+                       "columns: {response_id: pin, lat: lat, lon: lon}\n"
+                       "insecurity:\n  column: kind\n  values: {unsafe: 1, safe: 0}\n")
+    result = read_table(path, mapping=mapping)
+    assert result.frame["insecurity"].tolist() == [1.0, 0.0, 1.0]

@@ -52,6 +52,13 @@ def test_one_example_per_table() -> None:
          "'date_format' must be text"),
         ({"location_precision": 0}, "positive number of metres"),
         ({"location_precision": "500 m"}, "positive number of metres"),
+        ({"insecurity": {"column": "k", "values": {"unsafe": 2}}}, "from 0 to 1"),
+        ({"insecurity": {"column": "k", "values": []}}, "'values' must map answer labels"),
+        ({"insecurity": {"column": "k", "values": {True: 1, False: 0}}},
+         "read as a boolean: quote it"),
+        ({"insecurity": {"column": "k", "values": {"unsafe": 1}, "scale": ["a", "b"]}},
+         "cannot be combined with 'scale'"),
+        ({"insecurity": {"values": {"unsafe": 1}}}, "give 'column'"),
     ],
 )
 def test_malformed_mappings(data: object, message: str) -> None:
@@ -102,6 +109,8 @@ def test_missing_mapping_file(tmp_path: Path) -> None:
         ((1, 5), "higher_is_safer", ["1", "3", "5"], [1.0, 0.5, 0.0]),
         ((0, 10), "higher_is_safer", ["2,5"], [0.75]),  # decimal comma
         (("safe", "unsafe"), "higher_is_unsafe", [" Unsafe ", "SAFE", "?"], [1.0, 0.0, None]),
+        (("very  safe", "very unsafe"), "higher_is_unsafe", ["Very   Unsafe", None],
+         [1.0, None]),
     ],
 )
 def test_scale_to_unit(scale, direction, answers, expected) -> None:
@@ -110,6 +119,17 @@ def test_scale_to_unit(scale, direction, answers, expected) -> None:
     ).insecurity
     got = spec.to_unit(pd.Series(answers, dtype="str")).tolist()
     assert [None if pd.isna(v) else pytest.approx(v) for v in got] == expected
+
+
+def test_label_values_and_unknown_labels() -> None:
+    spec = ColumnMapping.from_dict(
+        {"insecurity": {"column": "kind", "values": {"Unsafe": 1, "safe": 0, "a bit  unsafe": 0.6}}}
+    ).insecurity
+    answers = pd.Series(["UNSAFE", " safe", "A bit unsafe", "maybe", "", None])
+    assert spec.labelled
+    got = spec.to_unit(answers).tolist()
+    assert [None if pd.isna(v) else v for v in got] == [1.0, 0.0, 0.6, None, None, None]
+    assert spec.unknown_labels(answers).tolist() == [False, False, False, True, False, False]
 
 
 def test_date_time_columns_and_location_precision_are_kept() -> None:

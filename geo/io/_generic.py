@@ -205,11 +205,15 @@ def _stage(
         metres = np.fmax(metres, mapping.location_precision)
     if not np.isnan(metres).all():
         staged[LOCATION_COLUMN] = pd.Series(metres, index=rows.index)
+    unknown_labels = None
     if table == "incidents":
         _stage_incidents(staged, mapping)
     elif table == "perceptions":
-        _stage_perceptions(staged, mapping, wanted, get)
+        unknown_labels = _stage_perceptions(staged, mapping, get)
     frame = pd.DataFrame({k: _aligned(v, rows.index) for k, v in staged.items()})
+    if unknown_labels is not None:
+        frame = builder.drop(frame, _aligned(unknown_labels, rows.index),
+                             "unknown_insecurity_label")
     return frame
 
 
@@ -228,18 +232,23 @@ def _stage_incidents(staged: dict[str, Any], mapping: ColumnMapping) -> None:
 
 
 def _stage_perceptions(
-    staged: dict[str, Any], mapping: ColumnMapping, wanted: dict[str, str], get: Any
-) -> None:
+    staged: dict[str, Any], mapping: ColumnMapping, get: Any
+) -> pd.Series | None:
+    """Insecurity and dayparts staged; returns the rows whose answer label is unknown."""
     scale = mapping.insecurity
+    unknown = None
     if scale is not None and scale.constant is not None:
         staged["insecurity"] = scale.constant
     elif scale is not None:
-        staged["insecurity"] = scale.to_unit(get("_insecurity"))
+        answers = get("_insecurity")
+        staged["insecurity"] = scale.to_unit(answers)
+        unknown = scale.unknown_labels(answers) if scale.labelled else None
     if mapping.dayparts and "daypart" in staged:
         keys = {normalise_label(k): v for k, v in mapping.dayparts.items()}
         raw = staged["daypart"].astype("str")
         staged["daypart"] = raw.map(lambda v: keys.get(normalise_label(v), v)
                                     if isinstance(v, str) else v)
+    return unknown
 
 
 def _hours(values: pd.Series, builder: ReportBuilder) -> pd.Series:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping as AbcMapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -84,24 +84,27 @@ class InsecurityScale:
     scale: tuple[Any, ...] = ()
     direction: str = "higher_is_unsafe"
     constant: float | None = None
+    values: dict[str, float] = field(default_factory=dict)
+    """Label -> insecurity (``{unsafe: 1, safe: 0}``): pins with their feeling in one column."""
 
     @classmethod
     def from_dict(cls, data: Any, origin: str) -> InsecurityScale:
         if not isinstance(data, AbcMapping):
-            raise fail(origin, "'insecurity' must be a mapping with column/scale/direction "
-                                "or constant")
-        check_keys(origin, "insecurity", data, ("column", "constant", "direction", "scale"))
+            raise fail(origin, "'insecurity' must be a mapping with column/scale/direction, "
+                                "column/values, or constant")
+        check_keys(origin, "insecurity", data,
+                    ("column", "constant", "direction", "scale", "values"))
         if "constant" in data:
             if set(data) != {"constant"}:
                 raise fail(origin, "insecurity: 'constant' cannot be combined with other keys")
-            value = data["constant"]
-            if isinstance(value, bool) or not isinstance(value, int | float) or not (
-                0 <= value <= 1
-            ):
-                raise fail(origin, "insecurity: 'constant' must be a number from 0 to 1")
-            return cls(constant=float(value))
+            return cls(constant=_unit_number(origin, "'constant'", data["constant"]))
         if not isinstance(data.get("column"), str):
             raise fail(origin, "insecurity: give 'column' (the answer column) or 'constant'")
+        if "values" in data:
+            if set(data) != {"column", "values"}:
+                raise fail(origin, "insecurity: 'values' gives each label its insecurity; "
+                                    "it cannot be combined with 'scale' or 'direction'")
+            return cls(column=data["column"], values=_label_values(origin, data["values"]))
         scale = data.get("scale")
         if scale is None:
             return cls(column=data["column"])  # already 0..1
@@ -117,22 +120,69 @@ class InsecurityScale:
                                 "or the ordered list of answer labels")
         return cls(column=data["column"], scale=tuple(scale), direction=data["direction"])
 
+    @property
+    def labelled(self) -> bool:
+        """True when answers are labels (``values``, or a scale of labels), not numbers."""
+        return bool(self.values) or bool(self.scale) and isinstance(self.scale[0], str)
+
     def to_unit(self, values: pd.Series) -> pd.Series:
         """Answers on 0..1; NaN where not on the scale, out-of-scale numbers stay outside 0..1."""
-        if not self.scale:
-            return values
-        if isinstance(self.scale[0], str):
-            order = {str(label).strip().lower(): i for i, label in enumerate(self.scale)}
-            key = values.astype("str").str.strip().str.lower()
+        if self.labelled:
+            key = _label_key(values)
+            if self.values:
+                return pd.Series(key.map(self.values), index=values.index, dtype="float64")
+            order = {_label_text(label): i for i, label in enumerate(self.scale)}
             number = pd.Series(key.map(order), index=values.index, dtype="float64")
             low, high = 0.0, float(len(self.scale) - 1)
-        else:
+        elif self.scale:
             text = values if pd.api.types.is_numeric_dtype(values) else (
                 values.astype("str").str.strip().str.replace(",", ".", regex=False))
             number = pd.to_numeric(text, errors="coerce").astype("float64")
             low, high = float(self.scale[0]), float(self.scale[1])
+        else:
+            return values
         unit = (number - low) / (high - low)
         return 1.0 - unit if self.direction == "higher_is_safer" else unit
+
+    def unknown_labels(self, values: pd.Series) -> pd.Series:
+        """True where a label is written but is not one the mapping knows (never guessed)."""
+        if not self.labelled:
+            return pd.Series(False, index=values.index)
+        key = _label_key(values)
+        known = self.values.keys() if self.values else {_label_text(v) for v in self.scale}
+        return (key.notna() & (key != "") & ~key.isin(list(known))).astype(bool)
+
+
+def _label_text(label: Any) -> str:
+    return " ".join(str(label).split()).lower()
+
+
+def _label_key(values: pd.Series) -> pd.Series:
+    """Labels as matched: lower case, single spaces, no surrounding blanks (vectorised)."""
+    return (values.astype("string").str.replace(r"\s+", " ", regex=True)
+            .str.strip().str.lower())
+
+
+def _unit_number(origin: str, what: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        raise fail(origin, f"insecurity: {what} must be a number from 0 to 1")
+    return float(value)
+
+
+def _label_values(origin: str, data: Any) -> dict[str, float]:
+    """``{unsafe: 1, safe: 0}`` checked: text labels, numbers from 0 to 1."""
+    if not isinstance(data, AbcMapping) or not data:
+        raise fail(origin, "insecurity: 'values' must map answer labels to numbers from 0 to "
+                            "1, e.g. {unsafe: 1, safe: 0}")
+    out: dict[str, float] = {}
+    for label, value in data.items():
+        if isinstance(label, bool):  # YAML 1.1 reads yes/no/on/off as booleans
+            raise fail(origin, f"insecurity: the label {label!r} was read as a boolean: "
+                                "quote it in the YAML (\"yes\": 1)")
+        if not str(label).strip():
+            raise fail(origin, "insecurity: 'values' has an empty label")
+        out[_label_text(label)] = _unit_number(origin, f"the value of {label!r}", value)
+    return out
 
 
 @dataclass(frozen=True)

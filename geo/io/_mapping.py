@@ -24,6 +24,7 @@ that the table must be known (here or from ``read_table(table=...)``)::
       column: q7
       scale: [1, 4]               # [low, high], or the ordered labels ["very safe", ...]
       direction: higher_is_safer  # or higher_is_unsafe; required with a scale
+      # values: {unsafe: 1, safe: 0}  # instead of scale: each label's insecurity
       # constant: 1.0             # instead: every row is an "I feel unsafe here" pin (0.0: safe)
     categories:                   # incidents: raw label -> our taxonomy (case-insensitive)
       Vol: theft
@@ -56,7 +57,8 @@ Without a mapping, a file whose columns already carry canonical names is read as
 identity mapping; what our sample generator writes). With ``categories``, the ``category``
 column holds the raw labels: they are kept in ``category_raw`` and unknown ones become
 ``other`` (counted). Likert answers are scaled linearly onto 0..1; answers outside the scale or
-not on it ("don't know") are dropped with a reason, never guessed. Grid-range coordinates use the
+not on it ("don't know") are dropped with a reason, never guessed; so are labels that
+``values`` does not list (matched ignoring case and spacing). Grid-range coordinates use the
 centre of the cell, are counted (``grid_range_centre_used``), and the cell width in metres is
 the rows' location precision (the coarser of it and ``location_precision``), which the
 ValidationReport counts per precision (``location_precision``, ``location_precision_m``).
