@@ -42,6 +42,23 @@ def test_one_example_per_table() -> None:
         ({"coordinates": {"x": "X", "y": "Y", "crs": "EPSG:999999"}}, "unknown CRS"),
         ({"delimiter": ";;"}, "one character"),
         ([1, 2], "must be a YAML/JSON object"),
+        ({"columns": {"lat": {"date": "d", "time": "t"}}}, "only answered_at, occurred_from"),
+        ({"columns": {"occurred_from": {"date": "d"}}}, "give both 'date' and 'time'"),
+        ({"columns": {"occurred_from": {"date": "d", "time": "t", "tz": "z"}}},
+         "unknown key 'tz' in columns.occurred_from"),
+        ({"columns": {"occurred_from": {"date": "d", "time": ""}}}, "non-empty text"),
+        ({"date_format": "%d/%m/%Y"}, "'date_format' is for time columns given as"),
+        ({"columns": {"occurred_from": {"date": "d", "time": "t"}}, "date_format": 5},
+         "'date_format' must be text"),
+        ({"location_precision": 0}, "positive number of metres"),
+        ({"location_precision": "500 m"}, "positive number of metres"),
+        ({"insecurity": {"column": "k", "values": {"unsafe": 2}}}, "from 0 to 1"),
+        ({"insecurity": {"column": "k", "values": []}}, "'values' must map answer labels"),
+        ({"insecurity": {"column": "k", "values": {True: 1, False: 0}}},
+         "read as a boolean: quote it"),
+        ({"insecurity": {"column": "k", "values": {"unsafe": 1}, "scale": ["a", "b"]}},
+         "cannot be combined with 'scale'"),
+        ({"insecurity": {"values": {"unsafe": 1}}}, "give 'column'"),
     ],
 )
 def test_malformed_mappings(data: object, message: str) -> None:
@@ -60,6 +77,11 @@ def test_malformed_mappings(data: object, message: str) -> None:
         ({"columns": {"lat": "a"}, "coordinates": {"x": "X", "y": "Y"}}, "incidents",
          "not both"),
         ({"columns": {"source": "s"}, "constants": {"source": "app"}}, "incidents",
+         "both as a column and as a constant"),
+        ({"columns": {"answered_at": {"date": "d", "time": "t"}}}, "incidents",
+         "unknown key 'answered_at' in columns"),
+        ({"columns": {"occurred_to": {"date": "d", "time": "t"}},
+          "constants": {"occurred_to": "2024-01-01"}}, "incidents",
          "both as a column and as a constant"),
     ],
 )
@@ -87,6 +109,8 @@ def test_missing_mapping_file(tmp_path: Path) -> None:
         ((1, 5), "higher_is_safer", ["1", "3", "5"], [1.0, 0.5, 0.0]),
         ((0, 10), "higher_is_safer", ["2,5"], [0.75]),  # decimal comma
         (("safe", "unsafe"), "higher_is_unsafe", [" Unsafe ", "SAFE", "?"], [1.0, 0.0, None]),
+        (("very  safe", "very unsafe"), "higher_is_unsafe", ["Very   Unsafe", None],
+         [1.0, None]),
     ],
 )
 def test_scale_to_unit(scale, direction, answers, expected) -> None:
@@ -95,3 +119,25 @@ def test_scale_to_unit(scale, direction, answers, expected) -> None:
     ).insecurity
     got = spec.to_unit(pd.Series(answers, dtype="str")).tolist()
     assert [None if pd.isna(v) else pytest.approx(v) for v in got] == expected
+
+
+def test_label_values_and_unknown_labels() -> None:
+    spec = ColumnMapping.from_dict(
+        {"insecurity": {"column": "kind", "values": {"Unsafe": 1, "safe": 0, "a bit  unsafe": 0.6}}}
+    ).insecurity
+    answers = pd.Series(["UNSAFE", " safe", "A bit unsafe", "maybe", "", None])
+    assert spec.labelled
+    got = spec.to_unit(answers).tolist()
+    assert [None if pd.isna(v) else v for v in got] == [1.0, 0.0, 0.6, None, None, None]
+    assert spec.unknown_labels(answers).tolist() == [False, False, False, True, False, False]
+
+
+def test_date_time_columns_and_location_precision_are_kept() -> None:
+    mapping = ColumnMapping.from_dict(
+        {"table": "incidents",
+         "columns": {"incident_id": "id", "occurred_from": {"date": "D", "time": "T"}},
+         "date_format": "%d.%m.%Y", "location_precision": 250}).checked("incidents")
+    assert mapping.columns == {"incident_id": "id"}
+    assert (mapping.date_times["occurred_from"].date,
+            mapping.date_times["occurred_from"].time) == ("D", "T")
+    assert (mapping.date_format, mapping.location_precision) == ("%d.%m.%Y", 250.0)

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from geo.columns import INCIDENT_COLUMNS
 from geo.schema import (
+    LOCATION_COLUMN,
     LoadOptions,
     ReportBuilder,
     check_contract,
@@ -122,6 +123,37 @@ def test_time_precision_and_default_times() -> None:
     assert clean["time_precision"].tolist() == ["day", "day", "minute", "unknown"]
     assert report.repaired == {"default_time_00_or_12_treated_as_unknown_hour": 2}
     assert report.time_precision == {"day": 2, "minute": 1, "unknown": 1}
+
+
+def test_location_precision_counts_kept_rows_and_names_the_coarsest() -> None:
+    frame = _incidents(lat=[48.85, 48.86, 48.87, None])
+    frame[LOCATION_COLUMN] = [499.6, float("nan"), 0.4, 500.0]  # the last row is dropped
+    clean, report = _run(frame)
+    assert LOCATION_COLUMN not in clean.columns
+    assert report.location_precision == {"exact": 1, "1 m": 1, "500 m": 1}
+    assert report.location_precision_m == 500.0
+    summary = report.to_dict()
+    assert summary["location_precision"] == {"exact": 1, "1 m": 1, "500 m": 1}
+    assert summary["location_precision_m"] == 500.0
+    assert "location precision:\n    1 m: 1\n    500 m: 1\n    exact: 1" in report.to_text()
+
+
+def test_location_precision_stated_in_the_options_applies_to_every_reader() -> None:
+    _, report = _run(_incidents(lat=[48.85, 48.86]))
+    assert (report.location_precision, report.location_precision_m) == ({"exact": 2}, None)
+    frame = _incidents(lat=[48.85, 48.86])
+    frame[LOCATION_COLUMN] = [1000.0, float("nan")]
+    _, report = _run(frame, location_precision_m=150)  # a coarser grid wins on its rows
+    assert report.location_precision == {"150 m": 1, "1000 m": 1}
+    _, report = _run(pd.DataFrame(columns=["lat", "lon"]), validate=validate_venues,
+                     table="venues", location_precision_m=150)
+    assert (report.location_precision, report.location_precision_m) == ({}, None)
+
+
+@pytest.mark.parametrize("metres", [0, -5, float("inf"), float("nan"), True, "500"])
+def test_location_precision_option_must_be_positive_metres(metres) -> None:
+    with pytest.raises(ValueError, match="location_precision_m"):
+        LoadOptions(location_precision_m=metres)
 
 
 def test_inverted_spans_are_swapped() -> None:

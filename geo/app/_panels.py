@@ -14,7 +14,7 @@ import pandas as pd
 
 from geo.i18n import number, reason, t
 from geo.metrics import QueryResult
-from geo.schema import ValidationReport
+from geo.schema import EXACT, ValidationReport
 
 CSS = """
 <style>
@@ -209,8 +209,23 @@ def report_html(report: ValidationReport, lang: str) -> str:
     return (
         f'<div class="atlas-report"><b>{html.escape(report.path.split("/")[-1])}</b> '
         f"— {html.escape(t('data.format', lang, format=report.format))}"
-        f"<table>{table}</table><ul>{listing}</ul></div>"
+        f"<table>{table}</table><ul>{listing}</ul>{_precisions_html(report, lang)}</div>"
     )
+
+
+def _precisions_html(report: ValidationReport, lang: str) -> str:
+    """How precise the kept rows are in time and place: what each filter can rely on."""
+    time = {t(f"precision.{k}", lang): n for k, n in report.time_precision.items()}
+    place = {t("data.location_exact", lang) if k == EXACT else k: n
+             for k, n in report.location_precision.items()}
+    lines = [
+        f"<div>{html.escape(t(key, lang))}: "
+        + ", ".join(f"{html.escape(label)} ({_n(n, lang)})" for label, n in counts.items())
+        + "</div>"
+        for key, counts in (("data.time_precision", time), ("data.location_precision", place))
+        if counts
+    ]
+    return "".join(lines)
 
 
 def download_link(data: bytes, filename: str, label: str, mime: str) -> str:

@@ -91,7 +91,8 @@ def load_options(project: CityProject, spec: SourceSpec) -> LoadOptions:
     if project.study_area.polygon is not None:
         area = _read_polygon(project.study_area.polygon)
     return LoadOptions(timezone=project.timezone, bbox=project.study_area.bbox,
-                       area=area, source=spec.source)
+                       area=area, source=spec.source,
+                       location_precision_m=spec.location_precision)
 
 
 def _read_polygon(path: Path):
@@ -316,8 +317,7 @@ def _source_precision(project: CityProject, reads: list[ReadSource]) -> dict[str
     for read in reads:
         if read.spec.table != "incidents":
             continue
-        metres = read.spec.location_precision or getattr(read.report, "location_precision_m",
-                                                         None)
+        metres = read.report.location_precision_m  # the stated one, or a coarser grid's
         if not metres:
             continue
         labels = read.frame["source"].dropna().unique() if len(read.frame) else []

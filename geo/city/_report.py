@@ -29,8 +29,6 @@ def source_entry(spec: SourceSpec, path: Path, fmt: str, report: ValidationRepor
         source=spec.source or _sources_of(report),
         entry=spec.label,
         published=spec.published,
-        location_precision_m=spec.location_precision
-        or getattr(report, "location_precision_m", None),
         provenance=dict(spec.notes),
         cached=cached,
     )

@@ -3,8 +3,9 @@
 Surveys, app reports and one-off exports have no fixed layout, so the user says which column
 is which (:mod:`geo.io._mapping` documents the format); files whose columns already carry
 canonical names need no mapping. This module only turns mapped columns into a staged frame:
-coordinates (lat/lon, projected x/y, or geometry), times, Likert scales, labels. Every rule
-shared by all readers (bad coordinates, ids, vocabularies) stays in the validators.
+coordinates (lat/lon, projected x/y or grid ranges, or geometry), times (one column, or a date
+and a time of day), Likert scales, labels. Every rule shared by all readers (bad coordinates,
+ids, vocabularies) stays in the validators.
 
 Clean files take a fast path (Arrow casts text to numbers and ISO times in C++); a column
 with any bad value falls back to the text path so the validator can report each bad row.
@@ -15,12 +16,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from geo.columns import COLUMNS, ID_COLUMN
 from geo.errors import FileFormatError, MappingError
 from geo.io._categories import map_categories, normalise_label
+from geo.io._clock import date_with_clock, parse_clock
 from geo.io._geo import GEOMETRY_LAT, GEOMETRY_LON, read_geo_frame
+from geo.io._grid import grid_centres
+from geo.io._mapparts import TIME_COLUMNS
 from geo.io._mapping import IDENTITY, ColumnMapping, identity_mapping
 from geo.io._project import project_to_wgs84
 from geo.io._text import (
@@ -31,12 +36,16 @@ from geo.io._text import (
     sniff_csv,
 )
 from geo.io._times import ISO, parse_times, precision_of_format, precision_of_text
-from geo.schema import ROW_COLUMN, VALIDATORS, LoadOptions, ReportBuilder, ValidationReport
+from geo.schema import (
+    LOCATION_COLUMN,
+    ROW_COLUMN,
+    VALIDATORS,
+    LoadOptions,
+    ReportBuilder,
+    ValidationReport,
+)
 
-TIME_COLUMNS: frozenset[str] = frozenset({"occurred_from", "occurred_to", "answered_at"})
 NUMBER_COLUMNS: frozenset[str] = frozenset({"lat", "lon", "weight", "insecurity"})
-_HOUR_TEXT = r"^(\d{1,2})\s*(?:[:hH.]\s*\d{0,2}(?::\d\d)?)?\s*$"
-"""Hours written as text: ``22``, ``22:00``, ``22h``, ``22h30``, ``22.00``."""
 
 
 def infer_table(path: Path, available: list[str]) -> str:
@@ -109,6 +118,8 @@ def _source_columns(
 ) -> dict[str, str]:
     """Staging name -> file column for everything the mapping reads from the file."""
     wanted = dict(mapping.columns)
+    for name, pair in mapping.date_times.items():
+        wanted.update({f"_{name}_date": pair.date, f"_{name}_time": pair.time})
     coords = mapping.coordinates
     if coords is not None and coords.x is not None:
         if coords.crs is None:
@@ -149,16 +160,26 @@ def _stage(
     staged: dict[str, Any] = {ROW_COLUMN: rows}
     formats = (mapping.time_format,) if mapping.time_format else (ISO,)
     failed_times = 0
+    precision_given = "time_precision" in wanted | dict(mapping.constants)
     for name in COLUMNS[table]:
         if name in mapping.constants:
             staged[name] = pd.Series([mapping.constants[name]] * len(rows), dtype=object)
+        elif name in mapping.date_times:
+            joined = date_with_clock(get(f"_{name}_date"), get(f"_{name}_time"),
+                                     mapping.date_format, end_of_day=name == "occurred_to")
+            for reason, count in joined.counts.items():
+                builder.repair(reason, count)
+            if joined.counts["unparseable_time"] and not mapping.date_format:
+                builder.note("some dates are not ISO 8601: give date_format in the mapping")
+            if name == "occurred_from" and not precision_given:
+                staged["time_precision"] = joined.precision
+            staged[name] = joined.values
         elif name in wanted:
             values = get(name)
             if name in TIME_COLUMNS and not pd.api.types.is_datetime64_any_dtype(values):
                 parsed, failed = parse_times(values, formats, options.timezone)
                 failed_times += failed
-                if name == "occurred_from" and "time_precision" not in wanted | dict(
-                        mapping.constants):
+                if name == "occurred_from" and not precision_given:
                     staged["time_precision"] = (
                         pd.Series(precision_of_format(mapping.time_format), index=rows.index)
                         if mapping.time_format else precision_of_text(values))
@@ -172,16 +193,27 @@ def _stage(
     if failed_times and not mapping.time_format:
         builder.note("some times are not ISO 8601: give time_format in the mapping")
 
+    metres = np.full(len(rows), np.nan)
     if "_x" in wanted:
-        staged["lat"], staged["lon"] = project_to_wgs84(get("_x"), get("_y"),
-                                                        mapping.coordinates.crs)
+        (x, x_width), (y, y_width) = grid_centres(get("_x")), grid_centres(get("_y"))
+        metres = np.fmax(x_width, y_width)
+        builder.repair("grid_range_centre_used", int((~np.isnan(metres)).sum()))
+        staged["lat"], staged["lon"] = project_to_wgs84(x, y, mapping.coordinates.crs)
     elif "lat" not in staged:
         staged["lat"], staged["lon"] = get("_geometry_lat"), get("_geometry_lon")
+    if mapping.location_precision is not None:
+        metres = np.fmax(metres, mapping.location_precision)
+    if not np.isnan(metres).all():
+        staged[LOCATION_COLUMN] = pd.Series(metres, index=rows.index)
+    unknown_labels = None
     if table == "incidents":
         _stage_incidents(staged, mapping)
     elif table == "perceptions":
-        _stage_perceptions(staged, mapping, wanted, get)
+        unknown_labels = _stage_perceptions(staged, mapping, get)
     frame = pd.DataFrame({k: _aligned(v, rows.index) for k, v in staged.items()})
+    if unknown_labels is not None:
+        frame = builder.drop(frame, _aligned(unknown_labels, rows.index),
+                             "unknown_insecurity_label")
     return frame
 
 
@@ -200,31 +232,40 @@ def _stage_incidents(staged: dict[str, Any], mapping: ColumnMapping) -> None:
 
 
 def _stage_perceptions(
-    staged: dict[str, Any], mapping: ColumnMapping, wanted: dict[str, str], get: Any
-) -> None:
+    staged: dict[str, Any], mapping: ColumnMapping, get: Any
+) -> pd.Series | None:
+    """Insecurity and dayparts staged; returns the rows whose answer label is unknown."""
     scale = mapping.insecurity
+    unknown = None
     if scale is not None and scale.constant is not None:
         staged["insecurity"] = scale.constant
     elif scale is not None:
-        staged["insecurity"] = scale.to_unit(get("_insecurity"))
+        answers = get("_insecurity")
+        staged["insecurity"] = scale.to_unit(answers)
+        unknown = scale.unknown_labels(answers) if scale.labelled else None
     if mapping.dayparts and "daypart" in staged:
         keys = {normalise_label(k): v for k, v in mapping.dayparts.items()}
         raw = staged["daypart"].astype("str")
         staged["daypart"] = raw.map(lambda v: keys.get(normalise_label(v), v)
                                     if isinstance(v, str) else v)
+    return unknown
 
 
 def _hours(values: pd.Series, builder: ReportBuilder) -> pd.Series:
-    """Hours as numbers, reading ``22:00``/``22h`` text; text that is no hour is counted."""
+    """Hours as numbers; a time of day in text (``22:30``, ``9 PM``, ``2130``) gives its hour.
+
+    Text that is neither a number nor a time of day is counted and cleared, never guessed.
+    """
     if pd.api.types.is_numeric_dtype(values):
         return values
-    text = values.astype("str").str.strip()
+    text = values.astype("string").str.strip()
     numbers = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
-    todo = text.notna() & (text != "") & numbers.isna()
-    if todo.any():
-        hours = pd.to_numeric(text[todo].str.extract(_HOUR_TEXT)[0], errors="coerce")
-        numbers = numbers.astype("float64")
-        numbers.loc[todo] = hours
-        builder.repair("hour_read_from_text", int(hours.notna().sum()))
-        builder.repair("unparseable_hour_cleared", int(hours.isna().sum()))
-    return numbers
+    numbers = numbers.astype("float64").to_numpy()
+    clock = parse_clock(values, bare_hours=True)
+    read = ~np.isnan(clock.seconds)
+    bare = text.str.fullmatch(r"\d{1,2}").fillna(False).to_numpy(dtype=bool)
+    hours = np.where(read, clock.seconds // 3600 % 24, numbers)
+    builder.repair("hour_read_from_text", int((read & ~bare).sum()))
+    cleared = ~clock.blank & ~read & np.isnan(numbers)
+    builder.repair("unparseable_hour_cleared", int(cleared.sum()))
+    return pd.Series(hours, index=values.index, dtype="float64")

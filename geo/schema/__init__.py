@@ -2,7 +2,14 @@
 
 from geo.schema._contracts import CONTRACTS, check_contract
 from geo.schema._options import LoadOptions
-from geo.schema._report import REASON_COLUMN, ROW_COLUMN, ReportBuilder, ValidationReport
+from geo.schema._report import (
+    EXACT,
+    LOCATION_COLUMN,
+    REASON_COLUMN,
+    ROW_COLUMN,
+    ReportBuilder,
+    ValidationReport,
+)
 from geo.schema._validate import (
     DAYPART_HOURS,
     VALIDATORS,
@@ -17,6 +24,8 @@ from geo.schema._validate import (
 __all__ = [
     "CONTRACTS",
     "DAYPART_HOURS",
+    "EXACT",
+    "LOCATION_COLUMN",
     "REASON_COLUMN",
     "ROW_COLUMN",
     "VALIDATORS",

@@ -17,6 +17,11 @@ import pandas as pd
 REASON_COLUMN = "_reason"
 ROW_COLUMN = "_row"
 """1-based data row of the source file (header excluded), so a user can find the row again."""
+LOCATION_COLUMN = "_location_m"
+"""Staging column: metres a row's published place may be from the truth (a privacy grid's
+cell width, a stated precision); NaN or 0 = used as published. Not part of any table."""
+EXACT = "exact"
+"""Location precision label of rows whose coordinates are used as published."""
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,8 @@ class ValidationReport:
     repaired: dict[str, int] = field(default_factory=dict)
     flagged: dict[str, int] = field(default_factory=dict)
     time_precision: dict[str, int] = field(default_factory=dict)
+    location_precision: dict[str, int] = field(default_factory=dict)
+    """Kept rows per location precision: ``{"exact": n}``, ``{"500 m": n}``, ..."""
     dropped_rows: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False, compare=False)
     notes: tuple[str, ...] = ()
 
@@ -47,6 +54,16 @@ class ValidationReport:
     @property
     def rows_dropped(self) -> int:
         return sum(self.dropped.values())
+
+    @property
+    def location_precision_m(self) -> float | None:
+        """The coarsest location precision of the kept rows in metres; None when all exact.
+
+        What a city build reads to know at which H3 resolutions this file's rows fit.
+        """
+        metres = [float(label[:-2]) for label in self.location_precision
+                  if label.endswith(" m")]
+        return max(metres) if metres else None
 
     @property
     def ok(self) -> bool:
@@ -67,6 +84,8 @@ class ValidationReport:
             "repaired": dict(self.repaired),
             "flagged": dict(self.flagged),
             "time_precision": dict(self.time_precision),
+            "location_precision": dict(self.location_precision),
+            "location_precision_m": self.location_precision_m,
             "notes": list(self.notes),
         }
 
@@ -91,6 +110,7 @@ class ValidationReport:
             ("repaired", self.repaired),
             ("flagged", self.flagged),
             ("time precision", self.time_precision),
+            ("location precision", self.location_precision),
         ):
             if counts:
                 lines.append(f"  {title}:")
@@ -155,7 +175,10 @@ class ReportBuilder:
         return out[first + [c for c in out.columns if c not in first]]
 
     def finish(
-        self, rows_out: int, time_precision: dict[str, int] | None = None
+        self,
+        rows_out: int,
+        time_precision: dict[str, int] | None = None,
+        location_precision: dict[str, int] | None = None,
     ) -> ValidationReport:
         return ValidationReport(
             path=self.path,
@@ -168,6 +191,7 @@ class ReportBuilder:
             repaired=dict(self.repaired),
             flagged=dict(self.flagged),
             time_precision=dict(time_precision or {}),
+            location_precision=dict(location_precision or {}),
             dropped_rows=self.dropped_rows(),
             notes=tuple(self.notes),
         )

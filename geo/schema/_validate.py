@@ -22,7 +22,13 @@ from geo.columns import (
 )
 from geo.schema._contracts import check_contract
 from geo.schema._options import LoadOptions
-from geo.schema._report import ROW_COLUMN, ReportBuilder, ValidationReport
+from geo.schema._report import (
+    EXACT,
+    LOCATION_COLUMN,
+    ROW_COLUMN,
+    ReportBuilder,
+    ValidationReport,
+)
 
 NULL_TOKENS = ("", "nan", "na", "n/a", "null", "none", "-")
 """Spellings of 'no value' found in real exports; they mean missing, not bad text."""
@@ -105,19 +111,40 @@ def clean_ids(frame: pd.DataFrame, builder: ReportBuilder, table: str) -> pd.Dat
     ids = frame[id_col].astype("string").str.strip()
     missing = ids.isna() | (ids == "")
     if missing.any():
-        content = [c for c in frame.columns if c not in (id_col, ROW_COLUMN)]
+        content = [c for c in frame.columns if c not in (id_col, ROW_COLUMN, LOCATION_COLUMN)]
         ids = ids.mask(missing, row_hash_ids(frame.loc[missing], content, table[:3]))
         builder.repair("missing_id_generated", int(missing.sum()))
     frame = frame.assign(**{id_col: ids})
     return builder.drop(frame, frame[id_col].duplicated(keep="first"), "duplicate_id")
 
 
+def location_precision(frame: pd.DataFrame, options: LoadOptions) -> dict[str, int]:
+    """Rows per location precision label (``exact``, ``"500 m"``), metres rounded (>= 1).
+
+    A row's precision is the coarser of what its reader staged (a grid cell's width) and
+    what the options state for the whole file.
+    """
+    metres = pd.to_numeric(frame.get(LOCATION_COLUMN, pd.Series(np.nan, index=frame.index)),
+                           errors="coerce").to_numpy(dtype="float64")
+    if options.location_precision_m is not None:
+        metres = np.fmax(metres, options.location_precision_m)
+    coarse = np.nan_to_num(metres) > 0
+    counts = {EXACT: int((~coarse).sum())} if (~coarse).any() else {}
+    rounded = pd.Series(np.maximum(np.floor(metres[coarse] + 0.5), 1)).value_counts()
+    counts.update({f"{m:.0f} m": int(n) for m, n in rounded.sort_index().items()})
+    return counts
+
+
 def _finish(
-    frame: pd.DataFrame, builder: ReportBuilder, table: str, time_precision: dict[str, int] | None
+    frame: pd.DataFrame,
+    builder: ReportBuilder,
+    table: str,
+    time_precision: dict[str, int] | None,
+    options: LoadOptions,
 ) -> tuple[pd.DataFrame, ValidationReport]:
     clean = frame[list(COLUMNS[table])].reset_index(drop=True)
     check_contract(clean, table)
-    return clean, builder.finish(len(clean), time_precision)
+    return clean, builder.finish(len(clean), time_precision, location_precision(frame, options))
 
 
 def _ensure_columns(frame: pd.DataFrame, table: str) -> pd.DataFrame:
@@ -187,7 +214,8 @@ def validate_incidents(
         source=source,
     )
     counts = frame["time_precision"].value_counts()
-    return _finish(frame, builder, "incidents", {k: int(v) for k, v in counts.items()})
+    return _finish(frame, builder, "incidents", {k: int(v) for k, v in counts.items()},
+                   options)
 
 
 def daypart_of_hour(hour: pd.Series) -> pd.Series:
@@ -236,7 +264,7 @@ def validate_perceptions(
         daypart=daypart,
         group=frame["group"].astype("string"),
     )
-    return _finish(frame, builder, "perceptions", None)
+    return _finish(frame, builder, "perceptions", None, options)
 
 
 def hours_parse(values: pd.Series) -> pd.Series:
@@ -274,7 +302,7 @@ def validate_venues(
         opening_hours=hours,
         hours_known=known.to_numpy(),
     )
-    return _finish(frame, builder, "venues", None)
+    return _finish(frame, builder, "venues", None, options)
 
 
 VALIDATORS = {
