@@ -351,3 +351,56 @@ def test_atlas_build_json_and_query_city(exports: Path, tmp_path: Path, capsys) 
     shown = table["incidents"].dropna()
     assert len(table) and ((shown == 0) | (shown >= 5)).all()  # the project's k = 5
     assert "k = 5" in metadata_path(out).read_text()
+
+
+def test_a_date_time_split_file_and_a_grid_range_file_in_one_project(tmp_path: Path) -> None:
+    """Two export shapes that once lost every row: date and time in two columns (times like
+    ``2130`` and ``9:30 PM``), and coordinates published as 500 m grid ranges."""
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    pd.DataFrame({
+        "id": [f"d{i}" for i in range(8)],
+        "date": ["03/01/2024", "03/01/2024", "03/02/2024", "03/02/2024"] * 2,
+        "time": ["2130", "9:30 PM", "23:05", "", "0115", "1:15 AM", "22:00", "7 PM"],
+        "lat": [59.334 + i / 2000 for i in range(8)],
+        "lon": [18.06 + i / 2000 for i in range(8)],
+        "type": ["theft"] * 8,
+    }).to_csv(exports / "split.csv", index=False)
+    (exports / "split.yaml").write_text(textwrap.dedent("""\
+        table: incidents
+        columns: {incident_id: id, occurred_from: {date: date, time: time}, lat: lat, lon: lon,
+                  category: type}
+        date_format: "%m/%d/%Y"
+        """))
+    # SWEREF99 TM northing / easting ranges of a 500 m privacy grid around central Stockholm.
+    north = [f"{6580000 + 500 * (i % 3)}-{6580499 + 500 * (i % 3)}" for i in range(12)]
+    east = [f"{674000 + 500 * (i % 2)}-{674499 + 500 * (i % 2)}" for i in range(12)]
+    pd.DataFrame({"nr": range(12), "nordlig": north, "ostlig": east,
+                  "datum": ["2024-03-01T23:00"] * 12}).to_csv(exports / "grid.csv", index=False)
+    (exports / "grid.yaml").write_text(textwrap.dedent("""\
+        table: incidents
+        columns: {incident_id: nr, occurred_from: datum}
+        coordinates: {x: ostlig, y: nordlig, crs: "EPSG:3006"}
+        source: police
+        """))
+    folder = _write(tmp_path / "stockholm", """\
+        city: Stockholm
+        timezone: Europe/Stockholm
+        sources:
+          incidents:
+            - {path: ../exports/split.csv, mapping: ../exports/split.yaml, source: app}
+            - {path: ../exports/grid.csv, mapping: ../exports/grid.yaml}
+        """)
+    report = build_project(load_project(folder))
+    split, grid = report.sources
+    assert split["rows_out"] == 8 and grid["rows_out"] == 12  # nothing lost
+    assert split["time_precision"].get("day") == 1  # the blank time: day, not midnight
+    assert grid["location_precision"] == {"500 m": 12}
+    atlas = open_city(folder).atlas
+    assert atlas.location_limits == {"police": finest_resolution(500)} == {"police": 8}
+    at8 = atlas.query(Query(resolution=8, k=0))
+    at9 = atlas.query(Query(resolution=9, k=0))
+    assert at8.table["incidents_police"].sum() == 12
+    assert at9.table["incidents_police"].sum() == 0
+    assert at9.summary["rows_left_out_location"] == 12
+    assert at9.table["incidents_app"].sum() == 8

@@ -114,7 +114,8 @@ def read_source(project: CityProject, spec: SourceSpec, path: Path, cache: Path,
     from geo.io import read_table
 
     key = _json_key({"file": file_digest(path), "table": spec.table, "format": spec.format,
-                     "mapping": _mapping_state(spec), "source": spec.source, **settings})
+                     "mapping": _mapping_state(spec), "source": spec.source,
+                     "precision": spec.location_precision, **settings})
     entry = cache / key
     if (entry / "done").is_file():
         meta = json.loads((entry / "report.json").read_text())
