@@ -112,8 +112,7 @@ def _share(page) -> str:
 
 def _centre(url: str) -> tuple[float, float]:
     params = parse_qs(urlsplit(url).query)
-    lat, lon = (float(v) for v in params["centre"][0].split(","))
-    return lat, lon
+    return float(params["lat"][0]), float(params["lon"][0])
 
 
 def test_the_analyst_page_shows_the_city_fitted_with_its_k_floor(server: str) -> None:
