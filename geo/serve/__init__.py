@@ -32,8 +32,9 @@ def is_public() -> bool:
 def voila_command(city: Path, *, port: int = 8866, public: bool = False) -> tuple[list[str],
                                                                                   dict[str, str]]:
     """The Voila argv and the environment it runs with."""
-    voila = str(Path(sys.executable).with_name("voila"))
-    argv = [voila, str(DASHBOARDS), "--no-browser", f"--port={port}",
+    # ``python -m voila`` of this interpreter: kernels then run the same installation (a
+    # wheel in a venv, or a checkout), whatever ``voila`` script comes first on the PATH.
+    argv = [sys.executable, "-m", "voila", str(DASHBOARDS), "--no-browser", f"--port={port}",
             "--preheat_kernel=True", "--pool_size=1"]
     if public:
         argv += [f"--Voila.config_file_paths={CONFIG_DIR}", "--Voila.ip=0.0.0.0"]
