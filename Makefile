@@ -15,6 +15,7 @@ help:
 	@echo "make serve       serve the dashboards to colleagues on the network (0.0.0.0:$(SERVE_PORT)), hardened by deploy/voila.py"
 	@echo "make test        set up (incl. Debian chromium when root) and run the whole test suite"
 	@echo "make lock        regenerate requirements.lock after a dependency change (UPGRADE=1: newest allowed)"
+	@echo "make test-latest the whole suite on the newest versions pyproject.toml allows, in $(LATEST)/"
 	@echo "make bench       run every benchmarks/bench_*.py and write benchmarks/results.json"
 	@echo "make sample      (re)generate the synthetic sample city in $(SAMPLE)/"
 	@echo "make screenshot  PNGs of the dashboards in screenshots/"
@@ -74,15 +75,30 @@ test: $(STAMP) browser $(SAMPLE)/metadata.json
 
 # requirements.lock is generated, never edited by hand: `make lock` after changing dependencies in
 # pyproject.toml keeps every locked version that still fits; `make lock UPGRADE=1` moves everything
-# to the newest versions pyproject allows (README "Maintenance"). uv is the locked one, from .venv.
+# to the newest versions pyproject allows, UPGRADE_PACKAGE=name one package (README "Maintenance").
+# uv is the locked one, from .venv.
 # The lock is for our machines: CPython $(LOCK_PYTHON) on Linux x86_64.
 LOCK_PYTHON := 3.11.7
-.PHONY: lock
+LATEST      := .venv-latest
+.PHONY: lock test-latest
 
 lock: $(BIN)/uv
 	$(BIN)/uv pip compile --quiet --no-config pyproject.toml --extra test --group install \
 	  --generate-hashes --python-version $(LOCK_PYTHON) --python-platform x86_64-unknown-linux-gnu \
-	  --custom-compile-command "make lock" $(if $(UPGRADE),--upgrade) --output-file $(LOCK)
+	  --custom-compile-command "make lock" $(if $(UPGRADE),--upgrade) \
+	  $(if $(UPGRADE_PACKAGE),--upgrade-package $(UPGRADE_PACKAGE)) --output-file $(LOCK)
+
+# An upgrade tried on purpose: the newest versions pyproject.toml allows (pip, as a library user
+# would get them) in their own venv, through the whole suite and lint. .venv and the lock stay as
+# they are; the versions that differ from the lock are printed first.
+test-latest: browser $(SAMPLE)/metadata.json
+	$(PYTHON) -m venv --clear $(LATEST)
+	$(LATEST)/bin/python -m pip install --quiet --upgrade pip
+	$(LATEST)/bin/python -m pip install --quiet --group install -e ".[test]"
+	echo latest > $(LATEST)/.installed
+	$(LATEST)/bin/python -m tests.lockfile --diff
+	status=0; $(LATEST)/bin/python -m pytest -q || status=1; \
+	  $(LATEST)/bin/ruff check geo tests benchmarks || status=1; exit $$status
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not browser and not slow"
@@ -99,4 +115,4 @@ lint: $(STAMP)
 	$(BIN)/ruff check geo tests benchmarks
 
 clean:
-	rm -rf $(VENV) $(SAMPLE) data/cache .pytest_cache
+	rm -rf $(VENV) $(LATEST) $(SAMPLE) data/cache .pytest_cache
