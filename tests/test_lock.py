@@ -8,6 +8,7 @@ this checkout as an editable install; `make test-latest`'s venv is skipped on pu
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -98,10 +99,20 @@ def lock_venv() -> dict:
 
 
 def test_installed_versions_are_exactly_the_lock(lock_venv: dict, pins) -> None:
-    have = {n: Version(d.version) for n, d in lock_venv.items() if n != lockfile.PROJECT}
     want = {pin.name: pin.version for pin in pins}
     assert lockfile.diff_against_lock() == [], "the venv is not the lock: run `make install`"
+    have = {n: Version(d.version) for n, d in lock_venv.items() if n != lockfile.PROJECT}
     assert have == want
+    # and as pip itself reports it (pip, setuptools and uv included; the project is editable)
+    freeze = subprocess.run(
+        [sys.executable, "-m", "pip", "freeze", "--all", "--exclude-editable"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
+    frozen = [Requirement(line) for line in freeze if line and not line.startswith("#")]
+    by_pip = {canonicalize_name(r.name): Version(next(iter(r.specifier)).version) for r in frozen}
+    assert by_pip == want
 
 
 def test_the_project_is_this_checkout_installed_editable(lock_venv: dict) -> None:
