@@ -1,5 +1,5 @@
 # Insecurity Atlas — every entry point a newcomer needs. `make dashboard` and `make test` set
-# everything up on a fresh machine (a venv from pyproject.toml; Debian chromium for browser tests).
+# everything up on a fresh machine (a venv from requirements.lock; Debian chromium for browser tests).
 
 PYTHON ?= python3
 VENV   := .venv
@@ -14,16 +14,31 @@ help:
 	@echo "make dashboard   set up, generate the sample city, serve both dashboards on http://localhost:$(PORT) (CITY=DIR: your city)"
 	@echo "make serve       serve the dashboards to colleagues on the network (0.0.0.0:$(SERVE_PORT)), hardened by deploy/voila.py"
 	@echo "make test        set up (incl. Debian chromium when root) and run the whole test suite"
+	@echo "make lock        regenerate requirements.lock after a dependency change (UPGRADE=1: newest allowed)"
+	@echo "make test-latest the whole suite on the newest versions pyproject.toml allows, in $(LATEST)/"
 	@echo "make bench       run every benchmarks/bench_*.py and write benchmarks/results.json"
 	@echo "make sample      (re)generate the synthetic sample city in $(SAMPLE)/"
 	@echo "make screenshot  PNGs of the dashboards in screenshots/"
 	@echo "make lint        ruff"
 
-$(STAMP): pyproject.toml
+# The venv holds exactly requirements.lock, hash-checked and wheels only (uv, pip and setuptools
+# included), then this checkout as an editable install built with the locked setuptools. uv comes
+# first, by pip from its own hash-checked lines of the lock; `uv pip sync` then removes whatever the
+# lock does not list. The stamp tells tests/test_lock.py that this venv came from the lock.
+LOCK := requirements.lock
+
+$(BIN)/uv: $(LOCK)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
-	touch $(STAMP)
+	awk '/^uv==/ {p = 1} p {print} p && !/\\$$/ {exit}' $(LOCK) > $(VENV)/uv-requirement.txt
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r $(VENV)/uv-requirement.txt
+	touch $@
+
+$(STAMP): $(LOCK) pyproject.toml $(BIN)/uv
+	$(BIN)/uv pip sync --quiet --no-config --python $(BIN)/python --require-hashes \
+	  --only-binary :all: $(LOCK)
+	$(BIN)/uv pip install --quiet --no-config --python $(BIN)/python --no-deps \
+	  --no-build-isolation --editable .
+	echo "$(LOCK)" > $(STAMP)
 
 install: $(STAMP)
 
@@ -66,6 +81,33 @@ test: $(STAMP) browser $(SAMPLE)/build/CURRENT
 	$(BIN)/ruff check geo tests benchmarks
 	$(BIN)/python -m pytest -q
 
+# requirements.lock is generated, never edited by hand: `make lock` after changing dependencies in
+# pyproject.toml keeps every locked version that still fits; `make lock UPGRADE=1` moves everything
+# to the newest versions pyproject allows, UPGRADE_PACKAGE=name one package (README "Maintenance").
+# uv is the locked one, from .venv.
+# The lock is for our machines: CPython $(LOCK_PYTHON) on Linux x86_64.
+LOCK_PYTHON := 3.11.7
+LATEST      := .venv-latest
+.PHONY: lock test-latest
+
+lock: $(BIN)/uv
+	$(BIN)/uv pip compile --quiet --no-config pyproject.toml --extra test --group install \
+	  --generate-hashes --python-version $(LOCK_PYTHON) --python-platform x86_64-unknown-linux-gnu \
+	  --custom-compile-command "make lock" $(if $(UPGRADE),--upgrade) \
+	  $(if $(UPGRADE_PACKAGE),--upgrade-package $(UPGRADE_PACKAGE)) --output-file $(LOCK)
+
+# An upgrade tried on purpose: the newest versions pyproject.toml allows (pip, as a library user
+# would get them) in their own venv, through the whole suite and lint. .venv and the lock stay as
+# they are; the versions that differ from the lock are printed first.
+test-latest: browser $(SAMPLE)/metadata.json
+	$(PYTHON) -m venv --clear $(LATEST)
+	$(LATEST)/bin/python -m pip install --quiet --upgrade pip
+	$(LATEST)/bin/python -m pip install --quiet --group install -e ".[test]"
+	echo latest > $(LATEST)/.installed
+	$(LATEST)/bin/python -m tests.lockfile --diff
+	status=0; $(LATEST)/bin/python -m pytest -q || status=1; \
+	  $(LATEST)/bin/ruff check geo tests benchmarks || status=1; exit $$status
+
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not browser and not slow"
 
@@ -81,4 +123,4 @@ lint: $(STAMP)
 	$(BIN)/ruff check geo tests benchmarks
 
 clean:
-	rm -rf $(VENV) $(SAMPLE) data/cache .pytest_cache
+	rm -rf $(VENV) $(LATEST) $(SAMPLE) data/cache .pytest_cache
