@@ -151,7 +151,7 @@ def test_uploading_a_real_export_shows_its_validation_report(page, formats_dir: 
     with page.expect_file_chooser() as chooser:
         page.get_by_role("button", name="Upload incidents").click()
     chooser.value.set_files(str(formats_dir / "chicago_crimes_sample.csv"))
-    page.get_by_role("button", name="Load", exact=True).click()
+    page.get_by_role("button", name="Add to this session's city", exact=True).click()
     page.wait_for_function(
         "() => [...document.querySelectorAll('.atlas-report')]"
         ".some(e => e.innerText.includes('chicago_crimes_sample'))",

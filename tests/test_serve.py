@@ -133,7 +133,7 @@ def kernels_of(port: int) -> list[psutil.Process]:
     """Kernel processes started by the Voila server listening on ``port``."""
     for proc in psutil.process_iter(["cmdline"]):
         cmdline = proc.info["cmdline"] or []
-        if any(a.endswith("voila") for a in cmdline[:2]) and f"--port={port}" in cmdline:
+        if any(a.endswith("voila") for a in cmdline[:3]) and f"--port={port}" in cmdline:
             return [child for child in proc.children(recursive=True) if _is_kernel(child)]
     raise AssertionError(f"no voila process on port {port}")
 

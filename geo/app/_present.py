@@ -51,6 +51,7 @@ from geo.app._present_style import MAP_HEIGHT, PRESENT_CSS, VENUE_RADIUS
 from geo.app._scenes import (
     DEFAULT_SCENES,
     PRESENT_K_FLOOR,
+    REPO_SCENES,
     Scene,
     SceneDeck,
     SceneFileError,
@@ -184,7 +185,10 @@ class PresentApp(PageApp):
         if city.bbox is not None:
             self.home = fit_view(city.bbox)
         own = city.project.scenes_dir
-        if self._own_scenes_dir is None and own.is_dir() and any(own.glob("*.yaml")):
+        # The project's scenes, unless scenes were named (argument, $ATLAS_SCENES_DIR) or lie
+        # beside the notebook: only the packaged default gives way to them.
+        packaged = self.scenes_dir.resolve() == REPO_SCENES.resolve()
+        if self._own_scenes_dir is None and packaged and own.is_dir() and any(own.glob("*.yaml")):
             self.scenes_dir = own
             names = sorted(p.name for p in own.glob("*.yaml"))
             self.default_scenes = DEFAULT_SCENES if DEFAULT_SCENES in names else names[0]

@@ -53,7 +53,7 @@ day_boundary: 6
 privacy:
   k: 5
 default_view:
-  query: {{res: 9, hours: "22-4"}}
+  query: {{res: 9, hours: "22-4", weekdays: "fri,sat"}}
   layer: recorded
   basemap: light
   lang: en
