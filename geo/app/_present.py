@@ -766,7 +766,10 @@ class PresentApp(PageApp):
             notes.append(
                 f'<span class="atlas-badge">{html.escape(t("present.synthetic", lang))}</span>'
             )
-        notes.append(html.escape(t("privacy.k_threshold", lang, k=self.query().k)))
+        if self.result is not None:
+            notes.extend(html.escape(n) for n in self.result.privacy_notes(lang, short=True))
+        else:
+            notes.append(html.escape(t("privacy.k_threshold", lang, k=self.query().k)))
         if scene.k_raised:
             notes.append(
                 html.escape(t("present.k_raised", lang, asked=scene.k_asked, k=self.query().k))

@@ -135,7 +135,7 @@ class Atlas:
         cache_dir: str | Path | None = None,
         day_boundary: int = 6,
         incident_cube: IncidentCube | None = None,
-        published_sources: frozenset[str] = frozenset(),
+        published_sources: frozenset[str] | str = frozenset(),
         exact: bool = False,
         key_salt: str | bytes | None = None,
     ) -> None:
@@ -145,7 +145,7 @@ class Atlas:
         self.metadata = dict(metadata or {})
         self.reports = dict(reports or {})
         self.day_boundary = day_boundary
-        self.noise = NoiseSettings(frozenset(published_sources), bool(exact), key_salt)
+        self.noise = NoiseSettings(published_sources, bool(exact), key_salt)
         settings = {"day_boundary": day_boundary, "key_salt": key_salt}
         if incident_cube is not None:
             self.incident_cube = incident_cube

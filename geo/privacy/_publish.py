@@ -55,7 +55,7 @@ class NoiseSettings:
     ----------
     published_sources
         Incident sources already public at point level: shown exactly. Default none, so every
-        source carries noise.
+        source carries noise. A comma-separated string is read as names.
     exact
         No noise at any k: internal analysis only (the public serve never sets it).
     key_salt
@@ -66,7 +66,7 @@ class NoiseSettings:
         Largest move of a weighted sum of answers, in answers (see :mod:`geo.privacy._noise`).
     """
 
-    published_sources: frozenset[str] = frozenset()
+    published_sources: frozenset[str] | str = frozenset()
     exact: bool = False
     key_salt: Salt | None = field(default=None, repr=False)
     table: PerturbationTable = PTABLE
