@@ -126,6 +126,8 @@ QUERY_TABLES: tuple[str, ...] = ("incidents", "perceptions", "venues")
 """The files ``atlas query`` reads, each with its own ``--<table>-mapping``."""
 
 K_ZERO_WARNING = "k = 0: no suppression — internal analysis only"
+PUBLIC_SALT_NOTE = ("record keys use the public sample salt: give the project's --key-salt-file, "
+                    "or anyone who knows record ids can recompute the noise")
 
 
 def _query_from_args(args: argparse.Namespace):
@@ -238,6 +240,8 @@ def _cmd_query(args: argparse.Namespace) -> int:
     result = atlas.query(query, local_stats=args.local_stats, **extra)
     if query.k == 0:
         print(f"warning: {K_ZERO_WARNING}", file=sys.stderr)
+    elif protection["key_salt"] is None and not metadata.get("synthetic"):
+        print(f"note: {PUBLIC_SALT_NOTE}", file=sys.stderr)
 
     if args.out is None:
         sys.stdout.write(table_text(result, fmt, data_label=label))
