@@ -3,7 +3,8 @@
 Everything heavy happens in the constructor (indexing, cubes, venue opening slots); a query is
 a few masks and ``np.bincount`` calls over compact arrays, so a slider move costs milliseconds
 (DESIGN §1). The order of work inside :meth:`Atlas.query` is the order of the data flow:
-filter -> aggregate -> perceived statistics -> protect (k) -> compare on what may be shown.
+filter -> aggregate (counts and record-key sums) -> publish (cell-key noise) -> perceived
+statistics from the published sums -> protect (k) -> compare on what may be shown.
 """
 
 from __future__ import annotations
