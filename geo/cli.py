@@ -62,6 +62,7 @@ def _cmd_build_cube(args: argparse.Namespace) -> int:
         args.inputs, engine=args.engine, scheduler=args.scheduler, workers=args.workers,
         worker_memory=args.worker_memory, validate=args.validate, options=options,
         resolution=args.res, day_boundary=args.day_boundary, span_cap_hours=args.span_cap_hours,
+        key_salt=_key_salt(args),
         progress=lambda line: print(f"atlas build-cube: {line}", file=sys.stderr),
     )
     out = write_cube_dir(build, args.out)
@@ -75,6 +76,18 @@ def _cmd_build_cube(args: argparse.Namespace) -> int:
               f"merged {v['rows_merged']:,}, dropped {v['rows_dropped']:,}")
     print(f"  {out / CUBE_FILE}\n  {out / BUILD_FILE}")
     return EXIT_OK
+
+
+def _key_salt(args: argparse.Namespace) -> str | None:
+    """The project's secret salt of the record keys: from a file, never the command line
+    (shell histories, process lists); without one, the sample city's public default."""
+    path = getattr(args, "key_salt_file", None)
+    if path is None:
+        return None
+    salt = Path(path).read_text(encoding="utf-8").strip()
+    if not salt:
+        raise ValueError(f"--key-salt-file {path}: the file is empty")
+    return salt
 
 
 def _load_options(args: argparse.Namespace):
@@ -113,6 +126,8 @@ QUERY_TABLES: tuple[str, ...] = ("incidents", "perceptions", "venues")
 """The files ``atlas query`` reads, each with its own ``--<table>-mapping``."""
 
 K_ZERO_WARNING = "k = 0: no suppression — internal analysis only"
+PUBLIC_SALT_NOTE = ("record keys use the public sample salt: give the project's --key-salt-file, "
+                    "or anyone who knows record ids can recompute the noise")
 
 
 def _query_from_args(args: argparse.Namespace):
@@ -215,17 +230,20 @@ def _cmd_query(args: argparse.Namespace) -> int:
         print(_report_line(table, loaded), file=sys.stderr)
         frames[table], reports[table] = loaded.frame, loaded.report
 
+    protection = {"key_salt": _key_salt(args), "published_sources": args.published_sources or ""}
     if args.cube is not None:
         atlas = Atlas.from_cube(args.cube, frames.get("perceptions"), frames.get("venues"),
-                                reports=reports)
+                                reports=reports, **protection)
         print(f"incidents: cube {args.cube} ({atlas.incident_cube.rows:,} rows)", file=sys.stderr)
         metadata = atlas.metadata
     else:
         metadata = _sibling_metadata(Path(args.incidents))
         atlas = Atlas(frames["incidents"], frames.get("perceptions"), frames.get("venues"),
-                      metadata=metadata, reports=reports)
+                      metadata=metadata, reports=reports, **protection)
     names = [Path(p).name for p in (args.cube, *(getattr(args, t) for t in QUERY_TABLES)) if p]
     label = args.label or metadata.get("city") or ", ".join(names)
+    if query.k != 0 and protection["key_salt"] is None and not metadata.get("synthetic"):
+        print(f"note: {PUBLIC_SALT_NOTE}", file=sys.stderr)
     return _answer(args, atlas, query, fmt, label)
 
 
@@ -343,6 +361,9 @@ def _add_build_cube_parser(sub) -> None:
                    "validation report in build.json) instead of as canonical incidents")
     p.add_argument("--source", default=None,
                    help="with --validate: source label for incidents whose file has none")
+    p.add_argument("--key-salt-file", default=None, metavar="FILE",
+                   help="file holding the project's secret salt of the record keys (default: "
+                   "the sample city's public salt); `atlas query --cube` needs the same file")
     _add_load_options(p)
     p.set_defaults(run=_cmd_build_cube)
 
@@ -372,6 +393,14 @@ def _add_query_parser(sub) -> None:
                            help=f"column mapping (YAML/JSON) for the {table} file")
     files.add_argument("--source", default=None,
                        help="source label for incidents whose file has none (police, app, ...)")
+    privacy = p.add_argument_group("privacy (the city project's settings)")
+    privacy.add_argument("--published-sources", default=None, metavar="NAMES",
+                         help="comma-separated incident sources already public at point level "
+                         "(e.g. police for police.uk): shown exactly; every other source and "
+                         "the answers carry small random noise")
+    privacy.add_argument("--key-salt-file", default=None, metavar="FILE",
+                         help="file holding the project's secret salt of the record keys "
+                         "(default: the sample city's public salt)")
     view = p.add_argument_group("the view")
     view.add_argument("--res", type=int, default=None, help="H3 resolution, 7-10 (default 9)")
     view.add_argument("--hours", default=None, help="night-hour window, e.g. 22-4 (default: all)")
@@ -380,7 +409,8 @@ def _add_query_parser(sub) -> None:
     view.add_argument("--sources", default=None, help="comma-separated sources, e.g. police,app")
     view.add_argument("--groups", default=None, help="comma-separated respondent groups")
     view.add_argument("--k", type=int, default=None,
-                      help=f"privacy threshold (default {DEFAULT_K}; 0 = none, internal only)")
+                      help=f"privacy threshold (default {DEFAULT_K}; 0 = no threshold and no "
+                      "noise: exact counts, internal analysis only)")
     view.add_argument("--mode", choices=["suppress", "coarsen"], default=None,
                       help="hide small cells, or merge them into parents (default suppress)")
     view.add_argument("--min-answers", type=int, default=None,

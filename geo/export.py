@@ -5,8 +5,9 @@ An export leaves the user's machine, so it carries only what DESIGN §6 allows: 
 cell of an already protected :class:`~geo.metrics.QueryResult`, through a whitelist of columns
 (:data:`PUBLIC_COLUMNS`). Raw points, ids and the additive perception sums (which would reveal a
 hidden answer count by subtraction) are never written. Every file says what it shows — data,
-filters, the k threshold, the "recorded is not crime" caveat and, for the sample city, that the
-data are synthetic — because a table separated from its dashboard loses the legend around it.
+filters, the k threshold, the noise its counts carry (or that they are exact, internal use only),
+the "recorded is not crime" caveat and, for the sample city, that the data are synthetic —
+because a table separated from its dashboard loses the legend around it.
 """
 
 from __future__ import annotations
@@ -170,12 +171,14 @@ def caption(result: QueryResult, data_label: str, lang: str = "en") -> str:
     """The sentence that travels with any export: data, filters, k, and "synthetic" where so.
 
     e.g. "Data: Sampleville. Filters: H3 res 9; hours 22:00–04:00. Privacy threshold k = 5.
-    Synthetic data: not real incidents, answers or venues." The filters are the Query's English
-    :meth:`~geo.metrics.Query.describe`; the sentences around them are translated.
+    Counts of reports and answers carry a small random noise (at most ±2) so that no one can be
+    singled out by comparing views; [...] Synthetic data: not real incidents, answers or
+    venues." The filters are the Query's English :meth:`~geo.metrics.Query.describe`; the
+    sentences around them are translated.
     """
     text = t("export.caption", lang, data=data_label, filters=_filters(result), k=result.k)
-    if result.k == 0:
-        text += " " + t("privacy.off", lang)
+    notes = result.privacy_notes(lang)  # the k floor (said above when on), then the noise
+    text += " " + " ".join(notes if result.k == 0 else notes[1:])
     if result.summary.get("synthetic"):
         text += " " + t("export.synthetic", lang)
     return text
@@ -200,8 +203,8 @@ def export_metadata(
     if isinstance(created, datetime):
         created = created.isoformat(timespec="seconds")
     summary = result.summary
-    keep = ("cells_shown", "cells_suppressed", "nights", "rows_left_out_untimed",
-            "cells_compared", "spearman")
+    keep = ("cells_shown", "cells_suppressed", "incidents_shown", "answers_shown", "nights",
+            "rows_left_out_untimed", "cells_compared", "spearman")
     return _jsonable({
         "data": data_label,
         "synthetic": bool(summary.get("synthetic", False)),
@@ -212,6 +215,12 @@ def export_metadata(
         "protected": result.k > 0,
         "mode": result.protected.mode,
         "privacy": result.protected.notice() if result.k > 0 else NO_SUPPRESSION,
+        "noise": {
+            "perturbed": bool(summary.get("perturbed", False)),
+            "bound": summary.get("noise_bound", 0),
+            "exact_sources": list(summary.get("exact_sources", [])),
+            "notice": " ".join(result.privacy_notes()[1:]),
+        },
         "public_note": t("export.public_note"),
         "caveat": CAVEAT,
         "columns": public_columns(result.table.columns),

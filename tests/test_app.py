@@ -39,6 +39,14 @@ def test_first_view_draws_hexes_with_a_legend_and_summary(app: AtlasApp) -> None
     assert "Synthetic" in app.header.value
 
 
+def test_the_page_says_counts_carry_noise_in_both_languages(app: AtlasApp) -> None:
+    assert "at most ±2" in app.summary.value and "comparing views" in app.summary.value
+    assert "at most ±2" in app.legend.value  # beside the map too, in one line
+    assert app.result.summary["perturbed"] and app.controls.k.min >= 1  # no control turns it off
+    app.controls.language.value = "fr"
+    assert "bruit aléatoire" in app.summary.value and "±2" in app.legend.value
+
+
 def test_no_shown_cell_reveals_a_count_below_k(app: AtlasApp) -> None:
     for k in (5, 7, 10):
         app.controls.k.value = k

@@ -92,6 +92,9 @@ def test_map_shows_hexes_legend_and_summary(page) -> None:
     assert "Hidden: fewer than 5" in legend
     assert "Cells shown" in _summary(page)
     assert "Synthetic data" in page.inner_text(".atlas-header")
+    # the page says the counts carry noise, with its bound, beside the map and in the summary
+    assert "random noise (at most ±2)" in legend
+    assert "no one can be singled out by comparing views" in _summary(page)
 
 
 def test_moving_the_hour_window_changes_map_and_summary(page) -> None:
@@ -131,6 +134,7 @@ def test_switching_to_french_changes_the_labels(page) -> None:
     )
     assert "Cellules affichées" in _summary(page)
     assert "Atlas de l" in page.inner_text(".atlas-header")
+    assert "bruit aléatoire (au plus ±2)" in _summary(page)
 
 
 def test_an_export_downloads_a_file(page, tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from geo.cli import EXIT_OK, EXIT_UNUSABLE, K_ZERO_WARNING, main
+from geo.cli import EXIT_OK, EXIT_UNUSABLE, K_ZERO_WARNING, PUBLIC_SALT_NOTE, main
 from geo.export import METADATA_KEY, metadata_path
 from geo.sample import generate_city, write_city
 
@@ -83,6 +83,7 @@ def test_k_5_publishes_no_small_count(formats_dir: Path, capsys) -> None:
     code, out, err = _query(capsys, "--incidents", str(formats_dir / SF), "--k", "5",
                             "--res", "10")
     assert code == EXIT_OK and K_ZERO_WARNING not in err
+    assert PUBLIC_SALT_NOTE in err  # real data without the project's salt: said, once
     table = pd.read_csv(io.StringIO(out))
     for column in [c for c in table.columns if c.startswith("incidents")]:
         assert not table[column].between(0, 5, inclusive="neither").any(), column
@@ -207,7 +208,44 @@ def test_a_mapping_per_file(tmp_path: Path, capsys) -> None:
         "categories": {"Vol": "theft"},
     }))
     code, out, err = _query(capsys, "--incidents", str(incidents),
-                            "--incidents-mapping", str(mapping), "--res", "10")
+                            "--incidents-mapping", str(mapping), "--res", "10", "--k", "0")
     table = pd.read_csv(io.StringIO(out))
     assert code == EXIT_OK, err
     assert table["incidents"].tolist() == [6.0] and table["incidents_app"].tolist() == [6.0]
+
+
+def test_the_noise_is_stated_beside_the_table_and_public_sources_are_exact(
+    city_dir: Path, capsys
+) -> None:
+    args = ("--incidents", str(city_dir / "incidents.csv"), "--res", "8")
+    code, out, err = _query(capsys, *args)
+    assert code == EXIT_OK and "at most ±2" in err and "comparing views" in err
+    assert PUBLIC_SALT_NOTE not in err  # the sample city is synthetic: its public salt is fine
+    noisy = pd.read_csv(io.StringIO(out), dtype={"cell": str}).set_index("cell")
+    code, out, _ = _query(capsys, *args, "--k", "0")
+    exact = pd.read_csv(io.StringIO(out), dtype={"cell": str}).set_index("cell")
+    code, out, err = _query(capsys, *args, "--published-sources", "police", "--format", "json")
+    doc = json.loads(out)
+    assert code == EXIT_OK and doc["metadata"]["noise"]["exact_sources"] == ["police"]
+    police = pd.DataFrame(doc["cells"]).set_index("cell")["incidents_police"].dropna()
+    assert len(police) > 5 and (police == exact.loc[police.index, "incidents_police"]).all()
+    shown = noisy["incidents"].dropna()
+    assert (shown != exact.loc[shown.index, "incidents"]).any()
+
+
+def test_a_cube_needs_the_salt_it_was_built_with(city_dir: Path, tmp_path: Path, capsys) -> None:
+    salt = tmp_path / "key-salt"
+    salt.write_text("a city's secret\n", encoding="utf-8")
+    cube = tmp_path / "cube"
+    assert main(["build-cube", str(city_dir / "incidents.csv"), "--out", str(cube),
+                 "--engine", "pandas", "--key-salt-file", str(salt)]) == EXIT_OK
+    capsys.readouterr()
+    assert "secret" not in (cube / "build.json").read_text(encoding="utf-8")
+    code, _, err = _query(capsys, "--cube", str(cube))
+    assert code == EXIT_UNUSABLE and "salt" in err
+    code, out, err = _query(capsys, "--cube", str(cube), "--key-salt-file", str(salt))
+    assert code == EXIT_OK and len(pd.read_csv(io.StringIO(out))) > 0
+    assert PUBLIC_SALT_NOTE not in err
+    salt.write_text("  \n", encoding="utf-8")
+    code, _, err = _query(capsys, "--cube", str(cube), "--key-salt-file", str(salt))
+    assert code == EXIT_UNUSABLE and "empty" in err

@@ -29,6 +29,7 @@ from geo.cube import (
 )
 from geo.errors import FileFormatError
 from geo.index import cells_of, parents_of
+from geo.privacy import KEY_MODULUS, record_keys, salt_fingerprint
 from geo.timewin import HourWindow, parse_weekdays
 
 PARIS = (48.8566, 2.3522)
@@ -91,9 +92,9 @@ def incidents() -> pd.DataFrame:
 def test_incident_cube_layout_and_known_answers(incidents: pd.DataFrame) -> None:
     cube = build_incident_cube(incidents)
     table = cube.table
-    assert list(table.columns) == ["cell", "how", "category", "source", "count"]
+    assert list(table.columns) == ["cell", "how", "category", "source", "count", "key"]
     assert table["cell"].dtype == np.uint64 and table["how"].dtype == np.int16
-    assert table["count"].dtype == np.float64
+    assert table["count"].dtype == np.float64 and table["key"].dtype == np.int64
     assert list(table["category"].cat.categories) == list(CATEGORIES)
     assert list(table["source"].cat.categories) == ["police", "app", "neighbourhood watch"]
     assert table["count"].sum() == pytest.approx(len(incidents))
@@ -103,13 +104,17 @@ def test_incident_cube_layout_and_known_answers(incidents: pd.DataFrame) -> None
     violence = table[table["category"] == "violence"]
     assert sorted((violence["how"] % 24).tolist()) == [0, 1, 22, 23]
     assert violence["count"].tolist() == [0.25] * 4
+    # a spread event adds its whole key to every hour it touches (keys stay integers)
+    assert violence["key"].tolist() == record_keys(["i1"]).tolist() * 4
+    assert table["key"].sum() == (record_keys(incidents["incident_id"]) * [1, 4, 1, 1, 1, 2]).sum()
     assert cube.untimed_by_precision == {"day": 0, "month": 1, "unknown": 1, "span_over_cap": 1}
     assert set(cube.untimed_by_precision) == set(UNTIMED_REASONS) and cube.untimed == 3
     assert table.loc[table["how"] == -1, "count"].sum() == 3
     assert (cube.first_night, cube.last_night) == (dt.date(2026, 5, 15), dt.date(2026, 5, 16))
     assert cube.nights_per_weekday() == {0: 0, 1: 0, 2: 0, 3: 0, 4: 1, 5: 1, 6: 0}
     assert cube.rows == 6 and cube.resolution == 10 and cube.day_boundary == 6
-    assert cube.settings == {"resolution": 10, "day_boundary": 6, "span_cap_hours": 24}
+    assert cube.settings == {"resolution": 10, "day_boundary": 6, "span_cap_hours": 24,
+                             "key_salt_id": salt_fingerprint(None)}
 
 
 def test_cube_is_sorted_and_deterministic(incidents: pd.DataFrame) -> None:
@@ -193,6 +198,9 @@ def test_rollup_conserves_total_and_per_category_counts(rows: list[dict]) -> Non
         np.testing.assert_allclose(per_cat.to_numpy(), expected.to_numpy())
         per_how = up.table.groupby("how")["count"].sum()
         np.testing.assert_allclose(per_how, cube.table.groupby("how")["count"].sum())
+        # key sums roll up exactly, as integers: a parent's cell key is its children's
+        keys = up.table.groupby("how")["key"].sum()
+        assert keys.equals(cube.table.groupby("how")["key"].sum())
         assert set(up.table["cell"]) == set(parents_of(cube.table["cell"].to_numpy(), res))
 
 
@@ -227,6 +235,12 @@ def test_codes_agree_with_pandas_and_are_cached(incidents: pd.DataFrame) -> None
     expected = table[keep].groupby("cell")["count"].sum()
     assert {c: v for c, v in got.items() if v} == pytest.approx(expected.to_dict())
     assert codes.per_cell().sum() == pytest.approx(len(incidents))  # all times: untimed too
+    counts, keys = codes.per_cell_source(mask)
+    assert counts.shape == keys.shape == (codes.cells.size, len(codes.sources))
+    np.testing.assert_allclose(counts.sum(axis=1), codes.per_cell(mask))
+    key_sums = table[keep].groupby("cell")["key"].sum() % KEY_MODULUS
+    got_keys = dict(zip(codes.cells.tolist(), keys.sum(axis=1) % KEY_MODULUS, strict=True))
+    assert {c: got_keys[c] for c in key_sums.index} == key_sums.to_dict()
 
 
 def test_untimed_rows_only_count_without_time_filters(incidents: pd.DataFrame) -> None:
@@ -275,6 +289,7 @@ def test_perception_cube_moments(perceptions: pd.DataFrame) -> None:
         "sw2",
         "swx",
         "swx2",
+        "key",
     ]
     assert table["hour"].dtype == np.int8 and table["n"].dtype == np.int64
     assert list(table["daypart"].cat.categories) == list(DAYPARTS)
@@ -292,6 +307,9 @@ def test_perception_cube_moments(perceptions: pd.DataFrame) -> None:
     unknown = table[table["group"] == "unknown"].iloc[0]
     assert unknown["hour"] == -1 and unknown["daypart"] == "night"
     assert table["n"].sum() == 5 and cube.rows == 5
+    assert table["key"].sum() == record_keys(perceptions["response_id"]).sum()
+    assert build_perception_cube(perceptions, key_salt="other").table["key"].sum() != (
+        table["key"].sum())
 
 
 def test_perception_rollup_conserves_moments(perceptions: pd.DataFrame) -> None:

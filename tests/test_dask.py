@@ -46,8 +46,10 @@ KEYS = list(IncidentCube.KEY_COLUMNS)
 
 
 def assert_same_cube(got: IncidentCube, expected: IncidentCube) -> None:
-    """Same keys in the same order, same dtypes and metadata; counts to float rounding."""
+    """Same keys in the same order, same dtypes and metadata; counts to float rounding, and
+    record-key sums exactly (so every view's noise is the same however the build was split)."""
     pd.testing.assert_frame_equal(got.table[KEYS], expected.table[KEYS], check_exact=True)
+    assert got.table["key"].equals(expected.table["key"])
     pd.testing.assert_frame_equal(got.table, expected.table, check_exact=False, rtol=1e-12)
     assert got.metadata() == expected.metadata()
 
@@ -217,14 +219,15 @@ def test_inputs_are_checked_from_headers(city: Path, tmp_path: Path) -> None:
 
 
 def test_combine_handles_empty_parts_new_sources_and_refuses_mixed_settings() -> None:
-    def part(n: int, source: str, day: str) -> IncidentCube:
+    def part(n: int, source: str, day: str, salt: str | None = None) -> IncidentCube:
         frame = pd.DataFrame({
+            "incident_id": [f"{source}-{day}-{i}" for i in range(n)],
             "occurred_from": pd.to_datetime([f"{day} 23:30"] * n),
             "occurred_to": pd.Series([pd.NaT] * n, dtype="datetime64[ns]"),
             "time_precision": ["minute"] * n, "lat": [45.75] * n, "lon": [4.85] * n,
             "category": ["theft"] * n, "source": [source] * n,
         })
-        return build_incident_cube(frame)
+        return build_incident_cube(frame, key_salt=salt)
 
     parts = [part(2, "police", "2025-03-07"), part(0, "police", "2025-03-08"),
              part(3, "survey", "2025-03-09")]
@@ -233,6 +236,9 @@ def test_combine_handles_empty_parts_new_sources_and_refuses_mixed_settings() ->
     assert both.last_night == dt.date(2025, 3, 9)
     assert list(both.table["source"].cat.categories) == ["police", "app", "survey"]
     assert np.isclose(both.table["count"].sum(), 5)
+    assert both.table["key"].sum() == sum(p.table["key"].sum() for p in parts)  # exact integers
+    with pytest.raises(ValueError, match="different settings"):  # keys of another salt
+        combine_incident_cubes([parts[0], part(1, "police", "2025-03-10", "another project")])
     coarser = dataclasses.replace(parts[0], resolution=9,
                                   settings={**parts[0].settings, "resolution": 9})
     with pytest.raises(ValueError, match="different settings"):

@@ -104,6 +104,10 @@ def test_every_format_round_trips_cells_and_counts(night, tmp_path: Path, fmt: s
     assert meta["caveat"] == CAVEAT
     assert meta["version"] == geo.__version__ and meta["created"] == CREATED
     assert meta["data"] == LABEL and "k = 5" in meta["caption"]
+    # every format says the counts carry noise, and how much
+    assert meta["noise"]["perturbed"] is True and meta["noise"]["bound"] == 2
+    assert "±2" in meta["noise"]["notice"] and "±2" in meta["caption"]
+    assert meta["summary"]["incidents_shown"] == pytest.approx(night.table["incidents"].sum())
 
 
 @pytest.mark.parametrize("fmt", TABLE_FORMATS)
@@ -168,6 +172,7 @@ def test_k_zero_is_labelled_internal_only(atlas: Atlas, tmp_path: Path) -> None:
                          "json")
     assert meta["k"] == 0 and meta["protected"] is False
     assert meta["privacy"] == NO_SUPPRESSION
+    assert meta["noise"]["perturbed"] is False and "internal analysis only" in meta["caption"]
 
 
 def test_exports_are_deterministic_with_a_fixed_date(night, tmp_path: Path) -> None:
@@ -183,6 +188,8 @@ def test_caption_names_data_filters_k_and_synthetic(night, atlas: Atlas) -> None
     assert "synthetic" in text.lower()
     assert "synthétiques" in caption(night, LABEL, "fr").lower()
     assert "off" in caption(atlas.query(Query(k=0)), LABEL)
+    assert "noise" in text and "±2" in text
+    assert "bruit" in caption(night, LABEL, "fr") and "±2" in caption(night, LABEL, "fr")
 
 
 def test_empty_result_exports_an_empty_table(empty, tmp_path: Path) -> None:

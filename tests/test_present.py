@@ -165,6 +165,7 @@ def test_first_scene_draws_title_note_cells_venues_legend_and_clock(app: Present
     assert "22:00–04:00" in app.clock.value and "Venues open:" in app.clock.value
     assert app.map.zoom == 15 and tuple(app.map.center) == (45.7554, 4.8384)
     assert "Synthetic" in app.foot_notes.value and "k = 5" in app.foot_notes.value
+    assert "at most ±2" in app.foot_notes.value  # the counts' noise, stated on the slide
     assert 'class="atlas-stamp" data-map="1" data-draws="1"' in app.stamp.value
     assert "Ready" in app.status.value
 
@@ -276,6 +277,7 @@ def test_french_switches_every_label(app: PresentApp) -> None:
     assert "de 22\u00a0h à 4\u00a0h" in app.clock.value
     assert "Établissements ouverts" in app.clock.value
     assert "Partager cette vue" in app.share.value
+    assert "bruit aléatoire" in app.foot_notes.value
 
 
 def test_a_broken_scene_file_shows_its_error_not_a_traceback(atlas: Atlas, tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import geo.privacy
+import geo.privacy._threshold
 from geo.privacy import Measure, protect, suppress_columns
 
 CENTRE9 = h3i.latlng_to_cell(48.8566, 2.3522, 9)  # lat first
@@ -46,7 +46,7 @@ def frame(cells: list[int], incidents, perceived_n) -> pd.DataFrame:
 
 
 def test_doctests() -> None:
-    assert doctest.testmod(geo.privacy).failed == 0
+    assert doctest.testmod(geo.privacy._threshold).failed == 0
 
 
 def test_suppress_blanks_small_counts_and_their_values() -> None:

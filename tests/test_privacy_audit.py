@@ -38,8 +38,7 @@ from geo.app import AtlasApp
 from geo.columns import CATEGORIES
 from geo.export import METADATA_KEY, export_table, metadata_path
 from geo.index import cell_boundaries
-from geo.metrics import RECORDED_VALUES, Atlas, Query, QueryResult
-from geo.metrics._atlas import PERCEIVED_VALUES
+from geo.metrics import PERCEIVED_VALUES, RECORDED_VALUES, Atlas, Query, QueryResult
 from geo.sample import generate_city
 from geo.timewin import HourWindow
 

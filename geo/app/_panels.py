@@ -78,7 +78,7 @@ def summary_html(result: QueryResult, lang: str) -> str:
         t("summary.spearman", lang, rho=_n(rho, lang, 2), n=_n(s["spearman"]["n"], lang)),
     ]
     notes = [t("summary.caveat", lang)]
-    notes.append(t("privacy.k_threshold", lang, k=result.k) if result.k else t("privacy.off", lang))
+    notes.extend(result.privacy_notes(lang))  # the k floor, and the noise or "exact"
     if s.get("synthetic"):
         notes.append(t("export.synthetic", lang))
     body = "".join(f"<li>{html.escape(i)}</li>" for i in items)

@@ -452,6 +452,7 @@ class PresentApp(PageApp):
             lang,
             synthetic=self.atlas is not None and self.atlas.synthetic,
             notices=self.notices,
+            privacy=self.result.privacy_notes(lang, short=True) if self.result else None,
         )
 
     @contextlib.contextmanager

@@ -69,9 +69,11 @@ def foot_notes_html(
     *,
     synthetic: bool,
     notices: list[str],
+    privacy: list[str] | None = None,
 ) -> str:
-    """The footer line: deck title, synthetic badge, the privacy floor ``k`` in force (and
-    that the scene asked for less), then the presenter's notices."""
+    """The footer line: deck title, synthetic badge, the privacy notes of the view drawn (the
+    floor ``k`` in force, the noise) and that the scene asked for less, then the presenter's
+    notices."""
     deck_title = dict(deck.title)
     title = deck_title.get(lang) or deck_title.get("en") or ""
     notes = [f"<b>{html.escape(title)}</b>"] if title else []
@@ -79,7 +81,10 @@ def foot_notes_html(
         notes.append(
             f'<span class="atlas-badge">{html.escape(t("present.synthetic", lang))}</span>'
         )
-    notes.append(html.escape(t("privacy.k_threshold", lang, k=k)))
+    if privacy:
+        notes.extend(html.escape(n) for n in privacy)
+    else:
+        notes.append(html.escape(t("privacy.k_threshold", lang, k=k)))
     if scene.k_raised:
         notes.append(html.escape(t("present.k_raised", lang, asked=scene.k_asked, k=k)))
     notes.extend(html.escape(n) for n in notices)

@@ -47,9 +47,8 @@ class LayerStyle:
 
 
 def _notes(result: QueryResult, lang: str, synthetic: bool) -> list[str]:
-    notes = []
-    if result.k > 0:
-        notes.append(t("privacy.k_threshold", lang, k=result.k))
+    # the k floor and the noise bound, one line each: the legend is read with the map
+    notes = result.privacy_notes(lang, short=True) if result.k > 0 else []
     if synthetic:
         notes.append(t("export.synthetic", lang))
     return notes

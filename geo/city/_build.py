@@ -85,6 +85,28 @@ def _settings(project: CityProject) -> dict[str, Any]:
     }
 
 
+SALT_FILE = "key-salt"
+"""The project's secret salt of the record keys (cell-key noise), in the build folder: drawn
+once, kept across builds so published values stay the same, readable only by its owner."""
+
+
+def key_salt(project: CityProject) -> str | None:
+    """The salt the project's cubes are built with; the public default for synthetic data."""
+    if project.synthetic:
+        return None
+    path = project.build_root / SALT_FILE
+    if not path.is_file():
+        from geo.privacy import new_key_salt
+
+        project.build_root.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{SALT_FILE}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(new_key_salt() + "\n")
+        os.replace(tmp, path)
+    return path.read_text().strip()
+
+
 def load_options(project: CityProject, spec: SourceSpec) -> LoadOptions:
     """The LoadOptions a source file is read with (time zone, study area, source label)."""
     area = None
@@ -214,8 +236,12 @@ def build_project(project: CityProject, *, progress: Progress | None = None,
             how = "cached" if read.cached else f"{time.perf_counter() - t0:.1f} s"
             say(f"[{i}/{len(jobs)}] {spec.table}: {path.name} — {read.report.rows_out:,} of "
                 f"{read.report.rows_in:,} rows kept ({how})")
+        from geo.privacy import salt_fingerprint
+
+        salt = key_salt(project)
         key = _json_key({"sources": [r.key for r in reads], "day_boundary": project.day_boundary,
-                         "resolution": DEFAULT_RESOLUTION, **settings})
+                         "resolution": DEFAULT_RESOLUTION, "salt": salt_fingerprint(salt),
+                         **settings})
         current = current_generation(root)
         if not force and current is not None and _generation_key(current) == key:
             info = json.loads((current / BUILD_INFO).read_text())
@@ -223,7 +249,7 @@ def build_project(project: CityProject, *, progress: Progress | None = None,
             return BuildReport.from_info(info, current, rebuilt=False,
                                          seconds=time.perf_counter() - start)
         say("building cubes ...")
-        generation = _write_generation(project, reads, key, root)
+        generation = _write_generation(project, reads, key, root, salt)
         _publish_generation(root, generation)
         _remove_old(root, generation, cache, {r.key for r in reads})
         info = json.loads((generation / BUILD_INFO).read_text())
@@ -247,14 +273,15 @@ def _combined(reads: list[ReadSource], table: str) -> pd.DataFrame | None:
 
 
 def _write_generation(project: CityProject, reads: list[ReadSource], key: str,
-                      root: Path) -> Path:
+                      root: Path, salt: str | None) -> Path:
     from geo.cube import build_incident_cube, save_cube
 
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
     name = f"gen-{stamp}-{key[:8]}"
     with _staging(root) as tmp:
         incidents = _combined(reads, "incidents")
-        cube = build_incident_cube(incidents, day_boundary=project.day_boundary)
+        cube = build_incident_cube(incidents, day_boundary=project.day_boundary,
+                                   key_salt=salt)
         save_cube(cube, tmp / CUBE_FILE)
         for table in ("perceptions", "venues"):
             frame = _combined(reads, table)

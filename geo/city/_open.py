@@ -15,7 +15,7 @@ from typing import Any
 import h3
 import pandas as pd
 
-from geo.city._build import BUILD_INFO, CUBE_FILE, current_generation
+from geo.city._build import BUILD_INFO, CUBE_FILE, current_generation, key_salt
 from geo.city._located import ProjectError
 from geo.city._project import CityProject, load_project
 from geo.columns import INCIDENT_COLUMNS
@@ -98,8 +98,16 @@ def finest_resolution(metres: float) -> int:
     return 0
 
 
-def open_city(folder: str | Path | None = None, *, project: CityProject | None = None) -> City:
+def open_city(
+    folder: str | Path | None = None,
+    *,
+    project: CityProject | None = None,
+    public: bool | None = None,
+) -> City:
     """Open the current build of a city project.
+
+    ``public`` (default: whether this runs under a public server, ``ATLAS_PUBLIC=1``) keeps the
+    cell-key noise on even where the project allows exact values to local analysts.
 
     Raises
     ------
@@ -110,6 +118,8 @@ def open_city(folder: str | Path | None = None, *, project: CityProject | None =
     from geo.metrics import Atlas
 
     project = project or load_project(folder or default_city_dir())
+    if public is None:
+        public = os.environ.get("ATLAS_PUBLIC") == "1"
     generation = current_generation(project.build_root)
     if generation is None:
         raise ProjectError(project.file, None, "not built yet: run `atlas build "
@@ -132,6 +142,9 @@ def open_city(folder: str | Path | None = None, *, project: CityProject | None =
         day_boundary=cube.day_boundary,
         incident_cube=cube,
         location_limits=limits,
+        published_sources=frozenset(info.get("published_sources", ())),
+        exact=project.exact_local and not public,
+        key_salt=key_salt(project),
     )
     return City(project, atlas, info, generation)
 

@@ -39,7 +39,7 @@ TOP_KEYS = ("build_dir", "city", "day_boundary", "default_view", "privacy", "sou
             "study_area", "synthetic", "timezone")
 SOURCE_KEYS = ("format", "location_precision", "mapping", "notes", "path", "published", "source")
 NOTE_KEYS = ("licence", "notes", "period", "provider", "url")
-PRIVACY_KEYS = ("k", "mode")
+PRIVACY_KEYS = ("exact_local", "k", "mode")
 VIEW_KEYS = ("basemap", "lang", "layer", "query")
 
 
@@ -95,6 +95,9 @@ class CityProject:
     day_boundary: int = DEFAULT_DAY_BOUNDARY_HOUR
     k: int = DEFAULT_K
     mode: str = "suppress"
+    exact_local: bool = False
+    """Analysts on this machine (``atlas serve`` without ``--public``) see exact counts, without
+    the cell-key noise; a public server never does."""
     view: DefaultView = field(default_factory=DefaultView)
     synthetic: bool = False
     build_dir: Path | None = None
@@ -177,7 +180,7 @@ def parse_project(doc: Located, folder: Path) -> CityProject:
     boundary = data.get("day_boundary", DEFAULT_DAY_BOUNDARY_HOUR)
     if not isinstance(boundary, int) or isinstance(boundary, bool) or not 0 <= boundary <= 12:
         raise doc.error(("day_boundary",), "must be an hour from 0 to 12 (default 6)")
-    k, mode = _privacy(doc, data.get("privacy") or {})
+    k, mode, exact_local = _privacy(doc, data.get("privacy") or {})
     synthetic = data.get("synthetic", False)
     if not isinstance(synthetic, bool):
         raise doc.error(("synthetic",), "must be true or false")
@@ -193,6 +196,7 @@ def parse_project(doc: Located, folder: Path) -> CityProject:
         day_boundary=boundary,
         k=k,
         mode=mode,
+        exact_local=exact_local,
         view=_view(doc, data.get("default_view") or {}, k),
         synthetic=synthetic,
         build_dir=build_dir,
@@ -205,7 +209,7 @@ def _text(doc: Located, path: tuple, value: Any) -> str:
     return value.strip()
 
 
-def _privacy(doc: Located, data: Any) -> tuple[int, str]:
+def _privacy(doc: Located, data: Any) -> tuple[int, str, bool]:
     if not isinstance(data, dict):
         raise doc.error(("privacy",), "must be a mapping (k, mode)")
     doc.check_keys(("privacy",), data, PRIVACY_KEYS)
@@ -216,7 +220,10 @@ def _privacy(doc: Located, data: Any) -> tuple[int, str]:
     mode = data.get("mode", "suppress")
     if mode not in ("suppress", "coarsen"):
         raise doc.error(("privacy", "mode"), "must be 'suppress' or 'coarsen'")
-    return k, mode
+    exact = data.get("exact_local", False)
+    if not isinstance(exact, bool):
+        raise doc.error(("privacy", "exact_local"), "must be true or false")
+    return k, mode, exact
 
 
 def _view(doc: Located, data: Any, k: int) -> DefaultView:

@@ -133,6 +133,7 @@ def build_cube(
     resolution: int = DEFAULT_RESOLUTION,
     day_boundary: int = DEFAULT_DAY_BOUNDARY_HOUR,
     span_cap_hours: float = DEFAULT_SPAN_CAP_HOURS,
+    key_salt: str | bytes | None = None,
     blocksize: str | int = DEFAULT_BLOCKSIZE,
     progress: Callable[[str], None] | None = None,
 ) -> CubeBuild:
@@ -158,8 +159,9 @@ def build_cube(
         validation; reports summed into ``info["validation"]``) instead of as canonical files.
     options
         Reading options when validating (time zone, source label, ...).
-    resolution, day_boundary, span_cap_hours
-        Settings of :func:`~geo.cube.build_incident_cube`.
+    resolution, day_boundary, span_cap_hours, key_salt
+        Settings of :func:`~geo.cube.build_incident_cube` (the salt of the record keys is
+        kept only as its fingerprint, in ``settings``).
     blocksize
         Dask only: CSV bytes per partition.
     progress
@@ -201,7 +203,7 @@ def build_cube(
     if not validate:
         check_columns(found)
     settings = {"resolution": resolution, "day_boundary": day_boundary,
-                "span_cap_hours": span_cap_hours}
+                "span_cap_hours": span_cap_hours, "key_salt": key_salt}
     options = options or LoadOptions()
     start = time.perf_counter()
     if engine == "pandas":

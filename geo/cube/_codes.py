@@ -17,6 +17,7 @@ import pandas as pd
 
 from geo.cube._aggregate import aggregate_table, factorize_sorted
 from geo.index import parents_of
+from geo.privacy import KEY_MODULUS
 from geo.timewin import HOURS_OF_WEEK, HourWindow, how_mask
 
 if TYPE_CHECKING:
@@ -59,6 +60,12 @@ class CubeCodes:
         ``int8`` codes into ``categories`` / ``sources``.
     count
         ``float64`` aoristic-weighted count.
+    key
+        ``float64`` sum of the record keys, modulo :data:`~geo.privacy.KEY_MODULUS` (whole
+        numbers, so ``np.bincount`` sums them exactly).
+    slot
+        ``int32`` ``cell * len(sources) + source``: one ``np.bincount`` gives every source's
+        count in every cell, and the totals are their row sums.
     """
 
     resolution: int
@@ -68,6 +75,8 @@ class CubeCodes:
     category: np.ndarray
     source: np.ndarray
     count: np.ndarray
+    key: np.ndarray
+    slot: np.ndarray
     categories: tuple[str, ...]
     sources: tuple[str, ...]
 
@@ -76,14 +85,19 @@ class CubeCodes:
         """Codes of a cube table (columns cell, how, category, source, count)."""
         cell, cells = factorize_sorted(table["cell"].to_numpy(dtype=np.uint64))
         how = table["how"].to_numpy(dtype=np.int16)
+        source = table["source"].cat.codes.to_numpy(dtype=np.int8)
+        n_sources = len(table["source"].cat.categories)
+        key = np.mod(table["key"].to_numpy(dtype=np.int64), KEY_MODULUS)
         return cls(
             resolution=resolution,
             cells=_frozen(cells.astype(np.uint64)),
             cell=_frozen(cell.astype(np.int32)),
             how=_frozen(np.where(how < 0, UNTIMED_SLOT, how).astype(np.uint8)),
             category=_frozen(table["category"].cat.codes.to_numpy(dtype=np.int8)),
-            source=_frozen(table["source"].cat.codes.to_numpy(dtype=np.int8)),
+            source=_frozen(source),
             count=_frozen(table["count"].to_numpy(dtype=np.float64, copy=True)),
+            key=_frozen(key.astype(np.float64)),
+            slot=_frozen((cell * max(n_sources, 1) + source).astype(np.int32)),
             categories=tuple(str(c) for c in table["category"].cat.categories),
             sources=tuple(str(c) for c in table["source"].cat.categories),
         )
@@ -129,6 +143,20 @@ class CubeCodes:
         if mask is None:
             return np.bincount(self.cell, weights=self.count, minlength=self.cells.size)
         return np.bincount(self.cell[mask], weights=self.count[mask], minlength=self.cells.size)
+
+    def per_cell_source(self, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Counts and key sums per cell and source over the rows in ``mask``.
+
+        Returns two ``(cells, sources)`` arrays; key sums are not reduced modulo ``M`` (see
+        :func:`geo.privacy.cell_keys`).
+        """
+        rows = np.flatnonzero(mask)
+        slot = self.slot[rows]
+        shape = (self.cells.size, max(len(self.sources), 1))
+        size = shape[0] * shape[1]
+        counts = np.bincount(slot, weights=self.count[rows], minlength=size)
+        keys = np.bincount(slot, weights=self.key[rows], minlength=size)
+        return counts.reshape(shape), keys.reshape(shape)
 
 
 class CubeIndex:

@@ -11,7 +11,9 @@ a hash table, here the parts are each sorted already and a stable sort merges th
 combine of a 20M-incident build handles ~8M rows, and the hash table alone would double its peak.
 
 Counts are float sums: adding partial sums is the same arithmetic in another order, so they equal
-the one-pass counts to the last few bits (about 1e-15 relative), not bit for bit.
+the one-pass counts to the last few bits (about 1e-15 relative), not bit for bit. Key sums are
+integers and equal the one-pass sums exactly, so the noise of every view is the same however
+the build was partitioned.
 """
 
 from __future__ import annotations
@@ -88,7 +90,8 @@ def combine_incident_cubes(cubes: Sequence[IncidentCube]) -> IncidentCube:
     ...     table = pd.DataFrame({"cell": pd.array([1], dtype="uint64"),
     ...                           "how": pd.array([0], dtype="int16"),
     ...                           "category": pd.Categorical(["theft"], categories=CATEGORIES),
-    ...                           "source": pd.Categorical([source]), "count": [count]})
+    ...                           "source": pd.Categorical([source]), "count": [count],
+    ...                           "key": [7]})
     ...     return IncidentCube(table, 10, 6, dt.date(2025, 1, 6), dt.date(2025, 1, 6), {}, 1)
     >>> both = combine_incident_cubes([part(1.0, "police"), part(0.5, "police")])
     >>> both.table["count"].tolist(), both.rows
@@ -107,15 +110,17 @@ def combine_incident_cubes(cubes: Sequence[IncidentCube]) -> IncidentCube:
     radix = (cells.size, HOURS_OF_WEEK + 1, len(CATEGORIES), len(sources))
     packed = np.concatenate([_packed(c.table, cells, sources) for c in cubes])
     counts = np.concatenate([c.table["count"].to_numpy(dtype=np.float64) for c in cubes])
+    record_keys = np.concatenate([c.table["key"].to_numpy(dtype=np.int64) for c in cubes])
     # Each table is sorted already, so a stable sort (timsort) merges the runs cheaply; no
     # hash table, so the peak stays a few arrays of the combined length.
     order = np.argsort(packed, kind="stable")
-    packed, counts = packed[order], counts[order]
+    packed, counts, record_keys = packed[order], counts[order], record_keys[order]
     del order
     starts = np.flatnonzero(np.r_[True, packed[1:] != packed[:-1]]) if packed.size else packed
     sums = np.add.reduceat(counts, starts) if packed.size else counts
+    key_sums = np.add.reduceat(record_keys, starts) if packed.size else record_keys
     keys = packed[starts]
-    del packed, counts
+    del packed, counts, record_keys
     parts = []
     for size in reversed(radix[1:]):
         keys, part = np.divmod(keys, size)
@@ -128,6 +133,7 @@ def combine_incident_cubes(cubes: Sequence[IncidentCube]) -> IncidentCube:
             "category": pd.Categorical.from_codes(category, categories=list(CATEGORIES)),
             "source": pd.Categorical.from_codes(src, categories=sources),
             "count": sums.astype(np.float64),
+            "key": key_sums.astype(np.int64),
         }
     )
     firsts = [c.first_night for c in cubes if c.first_night is not None]

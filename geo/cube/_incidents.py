@@ -2,7 +2,9 @@
 
 Counts are additive, so any coarser resolution, window, weekday set, category set or source set
 is a sum over cube rows (DESIGN §4). Events with no usable hour sit in ``how = -1`` rows: they
-count in "all times" views and the cube says, by reason, how many there are.
+count in "all times" views and the cube says, by reason, how many there are. Beside each count,
+the sum of the record keys of the cell-key method (:mod:`geo.privacy._keys`): additive too, so
+every view gets the cell key of exactly the records it holds.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from geo.columns import CATEGORIES, DEFAULT_DAY_BOUNDARY_HOUR, DEFAULT_RESOLUTIO
 from geo.cube._aggregate import codes_in, factorize_sorted, group_sum
 from geo.cube._codes import CubeCodes, CubeIndex
 from geo.index import cells_of
+from geo.privacy import record_keys, salt_fingerprint
 from geo.timewin import (
     DEFAULT_SPAN_CAP_HOURS,
     HOURS_OF_WEEK,
@@ -31,7 +34,16 @@ from geo.timewin import (
 UNTIMED_REASONS: tuple[str, ...] = tuple(c for c in TIMING_CLASSES if c != "timed")
 """Keys of ``IncidentCube.untimed_by_precision``: the precision, or ``span_over_cap``."""
 
-_NEEDED = ("occurred_from", "occurred_to", "time_precision", "lat", "lon", "category", "source")
+_NEEDED = (
+    "incident_id",
+    "occurred_from",
+    "occurred_to",
+    "time_precision",
+    "lat",
+    "lon",
+    "category",
+    "source",
+)
 
 
 def source_categories(sources: pd.Series) -> list[str]:
@@ -50,7 +62,9 @@ class IncidentCube:
         Columns ``cell`` (uint64, at ``resolution``), ``how`` (int16, night weekday x 24 +
         hour, 0..167, or -1 = no usable hour), ``category`` (Categorical over
         :data:`geo.columns.CATEGORIES`), ``source`` (Categorical, police and app first) and
-        ``count`` (float64, aoristic-weighted; whole events count 1). Sorted by the keys.
+        ``count`` (float64, aoristic-weighted; whole events count 1) and ``key`` (int64, sum of
+        the record keys of the events in the row: an event spread over several hours adds its
+        whole key to each hour it touches). Sorted by the keys.
     resolution
         H3 resolution of ``cell``.
     day_boundary
@@ -62,12 +76,13 @@ class IncidentCube:
     rows
         Incidents that went in.
     settings
-        The build settings (resolution, day_boundary, span_cap_hours) as plain values.
+        The build settings (resolution, day_boundary, span_cap_hours, and ``key_salt_id``, the
+        fingerprint of the record keys' salt) as plain values.
     """
 
     KIND: ClassVar[str] = "incidents"
     KEY_COLUMNS: ClassVar[tuple[str, ...]] = ("cell", "how", "category", "source")
-    MEASURES: ClassVar[tuple[str, ...]] = ("count",)
+    MEASURES: ClassVar[tuple[str, ...]] = ("count", "key")
 
     table: pd.DataFrame = field(repr=False)
     resolution: int
@@ -98,7 +113,7 @@ class IncidentCube:
         Examples
         --------
         >>> cube = IncidentCube(pd.DataFrame(columns=["cell", "how", "category", "source",
-        ...     "count"]), 10, 6, dt.date(2026, 5, 15), dt.date(2026, 5, 23), {}, 0)
+        ...     "count", "key"]), 10, 6, dt.date(2026, 5, 15), dt.date(2026, 5, 23), {}, 0)
         >>> cube.nights_per_weekday()
         {0: 1, 1: 1, 2: 1, 3: 1, 4: 2, 5: 2, 6: 1}
         """
@@ -152,6 +167,7 @@ def build_incident_cube(
     resolution: int = DEFAULT_RESOLUTION,
     day_boundary: int = DEFAULT_DAY_BOUNDARY_HOUR,
     span_cap_hours: float = DEFAULT_SPAN_CAP_HOURS,
+    key_salt: str | bytes | None = None,
 ) -> IncidentCube:
     """Index, spread and count canonical incidents into an :class:`IncidentCube`.
 
@@ -165,6 +181,9 @@ def build_incident_cube(
         Hour 0..23 before which an event belongs to the previous date's night.
     span_cap_hours
         Spans longer than this have no usable hour (``span_over_cap``).
+    key_salt
+        Secret salt of the record keys (default: the sample city's public one); only its
+        fingerprint is kept in the cube.
 
     Returns
     -------
@@ -195,7 +214,7 @@ def build_incident_cube(
             (category[row], len(CATEGORIES)),
             (source[row], len(sources)),
         ],
-        {"count": weight},
+        {"count": weight, "key": record_keys(incidents["incident_id"], key_salt)[row]},
     )
     table = pd.DataFrame(
         {
@@ -204,6 +223,7 @@ def build_incident_cube(
             "category": pd.Categorical.from_codes(parts[2], categories=list(CATEGORIES)),
             "source": pd.Categorical.from_codes(parts[3], categories=sources),
             "count": sums["count"],
+            "key": sums["key"],
         }
     )
     nights = night[how >= 0]
@@ -225,5 +245,6 @@ def build_incident_cube(
             "resolution": int(resolution),
             "day_boundary": boundary,
             "span_cap_hours": span_cap_hours,
+            "key_salt_id": salt_fingerprint(key_salt),
         },
     )

@@ -32,6 +32,7 @@ from geo.errors import FileFormatError
 InputKind = Literal["parquet", "csv"]
 
 NEEDED_COLUMNS: tuple[str, ...] = (
+    "incident_id",
     "occurred_from",
     "occurred_to",
     "time_precision",
@@ -40,9 +41,11 @@ NEEDED_COLUMNS: tuple[str, ...] = (
     "category",
     "source",
 )
-"""The canonical incident columns a cube needs; ids and raw labels are never read."""
+"""The canonical incident columns a cube needs; raw labels are never read. The id is, only to
+draw each record's fixed key (:func:`geo.privacy.record_keys`)."""
 
 CSV_DTYPES: dict[str, str] = {
+    "incident_id": "string",
     "occurred_from": "string",
     "occurred_to": "string",
     "time_precision": "string",

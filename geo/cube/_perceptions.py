@@ -4,7 +4,8 @@
 union of cells,
 hours, dayparts and groups gives the weighted mean ``swx / sw``, the weighted variance
 ``swx2 / sw - mean²`` and, with Kish's effective size ``sw² / sw2``, an interval
-(DESIGN §4-5). Raw answers never need to be kept next to the dashboard.
+(DESIGN §4-5). Raw answers never need to be kept next to the dashboard. ``key`` sums the
+answers' record keys (:mod:`geo.privacy._keys`), so any view knows the cell key of its answers.
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ import pandas as pd
 from geo.columns import DAYPARTS, DEFAULT_RESOLUTION
 from geo.cube._aggregate import codes_in, factorize_sorted, group_sum
 from geo.index import cells_of
+from geo.privacy import record_keys, salt_fingerprint
 
 UNKNOWN_GROUP = "unknown"
 """Group label of answers whose respondent group is missing (kept, never dropped)."""
 
-_NEEDED = ("lat", "lon", "hour", "daypart", "insecurity", "weight", "group")
+_NEEDED = ("response_id", "lat", "lon", "hour", "daypart", "insecurity", "weight", "group")
 
 
 def group_categories(groups: pd.Series) -> list[str]:
@@ -41,7 +43,7 @@ class PerceptionCube:
         Columns ``cell`` (uint64), ``hour`` (int8 0..23, or -1 when only a daypart is known),
         ``daypart`` (Categorical over :data:`geo.columns.DAYPARTS`), ``group`` (Categorical,
         missing -> ``unknown``), ``n`` (int64 answers), ``sw``, ``sw2``, ``swx``, ``swx2``
-        (float64).
+        (float64) and ``key`` (int64 sum of the answers' record keys).
         Sorted by the keys.
     resolution
         H3 resolution of ``cell``.
@@ -53,7 +55,7 @@ class PerceptionCube:
 
     KIND: ClassVar[str] = "perceptions"
     KEY_COLUMNS: ClassVar[tuple[str, ...]] = ("cell", "hour", "daypart", "group")
-    MEASURES: ClassVar[tuple[str, ...]] = ("n", "sw", "sw2", "swx", "swx2")
+    MEASURES: ClassVar[tuple[str, ...]] = ("n", "sw", "sw2", "swx", "swx2", "key")
 
     table: pd.DataFrame = field(repr=False)
     resolution: int
@@ -86,7 +88,10 @@ class PerceptionCube:
 
 
 def build_perception_cube(
-    perceptions: pd.DataFrame, *, resolution: int = DEFAULT_RESOLUTION
+    perceptions: pd.DataFrame,
+    *,
+    resolution: int = DEFAULT_RESOLUTION,
+    key_salt: str | bytes | None = None,
 ) -> PerceptionCube:
     """Index and sum canonical perception answers into a :class:`PerceptionCube`.
 
@@ -96,6 +101,8 @@ def build_perception_cube(
         The canonical perceptions table (DESIGN §2); extra columns are ignored.
     resolution
         H3 resolution of the cube's cells.
+    key_salt
+        Secret salt of the record keys (default: the sample city's public one).
 
     Raises
     ------
@@ -133,6 +140,7 @@ def build_perception_cube(
             "sw2": w * w,
             "swx": w * x,
             "swx2": w * x * x,
+            "key": record_keys(perceptions["response_id"], key_salt),
         },
     )
     table = pd.DataFrame(
@@ -148,5 +156,5 @@ def build_perception_cube(
         table=table,
         resolution=int(resolution),
         rows=len(perceptions),
-        settings={"resolution": int(resolution)},
+        settings={"resolution": int(resolution), "key_salt_id": salt_fingerprint(key_salt)},
     )

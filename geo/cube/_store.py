@@ -24,8 +24,9 @@ from geo.cube._incidents import IncidentCube
 from geo.cube._perceptions import PerceptionCube
 from geo.errors import FileFormatError
 
-CUBE_FORMAT = 1
-"""Version of the stored cube; part of every key, so a new version never reads an old file."""
+CUBE_FORMAT = 2
+"""Version of the stored cube; part of every key, so a new version never reads an old file.
+2: both cubes carry ``key``, the sum of the cell-key method's record keys."""
 
 CubeKind = Literal["incidents", "perceptions"]
 Cube = IncidentCube | PerceptionCube

@@ -3,7 +3,8 @@
 Everything heavy happens in the constructor (indexing, cubes, venue opening slots); a query is
 a few masks and ``np.bincount`` calls over compact arrays, so a slider move costs milliseconds
 (DESIGN §1). The order of work inside :meth:`Atlas.query` is the order of the data flow:
-filter -> aggregate -> perceived statistics -> protect (k) -> compare on what may be shown.
+filter -> aggregate (counts and record-key sums) -> publish (cell-key noise) -> perceived
+statistics from the published sums -> protect (k) -> compare on what may be shown.
 """
 
 from __future__ import annotations
@@ -31,27 +32,28 @@ from geo.cube import (
 from geo.cube._codes import UNTIMED_SLOT
 from geo.hours import CLOSED, OPEN, UNKNOWN, open_in_window, open_slots
 from geo.index import cell_area_km2, cells_of, parents_of
+from geo.metrics._protect import (
+    SUMS,
+    VENUE_COUNTS,
+    perception_filter,
+    privacy_notes,
+    protect_bins,
+    protect_view,
+)
 from geo.metrics._query import Query
 from geo.perceived import perceived_arrays
-from geo.privacy import DEFAULT_MIN_RESOLUTION, Measure, Protected, protect, suppress_columns
-from geo.schema import DAYPART_HOURS, ValidationReport
-from geo.timewin import HourWindow
-
-PERCEIVED_VALUES = (
-    "perceived",
-    "perceived_eb",
-    "perceived_lo",
-    "perceived_hi",
-    "perceived_var",
-    "perceived_se",
-    "perceived_sw",
-    "perceived_neff",
-    "perceived_shrinkage",
+from geo.privacy import (
+    ANSWER_KEY,
+    DEFAULT_MIN_RESOLUTION,
+    NoiseSettings,
+    Protected,
+    key_column,
+    publish_counts,
+    publish_recorded,
+    record_keys,
 )
-"""Everything derived from a cell's answers: hidden with its count when 0 < n < k."""
-SUMS = ("n", "sw", "sw2", "swx", "swx2")
-"""Additive perception sums: needed to coarsen, never published (they would reveal n)."""
-RECORDED_VALUES = ("incidents_per_night", "incidents_per_km2")
+from geo.schema import ValidationReport
+
 COMPARE_COLUMNS = (
     "compared",
     "recorded_rank",
@@ -66,7 +68,6 @@ COMPARE_COLUMNS = (
     "local_q",
     "local_class",
 )
-_DAYPART_WINDOWS = {name: HourWindow(*hours) for name, hours in DAYPART_HOURS.items()}
 
 
 @dataclass(frozen=True, eq=False)
@@ -82,54 +83,9 @@ class QueryResult:
     def k(self) -> int:
         return self.protected.k
 
-
-def _codes(values: pd.Series) -> tuple[np.ndarray, list[str]]:
-    """Integer codes and their labels (categoricals as they are, other columns factorised)."""
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        return values.cat.codes.to_numpy(), [str(c) for c in values.cat.categories]
-    codes, labels = pd.factorize(values.astype("string").fillna(""))
-    return codes, [str(x) for x in labels]
-
-
-def _perception_filter(table: pd.DataFrame, query: Query) -> np.ndarray:
-    keep = np.ones(len(table), dtype=bool)
-    if query.hours is not None:
-        hour = table["hour"].to_numpy(dtype=np.int16, na_value=-1)
-        timed = hour >= 0
-        in_window = query.hours.hour_table()[np.where(timed, hour, 0)]
-        codes, labels = _codes(table["daypart"])
-        overlaps = np.array(
-            [
-                name == "any"
-                or (name in _DAYPART_WINDOWS and query.hours.overlaps(_DAYPART_WINDOWS[name]))
-                for name in labels
-            ]
-            + [False],
-            dtype=bool,
-        )
-        keep &= np.where(timed, in_window, overlaps[codes])
-    if query.groups is not None:
-        codes, labels = _codes(table["group"])
-        chosen = np.array([g.lower() in query.groups for g in labels] + [False], dtype=bool)
-        keep &= chosen[codes]
-    return keep
-
-
-def _protect_bins(values: np.ndarray, k: int) -> np.ndarray:
-    """Hide bins between 0 and k, and never exactly one: a cell's shown total minus its shown
-    bins would give a single hidden bin back, so the smallest other bin is hidden with it.
-    """
-    if k <= 0:
-        return values
-    hidden = (values > 0) & (values < k)
-    if hidden.sum() == 1:
-        others = np.where(~hidden & (values > 0), values, np.inf)
-        if np.isfinite(others.min()):
-            hidden[int(np.argmin(others))] = True
-    return np.where(hidden, np.nan, values)
-
-
-VENUE_COUNTS = ("venues", "venues_open", "venues_closed", "venues_unknown")
+    def privacy_notes(self, lang: str = "en", short: bool = False) -> list[str]:
+        """The k floor and the noise (or "exact") in plain words, for the view or an export."""
+        return privacy_notes(self.summary, lang, short)
 
 
 @dataclass(frozen=True, eq=False)
@@ -141,22 +97,6 @@ class _Grid:
     perceptions: np.ndarray | None
     perception_sums: dict[str, np.ndarray]
     venues: np.ndarray | None
-
-
-def _hide_source_differences(table: dict[str, np.ndarray], sources: tuple[str, ...]) -> None:
-    """Where one source's count is hidden, hide every source's count of that cell (in place).
-
-    Otherwise a hidden app count would be the shown total minus the shown police count.
-    """
-    flags = [table[f"suppressed_incidents_{s}"] for s in sources]
-    if not flags:
-        return
-    any_hidden = np.logical_or.reduce(flags)
-    if not any_hidden.any():
-        return
-    for source in sources:
-        table[f"incidents_{source}"] = np.where(any_hidden, np.nan, table[f"incidents_{source}"])
-        table[f"suppressed_incidents_{source}"] = any_hidden.copy()
 
 
 class Atlas:
@@ -175,6 +115,14 @@ class Atlas:
     incident_cube
         An incident cube built beforehand (e.g. on Dask): used as is, and ``incidents`` may
         then be empty. See :meth:`from_cube`.
+    published_sources
+        Incident sources already public at point level (police.uk, Chicago): shown exactly.
+        Every other source, and the answers, carry the cell-key noise (DESIGN §6).
+    exact
+        No noise at any k: internal analysis only, never set by a public serve.
+    key_salt
+        The project's secret salt of the record keys; default the sample city's public one.
+        A cube built with another salt is refused.
     location_limits
         Finest resolution at which each incident source's locations mean something (a 500 m
         grid cannot be placed in a 66 m cell): finer views leave that source out and say how
@@ -192,6 +140,9 @@ class Atlas:
         cache_dir: str | Path | None = None,
         day_boundary: int = 6,
         incident_cube: IncidentCube | None = None,
+        published_sources: frozenset[str] | str = frozenset(),
+        exact: bool = False,
+        key_salt: str | bytes | None = None,
         location_limits: dict[str, int] | None = None,
     ) -> None:
         self.incidents = incidents
@@ -201,15 +152,31 @@ class Atlas:
         self.reports = dict(reports or {})
         self.day_boundary = day_boundary
         self.location_limits = dict(location_limits or {})
-        settings = {"day_boundary": day_boundary}
+        self.noise = NoiseSettings(published_sources, bool(exact), key_salt)
+        settings = {"day_boundary": day_boundary, "key_salt": key_salt}
         if incident_cube is not None:
             self.incident_cube = incident_cube
+            built_with = incident_cube.settings.get("key_salt_id")
+            if built_with != self.noise.salt_id:
+                raise ValueError(
+                    f"the incident cube's record keys were drawn with salt {built_with}, not "
+                    f"{self.noise.salt_id}: pass the key_salt the cube was built with"
+                )
         elif cache_dir is not None:
             self.incident_cube = cached_cube(incidents, build_incident_cube, cache_dir, settings)
         else:
-            self.incident_cube = build_incident_cube(incidents, day_boundary=day_boundary)
+            self.incident_cube = build_incident_cube(
+                incidents, day_boundary=day_boundary, key_salt=key_salt
+            )
         self.perception_cube = (
-            build_perception_cube(self.perceptions) if len(self.perceptions) else None
+            build_perception_cube(self.perceptions, key_salt=key_salt)
+            if len(self.perceptions)
+            else None
+        )
+        self._answer_keys = (
+            record_keys(self.perceptions["response_id"], key_salt)
+            if len(self.perceptions)
+            else np.zeros(0, dtype=np.int64)
         )
         self._perceptions_at: dict[int, pd.DataFrame] = {}
         self._answer_cells: dict[int, np.ndarray] = {}
@@ -323,7 +290,9 @@ class Atlas:
         days = range(7) if query.weekdays is None else query.weekdays
         return int(sum(per_weekday.get(d, 0) for d in days))
 
-    def _recorded(self, query: Query) -> tuple[np.ndarray, dict[str, np.ndarray], float, float]:
+    def _recorded(self, query: Query) -> tuple[np.ndarray, np.ndarray, float, float]:
+        """Exact counts and key sums per (cell, source), the untimed rows left out, and the
+        rows of sources located too coarsely for this resolution, left out too."""
         codes = self.incident_cube.codes(query.resolution)
         cats = sorted(query.categories) if query.categories is not None else None
         srcs = sorted(query.sources & set(codes.sources)) if query.sources is not None else None
@@ -335,15 +304,12 @@ class Atlas:
             coarse = np.isin(codes.source, too_coarse)
             left_out_location = float(codes.count[mask & coarse].sum())
             mask &= ~coarse
-        total = codes.per_cell(mask)
-        per_source = {}
-        for code, name in enumerate(codes.sources):
-            per_source[name] = codes.per_cell(mask & (codes.source == code))
+        counts, keys = codes.per_cell_source(mask)
         left_out = 0.0
         if query.timed:
             untimed = codes.mask(None, None, cats, srcs, include_untimed=True)
             left_out = float(codes.count[untimed & (codes.how == UNTIMED_SLOT)].sum())
-        return total, per_source, left_out, left_out_location
+        return counts, keys, left_out, left_out_location
 
     def grid_cells(self, resolution: int) -> np.ndarray:
         """Every cell with any record, answer or venue at ``resolution`` (sorted).
@@ -375,7 +341,7 @@ class Atlas:
             sums = {}
             if per_cells is not None:
                 table = self._perceptions(resolution)
-                sums = {name: table[name].to_numpy(dtype=float) for name in SUMS}
+                sums = {name: table[name].to_numpy(dtype=float) for name in (*SUMS, "key")}
             self._grids[resolution] = _Grid(
                 cells=cells,
                 incidents=np.searchsorted(cells, codes.cells),
@@ -412,8 +378,9 @@ class Atlas:
     def cell_hours(self, cell: int, query: Query) -> np.ndarray:
         """Incidents of one cell by clock hour (24 values) for the query's other filters.
 
-        Values between 0 and k are returned as NaN: a cell's hourly bars must not reveal
-        what its protected total hides.
+        Each bar is published as a view of its own (the noise of its records' cell key, the
+        k floor); hidden bars are NaN: a cell's hourly bars must not reveal what its
+        protected total hides.
         """
         codes = self.incident_cube.codes(query.resolution)
         pos = int(np.searchsorted(codes.cells, np.uint64(cell)))
@@ -423,7 +390,11 @@ class Atlas:
         srcs = sorted(query.sources & set(codes.sources)) if query.sources is not None else None
         keep = codes.mask(None, query.weekdays, cats, srcs, include_untimed=False)
         keep &= codes.cell == pos
-        hours = np.bincount(codes.how[keep] % 24, weights=codes.count[keep], minlength=24)[:24]
+        n = max(len(codes.sources), 1)
+        slot = (codes.how[keep] % 24).astype(np.int64) * n + codes.source[keep]
+        counts = np.bincount(slot, weights=codes.count[keep], minlength=24 * n).reshape(24, n)
+        keys = np.bincount(slot, weights=codes.key[keep], minlength=24 * n).reshape(24, n)
+        hours, _, hidden, _ = publish_recorded(counts, keys, codes.sources, query.k, self.noise)
         # The published total covers the window: protect the window's bars as one group
         # (and the other hours as another), so no subtraction isolates a hidden bar.
         inside = np.zeros(24, dtype=bool)
@@ -431,103 +402,81 @@ class Atlas:
         out = hours.copy()
         for group in (inside, ~inside):
             if group.any():
-                out[group] = _protect_bins(hours[group], query.k)
+                out[group] = protect_bins(hours[group], query.k, hidden[group])
         return out
 
     def cell_answers(self, cell: int, query: Query, levels: int = 4) -> np.ndarray:
-        """Answers of one cell by insecurity level (``levels`` equal bins of 0..1), k-protected."""
+        """Answers of one cell by insecurity level (``levels`` equal bins of 0..1), published
+        with the noise of each bin's answers and k-protected."""
         if not len(self.perceptions):
             return np.zeros(levels)
-        if query.resolution not in self._answer_cells:
-            self._answer_cells[query.resolution] = cells_of(
-                self.perceptions["lat"].to_numpy(),
-                self.perceptions["lon"].to_numpy(),
-                query.resolution,
-            )
+        if query.resolution not in self._answer_cells:  # as the cube places them (DESIGN §4)
+            answers = self.perceptions
+            finest = cells_of(answers["lat"].to_numpy(), answers["lon"].to_numpy())
+            self._answer_cells[query.resolution] = parents_of(finest, query.resolution)
         inside = self._answer_cells[query.resolution] == np.uint64(cell)
         frame = self.perceptions.loc[inside]
-        keep = _perception_filter(frame, query)
+        keep = perception_filter(frame, query)
         x = frame["insecurity"].to_numpy(dtype=float)[keep]
-        counts = np.bincount(np.minimum((x * levels).astype(int), levels - 1), minlength=levels)
-        return _protect_bins(counts.astype(float), query.k)
+        level = np.minimum((x * levels).astype(int), levels - 1)
+        counts = np.bincount(level, minlength=levels).astype(float)
+        if not self.noise.on(query.k):
+            return protect_bins(counts, query.k)
+        keys = np.bincount(level, weights=self._answer_keys[inside][keep], minlength=levels)
+        published, hidden = publish_counts(counts, keys, query.k, self.noise.table)
+        return protect_bins(published, query.k, hidden)
 
     # ------------------------------------------------------------------ the query
+    def _exact_columns(
+        self, query: Query, grid: _Grid
+    ) -> tuple[dict[str, np.ndarray], tuple[float, float]]:
+        """Exact sums per grid cell (counts and key sums per source, answers, venues), and
+        the rows left out for lack of a time and of a fine enough location."""
+        size = grid.cells.size
+        counts, keys, left_out, left_out_location = self._recorded(query)
+        columns: dict[str, np.ndarray] = {"cell": grid.cells, "incidents": np.zeros(size)}
+        columns["incidents"][grid.incidents] = counts.sum(axis=1)  # one position per cell
+        for j, name in enumerate(self.sources):
+            count = f"incidents_{name}"
+            for column, values in ((count, counts), (key_column(count), keys)):
+                columns[column] = np.zeros(size)
+                columns[column][grid.incidents] = values[:, j]
+        if self.perception_cube is not None:
+            keep = perception_filter(self._perceptions(query.resolution), query)
+            rows = grid.perceptions[keep]
+            names = {**{name: name for name in SUMS}, "key": ANSWER_KEY}
+            for name, column in names.items():
+                weights = grid.perception_sums[name][keep]
+                columns[column] = np.bincount(rows, weights=weights, minlength=size)
+        else:
+            columns.update({name: np.zeros(size) for name in (*SUMS, ANSWER_KEY)})
+        columns.update(self._venue_counts(query, grid))
+        return columns, (left_out, left_out_location)
+
     def query(
         self, query: Query, *, local_stats: bool = False, permutations: int = 999, seed: int = 0
     ) -> QueryResult:
-        """Per-cell answer to ``query``, protected by its k before anything is compared."""
-        grid = self._grid(query.resolution)
-        size = grid.cells.size
-        total, per_source, left_out, left_out_location = self._recorded(query)
-        columns: dict[str, np.ndarray] = {"cell": grid.cells}
-        columns["incidents"] = np.zeros(size)
-        columns["incidents"][grid.incidents] = total
-        for name, values in per_source.items():
-            columns[f"incidents_{name}"] = np.zeros(size)
-            columns[f"incidents_{name}"][grid.incidents] = values
-        sums = list(SUMS)
-        if self.perception_cube is not None:
-            cube = self._perceptions(query.resolution)
-            keep = _perception_filter(cube, query)
-            rows = grid.perceptions[keep]
-            for name in sums:
-                weights = grid.perception_sums[name][keep]
-                columns[name] = np.bincount(rows, weights=weights, minlength=size)
-        else:
-            columns.update({name: np.zeros(size) for name in sums})
-        columns.update(self._venue_counts(query, grid))
+        """Per-cell answer to ``query``: published (cell-key noise), protected by its k, then
+        compared on what may be shown."""
+        columns, (left_out, left_out_location) = self._exact_columns(
+            query, self._grid(query.resolution)
+        )
         shown = (columns["incidents"] > 0) | (columns["n"] > 0) | (columns["venues"] > 0)
         # The table stays a dict of arrays until the end: a slider move runs all of this, and
         # pandas' per-column overhead would cost more than the arithmetic.
-        table = self._derive_columns({name: v[shown] for name, v in columns.items()}, query)
-
-        # Totals decide the geometry (coarsening); per-source counts are then suppressed
-        # within it, so one small source does not pull a busy cell into its parent.
-        measures = [
-            Measure("incidents", RECORDED_VALUES, "incidents"),
-            Measure("perceived_n", PERCEIVED_VALUES + SUMS, "perceived"),
-        ]
-        additive = (
-            "incidents",
-            *[f"incidents_{s}" for s in self.sources],
-            *sums,
-            "venues",
-            "venues_open",
-            "venues_closed",
-            "venues_unknown",
+        table, hidden = protect_view(
+            {name: v[shown] for name, v in columns.items()},
+            query,
+            self.sources,
+            self.noise,
+            self._derive_columns,
         )
-        single_resolution = query.mode == "suppress" or query.k == 0
-        protected = None
-        if single_resolution:
-            if query.mode == "coarsen":  # k = 0: nothing merges, but say so as coarsen does
-                table["merged"] = np.zeros(table["cell"].size, dtype=bool)
-                table["resolution"] = np.full(table["cell"].size, query.resolution, np.int8)
-            table, suppressed, mass = suppress_columns(table, measures, query.k)
-        else:
-            protected = protect(
-                pd.DataFrame(table), measures, k=query.k, mode=query.mode, additive=additive
-            )
-            frame = self._derive(protected.table, query)
-            for m in measures:  # derived again from sums: keep what protect hid hidden
-                hidden = frame[m.flag].fillna(False).astype(bool)
-                frame.loc[hidden, list(m.values)] = np.nan
-            table = {c: frame[c].to_numpy() for c in frame.columns}
-            suppressed, mass = dict(protected.suppressed), dict(protected.suppressed_mass)
-        table, by_source, by_source_mass = suppress_columns(
-            table, [Measure(f"incidents_{s}", (), f"incidents_{s}") for s in self.sources], query.k
-        )
-        _hide_source_differences(table, self.sources)
-        suppressed = {**suppressed, **by_source}
-        for name in SUMS:
-            table.pop(name, None)
-        ok = np.asarray(table["perceived_ok"], dtype=bool) & ~table["suppressed_perceived"]
-        table["perceived_ok"] = ok
-
+        noisy = self.noise.on(query.k)
         summary: dict[str, Any] = {
             "cells_shown": int(table["cell"].size),
-            "cells_suppressed": suppressed,
-            # Totals of published cells only: an exact grand total beside one hidden cell
-            # would give that cell away by subtraction.
+            "cells_suppressed": hidden.suppressed,
+            # Totals of published cells only (with their noise): an exact grand total beside
+            # one hidden cell would give that cell away by subtraction.
             "incidents_shown": float(np.nansum(table["incidents"])),
             "rows_left_out_untimed": float(left_out),
             "rows_left_out_location": left_out_location,
@@ -537,50 +486,63 @@ class Atlas:
             "synthetic": self.synthetic,
             "k": query.k,
             "protected": query.k > 0,
+            "perturbed": noisy,
+            "noise_bound": self.noise.table.bound if noisy else 0,
+            "exact_sources": sorted(set(self.sources) & self.noise.published_sources)
+            if noisy
+            else list(self.sources),
         }
         summary["spearman"] = {"rho": float("nan"), "p": float("nan"), "n": 0}
         summary["cells_compared"] = 0
-        if single_resolution and table["cell"].size:
-            settings = CompareSettings(
-                "incidents_per_night",
-                "perceived_eb",
-                "perceived_ok",
-                "incidents",
-                permutations,
-                seed,
-            )
-            result = compare_arrays(
-                table["cell"],
-                table["incidents_per_night"],
-                table["perceived_eb"],
-                ok,
-                table["incidents"],
-                settings,
-                local_stats=local_stats,
-            )
-            table.update({c: np.asarray(result.columns[c]) for c in COMPARE_COLUMNS})
-            # the class as a float with NaN, as the table has always carried it
-            table["bivariate_class"] = result.columns["bivariate_class"].to_numpy(
-                dtype=float, na_value=np.nan
-            )
-            summary["spearman"] = {
-                "rho": result.spearman.rho,
-                "p": result.spearman.p,
-                "n": result.spearman.n,
-            }
-            summary["cells_compared"] = result.n_cells_compared
+        if (query.mode == "suppress" or query.k == 0) and table["cell"].size:
+            self._compare(table, summary, local_stats, permutations, seed)
         shown_table = pd.DataFrame(table, copy=False)
-        if protected is None:
-            protected = Protected(
-                table=shown_table,
-                k=int(query.k),
-                mode=query.mode,
-                protected=query.k > 0,
-                suppressed=MappingProxyType({m.name: suppressed[m.name] for m in measures}),
-                suppressed_mass=MappingProxyType(mass),
-                min_resolution=DEFAULT_MIN_RESOLUTION if query.mode == "coarsen" else None,
-            )
+        protected = Protected(
+            table=shown_table,
+            k=int(query.k),
+            mode=query.mode,
+            protected=query.k > 0,
+            suppressed=MappingProxyType(
+                {m: hidden.suppressed[m] for m in ("incidents", "perceived")}
+            ),
+            suppressed_mass=MappingProxyType(hidden.mass),
+            merged=hidden.merged,
+            min_resolution=DEFAULT_MIN_RESOLUTION if query.mode == "coarsen" else None,
+        )
         return QueryResult(query=query, table=shown_table, protected=protected, summary=summary)
+
+    def _compare(
+        self,
+        table: dict[str, np.ndarray],
+        summary: dict[str, Any],
+        local_stats: bool,
+        permutations: int,
+        seed: int,
+    ) -> None:
+        """Ranks, gap, classes (and local statistics) of the published cells, in place."""
+        settings = CompareSettings(
+            "incidents_per_night", "perceived_eb", "perceived_ok", "incidents", permutations, seed
+        )
+        result = compare_arrays(
+            table["cell"],
+            table["incidents_per_night"],
+            table["perceived_eb"],
+            table["perceived_ok"],
+            table["incidents"],
+            settings,
+            local_stats=local_stats,
+        )
+        table.update({c: np.asarray(result.columns[c]) for c in COMPARE_COLUMNS})
+        # the class as a float with NaN, as the table has always carried it
+        table["bivariate_class"] = result.columns["bivariate_class"].to_numpy(
+            dtype=float, na_value=np.nan
+        )
+        summary["spearman"] = {
+            "rho": result.spearman.rho,
+            "p": result.spearman.p,
+            "n": result.spearman.n,
+        }
+        summary["cells_compared"] = result.n_cells_compared
 
     def _areas(self, cells: np.ndarray) -> np.ndarray:
         """Cell areas in km², remembered: the same few thousand cells come back every query."""
@@ -612,8 +574,3 @@ class Atlas:
             out["incidents_per_km2"] = incidents / np.where(area > 0, area, np.nan)
         out.update(stats)
         return out
-
-    def _derive(self, table: pd.DataFrame, query: Query) -> pd.DataFrame:
-        """:meth:`_derive_columns` on a table (again after coarsening merged cells)."""
-        columns = {c: table[c].to_numpy() for c in table.columns}
-        return pd.DataFrame(self._derive_columns(columns, query), index=table.index)

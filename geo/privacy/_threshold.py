@@ -1,4 +1,4 @@
-"""Small-cell protection before anything is shown or exported (DESIGN §6).
+"""Small-cell protection before anything is shown or exported (DESIGN §6): the k-threshold.
 
 No shown or exported cell may reveal a count of incidents, reports or answers between 1 and
 k − 1 — with aoristic weighting counts are fractional, so every ``0 < count < k`` is
@@ -21,6 +21,10 @@ Either way ``published + suppressed = total`` for every count column, with the s
 mass reported, so a total shown elsewhere can say how much is hidden. Note that a view that
 prints an exact city total beside a single suppressed cell lets anyone subtract: show totals
 from published cells, or rounded.
+
+A threshold per view is not enough on its own: two views that each pass k can be subtracted.
+That is what the consistent noise of :mod:`geo.privacy._noise` is for; with it, the callers
+pass the cells the noise rule hides (``hidden``) and the count columns hold published values.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ __all__ = [
     "Measure",
     "Mode",
     "Protected",
+    "coarsen_cells",
     "protect",
     "suppress_columns",
 ]
@@ -57,9 +62,23 @@ NOTICES: MappingProxyType[str, str] = MappingProxyType(
     {
         "privacy.k_threshold": "Counts above 0 and below {k} are hidden (k = {k}).",
         "privacy.off": "Privacy threshold off: small counts are shown.",
+        "privacy.noise": (
+            "Counts of reports and answers carry a small random noise (at most ±{bound}) so "
+            "that no one can be singled out by comparing views; the same view always shows "
+            "the same numbers, and parts may not add up exactly to their totals."
+        ),
+        "privacy.noise_short": (
+            "Counts carry a small random noise (at most ±{bound}) so that no one can be "
+            "singled out by comparing views."
+        ),
+        "privacy.noise_public": "Counts from {sources} are already public and are exact.",
+        "privacy.exact": (
+            "Exact counts, without noise: internal analysis only. Comparing views can single "
+            "people out; do not publish."
+        ),
     }
 )
-"""English text of the notice every view and export prints; keys are gettext msgids."""
+"""English text of the notices every view and export prints; keys are gettext msgids."""
 
 
 @dataclass(frozen=True)
@@ -154,15 +173,22 @@ def _small(frame: pd.DataFrame, column: str, k: int) -> np.ndarray:
 
 
 def _hidden(
-    counts: Mapping[str, np.ndarray], measures: tuple[Measure, ...], k: int
+    counts: Mapping[str, np.ndarray],
+    measures: tuple[Measure, ...],
+    k: int,
+    also: Mapping[str, np.ndarray] | None = None,
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, int], dict[str, float]]:
     """What suppression hides: a flag per measure, a mask per column, counts and masses.
 
-    Decided on the input counts first, so one measure's blanking cannot hide another's.
+    Decided on the input counts first, so one measure's blanking cannot hide another's;
+    ``also`` adds cells a measure must hide whatever its count (by measure name).
     """
     suppressed: dict[str, int] = {}
     mass: dict[str, float] = {m.count: 0.0 for m in measures}
     flags = {m.name: (counts[m.count] > 0) & (counts[m.count] < k) for m in measures}
+    for name, mask in (also or {}).items():
+        if k > 0 and name in flags:
+            flags[name] = flags[name] | np.asarray(mask, dtype=bool)
     hidden: dict[str, np.ndarray] = {}
     for m in measures:
         small = flags[m.name]
@@ -201,13 +227,19 @@ def suppress_columns(
     columns: Mapping[str, np.ndarray],
     measures: Sequence[Measure],
     k: int,
+    *,
+    hidden: Mapping[str, np.ndarray] | None = None,
 ) -> tuple[dict[str, np.ndarray], dict[str, int], dict[str, float]]:
     """:func:`protect` with ``mode="suppress"`` on a dict of float arrays (one per column).
 
     The same rule as on a table, without pandas: a slider move runs it, and a DataFrame's
     per-column overhead would cost more than the arithmetic. Returns the new columns (every
     input column, hidden values as NaN, plus one ``suppressed_<name>`` flag per measure), the
-    cells suppressed per measure and the suppressed mass per count column.
+    cells suppressed per measure and the suppressed mass per count column (of the counts as
+    given: published values when they carry noise).
+
+    ``hidden`` maps a measure name to cells to hide as well, whatever their count: with
+    noise, a cell whose *exact* count is small is hidden even when its published one is not.
     """
     if k < 0:
         raise ValueError(f"k must be >= 0, got {k}")
@@ -215,9 +247,9 @@ def suppress_columns(
     missing = sorted({c for m in declared for c in (m.count, *m.values)} - set(columns))
     if missing:
         raise KeyError(f"columns missing: {missing}; found {list(columns)}")
-    flags, hidden, suppressed, mass = _hidden(columns, declared, k)
+    flags, masks, suppressed, mass = _hidden(columns, declared, k, hidden)
     out = dict(columns)
-    for column, mask in hidden.items():
+    for column, mask in masks.items():
         if mask.any():
             out[column] = np.where(mask, np.nan, columns[column])
     out.update({m.flag: flags[m.name] for m in declared})
@@ -278,6 +310,26 @@ def _coarsen(
     current["merged"] = current["merged"].astype(bool)
     current["cell"] = current["cell"].astype(np.uint64)
     return current.reset_index(drop=True), merged_inputs
+
+
+def coarsen_cells(
+    table: pd.DataFrame,
+    counts: Sequence[str],
+    *,
+    k: int,
+    additive: Iterable[str] = (),
+    min_resolution: int = DEFAULT_MIN_RESOLUTION,
+) -> tuple[pd.DataFrame, int]:
+    """The geometry of ``coarsen`` alone: cells with a small count merged into parents.
+
+    Nothing is suppressed: the caller publishes the merged sums (with noise, from the merged
+    cells' own keys) and then hides what is still small. Returns the table (``resolution`` and
+    ``merged`` added; columns not in ``counts`` or ``additive`` missing on merged rows) and the
+    number of input cells merged.
+    """
+    measures = tuple(Measure(c) for c in counts)
+    _check(table, measures, tuple(additive))
+    return _coarsen(table, measures, k, tuple(additive), min_resolution)
 
 
 def protect(
