@@ -194,7 +194,7 @@ def _point(cell: int) -> tuple[float, float]:
 def _answers(rows: list[tuple[tuple[float, float], float, float]]) -> pd.DataFrame:
     """Canonical perceptions from ((lat, lon), insecurity, weight), all about 23:00."""
     n = len(rows)
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "response_id": [f"r{i}" for i in range(n)],
             "lat": [r[0][0] for r in rows],
@@ -207,10 +207,11 @@ def _answers(rows: list[tuple[tuple[float, float], float, float]]) -> pd.DataFra
             "group": ["all"] * n,
         }
     )
+    return check_contract(frame, "perceptions")
 
 
 def _venues(rows: list[tuple[tuple[float, float], str]]) -> pd.DataFrame:
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "venue_id": [f"v{i}" for i in range(len(rows))],
             "name": [f"Bar {i}" for i in range(len(rows))],
@@ -221,6 +222,7 @@ def _venues(rows: list[tuple[tuple[float, float], str]]) -> pd.DataFrame:
             "hours_known": [r[1] != "nonsense" for r in rows],
         }
     )
+    return check_contract(frame, "venues")
 
 
 def _by_hand(answers: list[tuple[float, float]]) -> dict[str, float]:
@@ -231,7 +233,6 @@ def _by_hand(answers: list[tuple[float, float]]) -> dict[str, float]:
     spread = math.fsum(w * (x - mean) ** 2 for x, w in answers) / sw
     var = spread * n_eff / (n_eff - 1)  # reliability weights: unbiased
     return {
-        "n": len(answers),
         "mean": mean,
         "n_eff": n_eff,
         "var": var,
@@ -446,6 +447,7 @@ def test_coarsen_keeps_a_count_of_exactly_k_and_merges_one_just_below() -> None:
     """k = 5 in the window 22-4: 4 + four quarters of a 22:00-02:00 span is exactly 5 and stays;
     4 + three quarters of a 01:00-05:00 span (04:00 is outside) is 4.75 and merges up to the
     floor (res 7), where it is still below k and hidden."""
+    assert h3i.cell_to_parent(HERE, 7) != h3i.cell_to_parent(AWAY, 7)
     here, away = _point(HERE), _point(AWAY)
     rows = [("2025-03-07 23:00", *here, "theft", "police")] * 4
     rows += [("2025-03-07 22:00", *here, "theft", "police")]
