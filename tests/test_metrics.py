@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from geo.columns import CATEGORIES
-from geo.metrics import Atlas, Query
+from geo.metrics import PERCEIVED_VALUES, RECORDED_VALUES, Atlas, Query
 from geo.sample import generate_city
 from geo.schema import check_contract
 from geo.timewin import HourWindow
@@ -191,17 +191,24 @@ def _point(cell: int) -> tuple[float, float]:
     return h3i.cell_to_latlng(h3i.cell_to_center_child(cell, 10))
 
 
-def _answers(rows: list[tuple[tuple[float, float], float, float]]) -> pd.DataFrame:
-    """Canonical perceptions from ((lat, lon), insecurity, weight), all about 23:00."""
+def _answers(
+    rows: list[tuple[tuple[float, float], float, float]],
+    *,
+    hour: int | None = 23,
+    daypart: str = "night",
+    prefix: str = "r",
+) -> pd.DataFrame:
+    """Canonical perceptions from ((lat, lon), insecurity, weight), all about one hour (23:00)
+    or, with ``hour=None``, known only by their daypart."""
     n = len(rows)
     frame = pd.DataFrame(
         {
-            "response_id": [f"r{i}" for i in range(n)],
+            "response_id": [f"{prefix}{i}" for i in range(n)],
             "lat": [r[0][0] for r in rows],
             "lon": [r[0][1] for r in rows],
             "answered_at": pd.Series(pd.NaT, index=range(n), dtype="datetime64[ns]"),
-            "hour": pd.array([23] * n, dtype="Int64"),
-            "daypart": ["night"] * n,
+            "hour": pd.array([hour] * n, dtype="Int64"),
+            "daypart": [daypart] * n,
             "insecurity": [float(r[1]) for r in rows],
             "weight": [float(r[2]) for r in rows],
             "group": ["all"] * n,
@@ -446,7 +453,8 @@ def test_every_value_of_a_coarsened_cell_comes_from_the_raw_rows_beneath_it() ->
 def test_coarsen_keeps_a_count_of_exactly_k_and_merges_one_just_below() -> None:
     """k = 5 in the window 22-4: 4 + four quarters of a 22:00-02:00 span is exactly 5 and stays;
     4 + three quarters of a 01:00-05:00 span (04:00 is outside) is 4.75 and merges up to the
-    floor (res 7), where it is still below k and hidden."""
+    floor (res 7), where it is still below k and hidden with its two answers and everything
+    derived from them."""
     assert h3i.cell_to_parent(HERE, 7) != h3i.cell_to_parent(AWAY, 7)
     here, away = _point(HERE), _point(AWAY)
     rows = [("2025-03-07 23:00", *here, "theft", "police")] * 4
@@ -456,7 +464,7 @@ def test_coarsen_keeps_a_count_of_exactly_k_and_merges_one_just_below() -> None:
     frame = _incidents(rows)
     frame.loc[4, "occurred_to"] = pd.Timestamp("2025-03-08 02:00")
     frame.loc[9, "occurred_to"] = pd.Timestamp("2025-03-08 05:00")
-    atlas = Atlas(frame)
+    atlas = Atlas(frame, _answers([(away, 0.5, 1.0), (away, 1.0, 2.0)]))
     night = Query(resolution=9, hours=HourWindow(22, 4), k=5, mode="coarsen")
     table = atlas.query(night).table.set_index("cell")
     exact = table.loc[HERE]
@@ -465,6 +473,71 @@ def test_coarsen_keeps_a_count_of_exactly_k_and_merges_one_just_below() -> None:
     below = table.loc[h3i.cell_to_parent(AWAY, 7)]
     assert bool(below["merged"]) and below["resolution"] == 7
     assert np.isnan(below["incidents"]) and bool(below["suppressed_incidents"])
+    assert bool(below["suppressed_perceived"]) and not bool(below["perceived_ok"])
+    for column in ("perceived_n", *RECORDED_VALUES, *PERCEIVED_VALUES):
+        assert np.isnan(below[column]), column
     # With k = 0 nothing is protected: the two counts as the window sees them.
     raw = atlas.query(night.with_(k=0)).table.set_index("cell")["incidents"]
     assert raw.loc[HERE] == 5.0 and raw.loc[AWAY] == pytest.approx(4.75)
+
+
+@pytest.mark.parametrize(
+    ("hours", "n", "mean"),
+    [
+        (None, 20, (5 * 1.0 + 5 * 0.0 + 5 * 0.5 + 5 * 0.75) / 20),  # every answer
+        (HourWindow(22, 4), 15, (5 * 1.0 + 5 * 0.5 + 5 * 0.75) / 15),  # night, any, 23:00
+        (HourWindow(8, 12), 10, (5 * 0.0 + 5 * 0.5) / 10),  # day, any
+        (HourWindow(19, 21), 5, 0.5),  # evening: only "any" (no evening answers, 23:00 is out)
+    ],
+)
+def test_answers_known_only_by_daypart_count_where_it_overlaps_the_window(
+    hours, n: int, mean: float
+) -> None:
+    place = _point(HERE)
+    answers = pd.concat(
+        [
+            _answers([(place, 1.0, 1.0)] * 5, hour=None, daypart="night", prefix="night"),
+            _answers([(place, 0.0, 1.0)] * 5, hour=None, daypart="day", prefix="day"),
+            _answers([(place, 0.5, 1.0)] * 5, hour=None, daypart="any", prefix="any"),
+            _answers([(place, 0.75, 1.0)] * 5, hour=23, prefix="at23-"),
+        ],
+        ignore_index=True,
+    )
+    atlas = Atlas(_incidents([("2025-03-07 23:00", *place, "theft", "police")] * 5), answers)
+    row = atlas.query(Query(resolution=9, hours=hours)).table.set_index("cell").loc[HERE]
+    assert row["perceived_n"] == n
+    assert row["perceived"] == pytest.approx(mean, rel=1e-12)
+
+
+def test_a_cells_hourly_bars_never_leave_one_hidden_bar_alone() -> None:
+    """k = 5, window 22-4: bars 6 (23:00) and 3 (01:00) publish a total of 9, so hiding the 3
+    alone would give it back as 9 - 6: the 6 is hidden with it. With a second small bar (2 at
+    02:00) the two hidden bars cannot be told apart and the 6 stays. Outside the window, 7 at
+    20:00 is a group of its own and shown."""
+    place = _point(HERE)
+    rows = [("2025-03-07 23:00", *place, "theft", "police")] * 6
+    rows += [("2025-03-08 01:00", *place, "theft", "police")] * 3
+    rows += [("2025-03-07 20:00", *place, "theft", "police")] * 7
+    night = Query(resolution=9, hours=HourWindow(22, 4), k=5)
+    bars = Atlas(_incidents(rows)).cell_hours(HERE, night)
+    assert np.isnan(bars[[23, 1]]).all() and bars[20] == 7
+    assert np.nansum(bars) == 7 and np.isnan(bars).sum() == 2
+    rows += [("2025-03-08 02:00", *place, "theft", "police")] * 2
+    bars = Atlas(_incidents(rows)).cell_hours(HERE, night)
+    assert bars[23] == 6 and bars[20] == 7 and np.isnan(bars[[1, 2]]).all()
+    assert np.isnan(bars).sum() == 2
+
+
+def test_answers_hidden_by_k_are_not_ok_even_above_the_minimum() -> None:
+    # min_answers 3 < k 5: four answers are enough for a mean but too few to show.
+    here, away = _point(HERE), _point(AWAY)
+    answers = [(here, x, 1.0) for x in (0.0, 0.25, 0.5, 1.0)]
+    answers += [(away, x, 1.0) for x in (0.0, 0.25, 0.5, 0.75, 1.0, 1.0)]
+    atlas = Atlas(
+        _incidents([("2025-03-07 23:00", *here, "theft", "police")] * 5), _answers(answers)
+    )
+    table = atlas.query(Query(resolution=9, k=5, min_answers=3)).table.set_index("cell")
+    hidden, shown = table.loc[HERE], table.loc[AWAY]
+    assert bool(hidden["suppressed_perceived"]) and np.isnan(hidden["perceived"])
+    assert not bool(hidden["perceived_ok"])
+    assert bool(shown["perceived_ok"]) and shown["perceived"] == pytest.approx(3.5 / 6)
