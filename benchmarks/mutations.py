@@ -9,7 +9,8 @@ no test fails *survives*: either the tests miss something, or the change does no
 outcome (an equivalent mutation); the list below says which, where it is known.
 
 Not part of CI's pass/fail: ``make mutations`` prints the survivors and exits 0. It takes
-several minutes on two cores (``--only TEXT`` runs the mutations whose id contains TEXT).
+several minutes on two cores (``--only TEXT``, repeatable, runs the mutations whose id
+contains one of the texts).
 """
 
 from __future__ import annotations
@@ -147,8 +148,9 @@ MUTATIONS: tuple[Mutation, ...] = (
         'if mode == "coarsen" and k > 0:',
         'if mode == "coarsen":',
         PRIVACY,
-        "with k = 0 no count is small, so _coarsen merges nothing and returns the table with "
-        "the same cell, resolution and merged columns the k = 0 branch adds: equivalent",
+        "with k = 0 no count is small: _coarsen merges nothing and adds the same cell, "
+        "resolution and merged columns as the k = 0 branch; it differs only by refusing mixed "
+        "resolutions, and Atlas.query never calls protect with k = 0",
     ),
     # ---- geo/metrics/_atlas.py
     Mutation(
@@ -271,6 +273,8 @@ MUTATIONS: tuple[Mutation, ...] = (
         "inside = (hour >= lo) & (hour < hi) if lo < hi",
         "inside = (hour >= lo) & (hour <= hi) if lo < hi",
         VALIDATE,
+        "DAYPART_HOURS runs day, evening, night, each starting where the one before ends, and "
+        "a later daypart overwrites an earlier one: hour 18 still ends evening, 22 night",
     ),
 )
 
@@ -351,10 +355,12 @@ def apply(copy: Path, mutation: Mutation) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", default="", help="run the mutations whose id contains this")
+    parser.add_argument(
+        "--only", action="append", default=[], help="run the mutations whose id contains this"
+    )
     parser.add_argument("--list", action="store_true", help="list the mutations and stop")
     args = parser.parse_args(argv)
-    chosen = [m for m in MUTATIONS if args.only in m.id]
+    chosen = [m for m in MUTATIONS if not args.only or any(t in m.id for t in args.only)]
     if args.list:
         for m in chosen:
             print(f"{m.id:<40} {m.path}")
@@ -369,7 +375,8 @@ def main(argv: list[str] | None = None) -> int:
         check_isolation(pristine)
         for tests in dict.fromkeys(m.tests for m in chosen):
             passed, why, seconds = run_tests(pristine, tests)
-            print(f"{'baseline':<40} {'pass' if passed else 'FAIL ' + why} ({seconds:.0f} s)")
+            verdict = "pass" if passed else f"FAIL {why}"
+            print(f"{'baseline':<40} {verdict} ({seconds:.0f} s)", flush=True)
             if not passed:
                 print("the unmutated tree fails these tests: fix that first", file=sys.stderr)
                 return 1
