@@ -274,7 +274,7 @@ MUTATIONS: tuple[Mutation, ...] = (
         "inside = (hour >= lo) & (hour <= hi) if lo < hi",
         VALIDATE,
         "DAYPART_HOURS runs day, evening, night, each starting where the one before ends, and "
-        "a later daypart overwrites an earlier one: hour 18 still ends evening, 22 night",
+        "a later daypart overwrites an earlier one: hour 18 still lands in evening, 22 in night",
     ),
 )
 
