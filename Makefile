@@ -124,3 +124,9 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) $(LATEST) $(SAMPLE) data/cache .pytest_cache
+
+# Mutation check (not part of `make test`): one-line changes of core logic, each on a temp copy
+# of the tree, with the tests that should notice; prints the mutations no test catches.
+.PHONY: mutations
+mutations: $(STAMP)
+	$(BIN)/python benchmarks/mutations.py

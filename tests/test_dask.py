@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+import distributed  # a required dependency: a broken install must fail here, not skip
 import numpy as np
 import pandas as pd
 import pytest
@@ -37,8 +38,6 @@ from geo.errors import FileFormatError
 from geo.metrics import Atlas, Query
 from geo.sample import write_partitioned_city
 from geo.timewin import HourWindow
-
-distributed = pytest.importorskip("distributed")
 
 CITY = {"seed": 11, "incidents": 40_000, "app_reports": 10_000, "perceptions": 500,
         "venues": 30}

@@ -964,21 +964,33 @@ def _(draw: Draw, reader: Reader, table: Table) -> Table:
 # ---------------------------------------------------------------------------------- checks
 
 
-REGRESSIONS: dict[tuple[str, str], tuple[type[BaseException], str]] = {
-    ("deeply_nested_json", "osm"): (RecursionError, (
+@dataclass(frozen=True)
+class Regression:
+    """A (class, reader) pair that once escaped read_table, and how it ends since the fix."""
+
+    escaped: type[BaseException]
+    why: str
+    error: str | None = None
+    """A FileFormatError whose message matches this now ends the read..."""
+    dropped_as: str | None = None
+    """...or the file reads and every broken record is dropped with this reason."""
+
+
+REGRESSIONS: dict[tuple[str, str], Regression] = {
+    ("deeply_nested_json", "osm"): Regression(RecursionError, (
         "format detection parses JSON with geo/io/_geo.load_json, which catches "
         "JSONDecodeError and UnicodeDecodeError but not the RecursionError json raises past "
         "~1,000 levels, and read_table does not wrap it (a mapped file goes through GDAL "
         "instead and gets a FileFormatError)"
-    )),
-    ("unknown_geometry_types", "osm"): (shapely.errors.GeometryTypeError, (
+    ), error="not usable JSON: nested too deeply"),
+    ("unknown_geometry_types", "osm"): Regression(shapely.errors.GeometryTypeError, (
         "geo/io/_osm._geometry catches ValueError, TypeError, ... and GEOSException around "
         "shapely.geometry.shape, but an unknown type raises shapely's GeometryTypeError (a "
         "ShapelyError, not a ValueError), which read_table does not wrap either"
-    )),
+    ), dropped_as="missing_coordinates"),
 }
 """(class, reader) pairs that once escaped read_table with the exception named (found by these
-fuzz tests, since fixed in geo/io): kept as explicit regression cases."""
+fuzz tests, since fixed in geo/io): kept as explicit regression cases, each with its outcome."""
 
 KNOWN_BUGS: dict[tuple[str, str], tuple[type[BaseException], str]] = {}
 """(class, reader) pairs that still end in an unhandled exception; none at present."""
@@ -1109,18 +1121,46 @@ def test_each_file_class_on_each_reader(bad_name: str, reader_name: str,
     check(reader, file, records)
 
 
-@pytest.mark.parametrize(
-    ("bad_name", "reader_name"),
-    [pytest.param(*pair, id="-".join(pair)) for pair in REGRESSIONS],
-)
+def regressions(ending: str) -> list:
+    return [pytest.param(*pair, id="-".join(pair)) for pair, regression in REGRESSIONS.items()
+            if getattr(regression, ending) is not None]
+
+
+@pytest.mark.parametrize(("bad_name", "reader_name"), regressions("error"))
 @settings(FUZZ, max_examples=1, phases=[Phase.generate])
 @given(data=st.data())
 def test_former_bugs_give_a_clear_error(bad_name: str, reader_name: str,
                                         data: st.DataObject) -> None:
-    """Classes that once escaped as RecursionError / GeometryTypeError now end clearly."""
+    """Classes that once escaped (as RecursionError) now end in one clear error, every time."""
+    reader = READERS[reader_name]
+    file, _ = make_file(data.draw, reader, [BAD_INPUTS[bad_name]])
+    with tempfile.TemporaryDirectory(prefix="atlas-fuzz-") as folder:
+        path = Path(folder) / f"fuzz{reader.suffix}"
+        path.write_bytes(written(reader, file))
+        with pytest.raises(FileFormatError) as caught:
+            reader.read(path)
+    assert re.search(REGRESSIONS[bad_name, reader_name].error, str(caught.value))
+    assert_clear(caught.value, path)
+
+
+@pytest.mark.parametrize(("bad_name", "reader_name"), regressions("dropped_as"))
+@settings(FUZZ, max_examples=1, phases=[Phase.generate])
+@given(data=st.data())
+def test_former_bugs_drop_the_broken_records(bad_name: str, reader_name: str,
+                                             data: st.DataObject) -> None:
+    """Classes that once escaped (as GeometryTypeError) now read: each broken record is dropped
+    with its reason, every other one is kept."""
     reader = READERS[reader_name]
     file, records = make_file(data.draw, reader, [BAD_INPUTS[bad_name]])
-    check(reader, file, records)
+    assert isinstance(file, Table) and file.geometry, "the class broke no record"
+    result = check(reader, file, records)
+    assert result is not None, "the file should read, not end in an error"
+    report = result.report
+    assert report.rows_dropped == len(file.geometry)
+    assert report.rows_out == len(file.rows) - len(file.geometry)
+    assert set(report.dropped_rows[REASON_COLUMN]) == {REGRESSIONS[bad_name, reader_name]
+                                                        .dropped_as}
+    assert sorted(report.dropped_rows[ROW_COLUMN]) == [i + 1 for i in sorted(file.geometry)]
 
 
 @settings(FUZZ, max_examples=150)

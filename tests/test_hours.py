@@ -1,9 +1,8 @@
-"""Venues open in a night window: known answers, unknown hours, night slots and speed."""
+"""Venues open in a night window: known answers, unknown hours and night slots."""
 
 from __future__ import annotations
 
 import doctest
-import time
 
 import numpy as np
 import pytest
@@ -107,23 +106,21 @@ def test_slot_index_validates() -> None:
         open_in_window(np.zeros((2, 10), bool), np.zeros((2, 10), bool), [1], [1])
 
 
-def test_a_thousand_distinct_venues_are_fast() -> None:
+def test_a_thousand_distinct_venues_each_get_their_own_slots() -> None:
+    # Timing of the same work is benchmarks/bench_hours.py's; here, what it must give.
     hours = [
         f"Mo-Th {16 + i % 4}:00-0{i % 3}:{i % 6}0; Fr-Sa {17 + i % 3}:{i % 4}5-0{3 + i % 3}:00"
         for i in range(1000)
     ]
-    start = time.perf_counter()
     slots, known = open_slots(hours)
-    precompute = time.perf_counter() - start
     assert known.all()
-    start = time.perf_counter()
-    for _ in range(10):
-        out = open_in_window(slots, known, [22, 23, 0, 1, 2, 3], [FRI, SAT])
-    per_query = (time.perf_counter() - start) / 10
-    assert (out == OPEN).all()
-    assert precompute < 2.0, precompute
-    assert per_query < 0.01, per_query
     assert slots.shape == (1000, SLOTS)
+    assert (open_in_window(slots, known, [22, 23, 0, 1, 2, 3], [FRI, SAT]) == OPEN).all()
+    assert (open_in_window(slots, known, [8, 9, 10], range(7)) == CLOSED).all()
+    # Venue 0 is "Mo-Th 16:00-00:00; Fr-Sa 17:05-03:00": a slot is open when any moment of its
+    # hour is, so Friday 17:00-18:00 is open and 16:00-17:00 is not; Saturday night ends at 3.
+    assert slots[0, MON * 24 + 23] and not slots[0, FRI * 24 + 16] and slots[0, FRI * 24 + 17]
+    assert slots[0, SAT * 24 + 2] and not slots[0, SAT * 24 + 3]
 
 
 @settings(max_examples=200, deadline=None)

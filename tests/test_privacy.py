@@ -121,6 +121,33 @@ def test_coarsen_climbs_levels_and_suppresses_at_the_floor() -> None:
     assert floor.merged == 0 and floor.table["incidents"].isna().all()
 
 
+def test_coarsen_boundary_a_count_of_k_stays_one_just_below_merges() -> None:
+    # Three lone cells, each alone under its res-8 parent: counts k, k - 1e-9 and k + 1.
+    grand = h3i.cell_to_parent(CENTRE9, 7)
+    parents = sorted(h3i.cell_to_children(grand, 8))
+    cells = [children_of(p)[0] for p in parents[:3]]
+    t = frame(cells, [5, 5 - 1e-9, 6], [0, 0, 0])
+    out = protect(t, MEASURES, k=5, mode="coarsen", min_resolution=8).table.set_index("cell")
+    assert out.loc[cells[0], "incidents"] == 5 and not out.loc[cells[0], "merged"]
+    assert out.loc[cells[2], "incidents"] == 6 and not out.loc[cells[2], "merged"]
+    below = out.loc[parents[1]]
+    assert below["merged"] and below["resolution"] == 8 and np.isnan(below["incidents"])
+    assert len(out) == 3
+
+
+def test_coarsen_keeps_a_sum_missing_in_every_child_missing() -> None:
+    # Unknown under every child is unknown in the parent, not a published 0.
+    parent = h3i.cell_to_parent(CENTRE9, 8)
+    kids = children_of(parent)[:3]
+    t = frame(kids, [2, 3, 1], [0, 0, 0]).assign(perceived_sw=[np.nan, np.nan, np.nan])
+    out = protect(t, MEASURES, k=5, mode="coarsen", additive=["perceived_sw"]).table
+    assert out["cell"].tolist() == [parent] and out["incidents"].tolist() == [6]
+    assert np.isnan(out["perceived_sw"].iloc[0])
+    one_known = t.assign(perceived_sw=[np.nan, 4.5, np.nan])
+    out = protect(one_known, MEASURES, k=5, mode="coarsen", additive=["perceived_sw"]).table
+    assert out["perceived_sw"].tolist() == [4.5]
+
+
 def test_coarsen_refuses_mixed_resolutions_and_repeats() -> None:
     t = frame([POOL[0], h3i.cell_to_parent(POOL[1], 8)], [1, 1], [1, 1])
     with pytest.raises(ValueError, match="one H3 resolution"):

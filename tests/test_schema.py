@@ -67,6 +67,14 @@ def test_unusable_coordinates_are_dropped_with_their_reason(lat, lon, reason) ->
     assert list(kept["_reason"]) == [reason] and list(kept["_row"]) == [2]
 
 
+def test_one_zero_coordinate_is_a_real_place_only_both_are_the_sentinel() -> None:
+    # Greenwich has lon 0 and the equator lat 0; only (0, 0) together is an export's "no value".
+    frame = _incidents(lat=[51.4779, 0.0, 0.0], lon=[0.0, 9.45, 0.0])
+    clean, report = _run(frame)
+    assert report.dropped == {"zero_zero_sentinel": 1}
+    assert clean[["lat", "lon"]].to_numpy().tolist() == [[51.4779, 0.0], [0.0, 9.45]]
+
+
 def test_swapped_coordinates_are_repaired_not_dropped() -> None:
     clean, report = _run(_incidents(lat=[151.21], lon=[-33.87]))
     assert report.repaired == {"lat_lon_swapped": 1}
@@ -166,6 +174,13 @@ def test_inverted_spans_are_swapped() -> None:
     assert report.repaired == {"inverted_time_span_swapped": 1}
 
 
+def test_a_span_that_ends_when_it_starts_is_not_a_repair() -> None:
+    at = pd.to_datetime(["2025-03-07 23:00"])
+    clean, report = _run(_incidents(occurred_from=at, occurred_to=at))
+    assert report.repaired == {} and report.ok
+    assert clean.loc[0, "occurred_from"] == clean.loc[0, "occurred_to"] == at[0]
+
+
 def test_tz_aware_times_become_local_wall_clock() -> None:
     utc = pd.Series(pd.to_datetime(["2025-07-01 22:30"]).tz_localize("UTC"))
     clean, _ = _run(_incidents(occurred_from=utc), timezone="Europe/Paris")
@@ -196,6 +211,28 @@ def test_perceptions_are_checked_and_dayparts_derived() -> None:
     }
     assert clean["daypart"].tolist() == ["night", "night"]
     assert clean["hour"].tolist()[1] is pd.NA
+
+
+def test_perception_boundaries_weight_zero_and_hour_24() -> None:
+    # A weight must be > 0 (0 is dropped, not kept to break the contract); hours run 0..23,
+    # so 24 is cleared (and its daypart derived from nothing: "any"), while 0 and 23 stay.
+    frame = pd.DataFrame(
+        {
+            "response_id": ["r1", "r2", "r3", "r4"],
+            "lat": [48.8] * 4,
+            "lon": [2.3] * 4,
+            "insecurity": [0.5] * 4,
+            "weight": [0.0, 1.0, 1.0, 1.0],
+            "hour": [23, 24, 0, 23],
+            "daypart": [None] * 4,
+        }
+    )
+    clean, report = _run(frame, validate_perceptions, "perceptions")
+    assert report.dropped == {"invalid_weight": 1}
+    assert report.repaired == {"hour_out_of_range_cleared": 1}
+    assert clean["response_id"].tolist() == ["r2", "r3", "r4"]
+    assert clean["hour"].tolist()[1:] == [0, 23] and clean["hour"].tolist()[0] is pd.NA
+    assert clean["daypart"].tolist() == ["any", "night", "night"]
 
 
 def test_daypart_of_hour_wraps_midnight() -> None:
