@@ -30,6 +30,7 @@ import pandas as pd
 from geo.city._project import CityProject, SourceSpec
 from geo.city._report import BuildReport, source_entry
 from geo.columns import DEFAULT_RESOLUTION
+from geo.cube import CUBE_FORMAT
 from geo.schema import LoadOptions, ValidationReport
 
 CURRENT = "CURRENT"
@@ -241,6 +242,7 @@ def build_project(project: CityProject, *, progress: Progress | None = None,
         salt = key_salt(project)
         key = _json_key({"sources": [r.key for r in reads], "day_boundary": project.day_boundary,
                          "resolution": DEFAULT_RESOLUTION, "salt": salt_fingerprint(salt),
+                         "cube_format": CUBE_FORMAT,
                          **settings})
         current = current_generation(root)
         if not force and current is not None and _generation_key(current) == key:
