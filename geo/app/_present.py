@@ -47,12 +47,12 @@ from geo.app._present_html import (
     open_count,
     scene_header_html,
 )
+from geo.app._present_nav import SceneNavigation
 from geo.app._present_style import MAP_HEIGHT, PRESENT_CSS, VENUE_RADIUS
 from geo.app._scenes import (
     DEFAULT_SCENES,
     PRESENT_K_FLOOR,
     REPO_SCENES,
-    Scene,
     SceneDeck,
     SceneFileError,
     find_scenes_dir,
@@ -67,7 +67,7 @@ from geo.metrics import Atlas, Query, QueryResult
 from geo.timewin import HourWindow
 
 
-class PresentApp(PageApp):
+class PresentApp(SceneNavigation, PageApp):
     """Presentation mode (DESIGN §7): scenes, night playback, share link, offline-safe map.
 
     Parameters
@@ -238,77 +238,6 @@ class PresentApp(PageApp):
         layer = basemap_for(name, self.tiles, self.notices)
         others = [x for x in self.map.layers if not getattr(x, "base", False)]
         self.map.layers = (layer, *others)
-
-    # ------------------------------------------------------------------ navigation
-    @property
-    def scene(self) -> Scene:
-        assert self.deck is not None
-        return self.deck[self.index]
-
-    @property
-    def hour(self) -> int | None:
-        """The clock hour shown by playback, or ``None`` for the scene's own window."""
-        return PLAY_HOURS[self.step - 1] if self.step else None
-
-    def go(
-        self,
-        index: int,
-        *,
-        step: int = 0,
-        centre: tuple[float, float] | None = None,
-        zoom: float | None = None,
-    ) -> None:
-        """Show scene ``index`` (0-based): its view, its hour window (or playback ``step``)."""
-        if self.deck is None or self.atlas is None:
-            return
-        self.index = index % len(self.deck)
-        scene = self.scene
-        with self._mute():
-            self.play_button.value = self.play.playing = False
-            self._relabel_hours()
-            self._set_step(step)
-            home_centre, home_zoom = self.home or (self.atlas.centre, 13)
-            self.map.center = centre or scene.centre or home_centre
-            self.map.zoom = zoom if zoom is not None else (scene.zoom or home_zoom)
-        self.refresh()
-
-    def next(self) -> None:
-        self.go(self.index + 1)
-
-    def previous(self) -> None:
-        self.go(self.index - 1)
-
-    def show_step(self, step: int) -> None:
-        """Playback position: 0 = the scene's window, 1..12 = one hour from 18:00 to 05:00."""
-        if not 0 <= step <= len(PLAY_HOURS):
-            raise ValueError(f"step must be in 0..{len(PLAY_HOURS)}, got {step}")
-        with self._mute():
-            self._set_step(step)
-        self.refresh()
-
-    def _set_step(self, step: int) -> None:
-        """Playback position in the kernel *and* in both linked widgets (see
-        :meth:`PresentBar.set_step`)."""
-        self.step = step
-        self.bar.set_step(step)
-
-    def show_hour(self, hour: int) -> None:
-        """Show one hour of the night (18..23, 0..5)."""
-        self.show_step(PLAY_HOURS.index(hour) + 1)
-
-    def _on_hour(self, change) -> None:
-        # From the page (Play ticking, a key on the slider): the page keeps Play and slider
-        # equal itself; writing Play's value back from here would race the next tick.
-        if not self._muted and change["new"] is not None:
-            self.step = int(change["new"])
-            self.refresh()
-
-    def _on_play(self, change) -> None:
-        self.play_button.description = t(
-            "present.pause" if change["new"] else "present.play", self.lang
-        )
-        if change["new"] and self.step >= len(PLAY_HOURS):  # played to the end: from the top
-            self.show_step(0)
 
     # ------------------------------------------------------------------ the update path
     def query(self) -> Query:
