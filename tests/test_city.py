@@ -404,3 +404,29 @@ def test_a_date_time_split_file_and_a_grid_range_file_in_one_project(tmp_path: P
     assert at9.table["incidents_police"].sum() == 0
     assert at9.summary["rows_left_out_location"] == 12
     assert at9.table["incidents_app"].sum() == 8
+
+
+def test_a_month_only_city_opens_on_all_times_with_the_hour_controls_off(exports: Path) -> None:
+    from geo.app import AtlasApp
+
+    folder = _write(exports.parent / "london", """\
+        city: City of London
+        timezone: Europe/London
+        default_view: {query: {res: 8, hours: "22-4", weekdays: "fri,sat"}}
+        sources:
+          incidents: [../exports/policeuk_street_sample.csv]
+        """)
+    build_project(load_project(folder))
+    before = _snapshot(folder.parent / "exports")
+    app = AtlasApp().load_city(folder)
+    c = app.controls
+    assert c.all_times.value and c.all_times.disabled and c.hours.disabled
+    assert all(b.disabled and b.value for b in c.weekdays)
+    assert "month" in c.time_note.value
+    assert app.result.query.hours is None and app.result.query.weekdays is None
+    assert c.metric.value == "incidents"  # no night is known: not "per night"
+    assert app.result.summary["incidents_shown"] > 0
+    assert "City of London" in app.header.value
+    app.set_language("fr")
+    assert "mois" in c.time_note.value
+    assert _snapshot(folder.parent / "exports") == before

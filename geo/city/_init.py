@@ -197,7 +197,7 @@ def _project_text(folder: Path, city: str, zone: str | None, found: list[Detecte
         "lower it",
         "  mode: suppress         # or coarsen (merge small cells into their parents)",
         "default_view:",
-        "  query: {res: 9}        # e.g. {res: 9, hours: 22-4, weekdays: fri,sat}",
+        '  query: {res: 9}        # e.g. {res: 9, hours: "22-4", weekdays: "fri,sat"}',
         "  layer: recorded        # recorded, perceived, gap, bivariate, hotspots",
         "  basemap: light         # light, osm, none (offline rooms)",
         "  lang: en               # en, fr",
