@@ -24,7 +24,14 @@ import numpy as np
 import pandas as pd
 
 import geo
-from geo.classes import BIVARIATE, DIVERGING_GAP, SUPPRESSED_COLOR, Classes, classify
+from geo.classes import (
+    BIVARIATE,
+    DIVERGING_GAP,
+    SUPPRESSED_COLOR,
+    Classes,
+    classify,
+    legible,
+)
 from geo.compare import BIVARIATE_KEYS
 from geo.i18n import number, t
 from geo.index import cell_boundaries, cells_to_str, resolutions_of
@@ -425,7 +432,13 @@ def _colours(layer: str, values: np.ndarray, lang: str) -> tuple[np.ndarray, lis
             warnings.filterwarnings("ignore", "Not enough unique values", UserWarning)
             classes = classify(values, "quantiles", k=5,
                                palette="magma" if layer == "perceived_eb" else "viridis")
-    labels = _range_labels(classes, _DECIMALS_IN_LEGEND[layer], lang)
+    if layer == "gap":
+        labels = _range_labels(classes, _DECIMALS_IN_LEGEND[layer], lang)
+    else:  # never two bounds that print alike (more decimals, else merged and said so)
+        classes, labels, merged = legible(classes, lambda v, d: number(v, lang, d),
+                                          _DECIMALS_IN_LEGEND[layer])
+        if merged:
+            labels[-1] += f" ({t('legend.merged', lang)})"
     if layer == "gap":
         labels[0] += f": {t('legend.gap.more_recorded', lang)}"
         labels[3] += f": {t('legend.gap.balanced', lang)}"

@@ -95,7 +95,9 @@ class AtlasApp(AnalystViews, AnalystCells, PageApp):
         self.summary = widgets.HTML()
         self.detail = widgets.HTML()
         self.controls: Controls | None = None
-        self.controls_box = widgets.VBox(layout=widgets.Layout(width="330px", min_width="300px"))
+        self.controls_box = widgets.VBox(
+            layout=widgets.Layout(width="360px", min_width="360px", flex="0 0 360px")
+        )
         self.data_panel = DataPanel(
             lang=lang,
             max_upload_bytes=max_upload_bytes,
@@ -187,7 +189,10 @@ class AtlasApp(AnalystViews, AnalystCells, PageApp):
         self.atlas = atlas
         self.k_floor = k_floor
         old = self.controls
-        self.controls = Controls(atlas.sources, atlas.groups, self.lang, k_floor=k_floor)
+        labels = self.city.project.labels if self.city is not None else None
+        self.controls = Controls(
+            atlas.sources, atlas.groups, self.lang, k_floor=k_floor, labels=labels
+        )
         if old is not None:
             self.controls.set_query(old.query())
         elif defaults is not None:
@@ -198,7 +203,7 @@ class AtlasApp(AnalystViews, AnalystCells, PageApp):
         self.controls.language.observe(self._on_language, names="value")
         self.controls.basemap.observe(self._on_basemap, names="value")
         self.show_venues.observe(lambda _: self.redraw(), names="value")
-        self.controls_box.children = [self.controls.panel(), self.show_venues]
+        self.controls_box.children = [self.controls.panel((self.show_venues,))]
         if bbox is not None:
             self.map.center, self.map.zoom = fit_view(bbox)
         else:
