@@ -111,3 +111,19 @@ def test_no_legend_prints_two_identical_bounds_over_200_random_views(sample_atla
         assert len(labels) == len(set(labels)), (result.query, labels)
         checked += bool(ranges)
     assert checked > 100  # most views have classes to check
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+@pytest.mark.parametrize("layer", ["recorded", "perceived", "gap", "bivariate", "hotspots"])
+def test_how_to_read_this_map_is_short_and_says_what_matters(layer: str, lang: str) -> None:
+    from geo.app._howto import howto_html, method_notes
+
+    notes = method_notes([layer], lang, k=5)
+    assert notes[-1] == t("howto.privacy", lang, k_minus=4)
+    assert sum(len(n.split()) for n in notes) < 260  # about a minute read aloud
+    text = howto_html(layer, lang, 5)
+    assert t(f"layer.{layer}", lang) in text.replace("&#x27;", "'")
+    if layer in ("recorded", "hotspots", "gap", "bivariate"):
+        assert t("howto.dark_number", lang) in notes
+    if layer in ("perceived", "gap", "bivariate"):
+        assert t("howto.perceived", lang) in notes  # the smoothing and why

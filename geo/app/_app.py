@@ -22,6 +22,7 @@ from geo.app._cells_table import TABLE_CSS, cells_table_html
 from geo.app._controls import DEFAULT_K_FLOOR, Controls
 from geo.app._data_panel import MAX_UPLOAD_BYTES, DataPanel
 from geo.app._export_panel import ExportPanel
+from geo.app._howto import howto_html
 from geo.app._page import PageApp
 from geo.app._panels import (
     CSS,
@@ -94,6 +95,8 @@ class AtlasApp(AnalystViews, AnalystCells, PageApp):
         self.show_venues = widgets.Checkbox(value=True, indent=False)
         self.summary = widgets.HTML()
         self.detail = widgets.HTML()
+        self.howto = widgets.HTML()
+        """"How to read this map" for the layer shown (geo.app._howto)."""
         self.controls: Controls | None = None
         self.controls_box = widgets.VBox(
             layout=widgets.Layout(width="360px", min_width="360px", flex="0 0 360px")
@@ -278,6 +281,7 @@ class AtlasApp(AnalystViews, AnalystCells, PageApp):
         else:
             self.detail.value = f"<i>{t('detail.hint', self.lang)}</i>"
         self.info.value = info_html(None, self.lang, self.result.k)
+        self.howto.value = howto_html(c.layer.value, self.lang, self.result.k)
         c.metric.layout.display = "" if c.layer.value == "recorded" else "none"
         self.progress.value = 4
         self.status.value = (
@@ -377,10 +381,12 @@ class AtlasApp(AnalystViews, AnalystCells, PageApp):
         self.data_panel.relabel(lang)
         self.export_panel.relabel(lang)
         self.side.children = [
-            self.summary, self.detail, self.data_panel.box, self.export_panel.box, self.table
+            self.summary, self.howto, self.detail, self.data_panel.box, self.export_panel.box,
+            self.table,
         ]
         for i, key in enumerate(
-            ("summary.title", "detail.tab", "data.title", "export.title", "table.tab")
+            ("summary.title", "howto.tab", "detail.tab", "data.title", "export.title",
+             "table.tab")
         ):
             self.side.set_title(i, t(key, lang))
         if self.atlas is not None:
