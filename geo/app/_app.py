@@ -360,8 +360,11 @@ class AtlasApp(AnalystViews, AnalystCells, PageApp):
             self._muted = False
 
     def export(self, fmt: str) -> Path:
-        """Write the protected table or the figure, and offer it as a download link."""
+        """Write the protected table, the figure or the council report (PDF, with its HTML
+        beside it), and offer it as a download link."""
         assert self.result is not None
+        if fmt == "report":
+            return self.council_report()[0]
         return self.export_panel.export(
             fmt,
             self.result,
@@ -370,6 +373,28 @@ class AtlasApp(AnalystViews, AnalystCells, PageApp):
             data_label=self.data_label,
             lang=self.lang,
         )
+
+    def council_report(self, folder: Path | None = None) -> tuple[Path, Path]:
+        """The current view as the council report (PDF and HTML), offered for download."""
+        import tempfile
+
+        from geo.app._report import build_report, write_report
+
+        assert self.result is not None and self.atlas is not None
+        provenance = {}
+        if self.city is not None:
+            provenance = {s.get("entry", ""): s.get("provenance") or {}
+                          for s in self.city.info.get("sources", [])}
+        report = build_report(
+            self.result, layer=self.controls.layer.value, metric=self.controls.metric.value,
+            data_label=self.data_label, lang=self.lang, reports=self.atlas.reports,
+            synthetic=bool(self.atlas.synthetic), provenance=provenance,
+            labels=self.controls.labels,
+        )
+        folder = folder or Path(tempfile.mkdtemp(prefix="atlas-report-"))
+        paths = write_report(report, folder, f"atlas-report-{self.lang}")
+        self.export_panel.offer(list(paths), self.lang)
+        return paths
 
     # ------------------------------------------------------------------ static labels
     def _relabel_static(self) -> None:

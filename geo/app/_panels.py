@@ -93,8 +93,8 @@ def _n(value: float, lang: str, decimals: int = 0) -> str:
     return number(float(value), lang, decimals)
 
 
-def summary_html(result: QueryResult, lang: str) -> str:
-    """Cells shown and hidden, rows left out for lack of time, Spearman with n, the caveat."""
+def summary_items(result: QueryResult, lang: str) -> list[str]:
+    """The summary's figures as sentences (the page's Summary tab and the council report)."""
     s = result.summary
     hidden = max(s["cells_suppressed"].get("incidents", 0), 0)
     rho = s["spearman"]["rho"]
@@ -108,6 +108,13 @@ def summary_html(result: QueryResult, lang: str) -> str:
           if s.get("rows_left_out_location") else []),
         t("summary.spearman", lang, rho=_n(rho, lang, 2), n=_n(s["spearman"]["n"], lang)),
     ]
+    return items
+
+
+def summary_html(result: QueryResult, lang: str) -> str:
+    """Cells shown and hidden, rows left out for lack of time, Spearman with n, the caveat."""
+    s = result.summary
+    items = summary_items(result, lang)
     notes = [t("summary.caveat", lang)]
     notes.append(t("privacy.k_threshold", lang, k=result.k) if result.k else t("privacy.off", lang))
     if s.get("synthetic"):
