@@ -374,28 +374,6 @@ class AtlasApp(AnalystViews, AnalystCells, PageApp):
             lang=self.lang,
         )
 
-    def council_report(self, folder: Path | None = None) -> tuple[Path, Path]:
-        """The current view as the council report (PDF and HTML), offered for download."""
-        import tempfile
-
-        from geo.app._report import build_report, write_report
-
-        assert self.result is not None and self.atlas is not None
-        provenance = {}
-        if self.city is not None:
-            provenance = {s.get("entry", ""): s.get("provenance") or {}
-                          for s in self.city.info.get("sources", [])}
-        report = build_report(
-            self.result, layer=self.controls.layer.value, metric=self.controls.metric.value,
-            data_label=self.data_label, lang=self.lang, reports=self.atlas.reports,
-            synthetic=bool(self.atlas.synthetic), provenance=provenance,
-            labels=self.controls.labels,
-        )
-        folder = folder or Path(tempfile.mkdtemp(prefix="atlas-report-"))
-        paths = write_report(report, folder, f"atlas-report-{self.lang}")
-        self.export_panel.offer(list(paths), self.lang)
-        return paths
-
     # ------------------------------------------------------------------ static labels
     def _relabel_static(self) -> None:
         lang = self.lang

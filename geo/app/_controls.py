@@ -259,21 +259,22 @@ class Controls:
         _set_options(self.basemap, [(t(f"basemap.{b}", lang), b) for b in ("light", "osm", "none")])
         self.language.tooltip = t("ui.language", lang)
 
-    def panel(self, display_extra: tuple[widgets.Widget, ...] = ()) -> widgets.VBox:
+    def panel(self, layer_extra: tuple[widgets.Widget, ...] = ()) -> widgets.VBox:
         """The controls laid out in reading order (which is also the keyboard Tab order):
-        language, layer and metric always in view; filters, display and data in sections."""
+        language, layer, metric (and ``layer_extra``, e.g. the venue dots) always in view;
+        filters, display and privacy in collapsible sections."""
         weekdays = widgets.HBox(self.weekdays, layout=widgets.Layout(flex_flow="row wrap"))
         self.filters.body.children = [
             self.hours_label, self.time_note, self.all_times, self.hours,
             self.weekdays_label, weekdays, self.categories, self.sources, self.groups,
         ]
         self.display_section.body.children = [
-            self.resolution, self.scheme, self.classes, self.basemap, *display_extra,
+            self.resolution, self.scheme, self.classes, self.basemap,
         ]
         self.data_section.body.children = [self.k]
         box = widgets.VBox(
-            [self.language, self.layer, self.metric, self.filters, self.display_section,
-             self.data_section],
+            [self.language, self.layer, self.metric, *layer_extra, self.filters,
+             self.display_section, self.data_section],
             layout=widgets.Layout(width="100%"),
         )
         box.add_class("atlas-side")

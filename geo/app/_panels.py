@@ -72,6 +72,7 @@ CSS = """
   background: #eef2f7; color: #111; }
 .atlas-side .atlas-section-header.mod-active { background: #dde6f2; color: #111; }
 .atlas-side input[type=number] { width: 7em; }
+.atlas-root .lm-TabBar-tab { flex: 0 0 auto; max-width: none; min-width: 0; }
 .atlas-howto { max-width: 60em; line-height: 1.45; }
 .atlas-howto p { margin: 6px 0; }
 .atlas-root a.atlas-download { display: inline-block; margin: 4px 0; padding: 4px 10px;
