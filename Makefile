@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 SAMPLE := data/sample
 PORT   ?= 8866
 
-.PHONY: help install sample dashboard present test test-fast browser bench lint screenshot clean
+.PHONY: help install sample dashboard present test test-fast browser poppler bench lint screenshot clean
 
 help:
 	@echo "make dashboard   set up, generate the sample city, serve both dashboards on http://localhost:$(PORT) (CITY=DIR: your city)"
@@ -116,7 +116,16 @@ bench: $(STAMP) browser $(SAMPLE)/build/CURRENT
 	@set -e; for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f; done
 	@echo "figures written to benchmarks/results.json"
 
-screenshot: $(STAMP) browser $(SAMPLE)/build/CURRENT
+# The report's first page is rendered by poppler's pdftoppm: installed when root and missing
+# (screenshots.py falls back to matplotlib's own PNG of that page otherwise).
+poppler:
+	@if command -v pdftoppm >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = "0" ]; then \
+	  echo "installing Debian poppler-utils for the report screenshot"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null; \
+	else echo "pdftoppm missing and not root: the report page is drawn by matplotlib"; fi
+
+screenshot: $(STAMP) browser poppler $(SAMPLE)/build/CURRENT
 	$(BIN)/python tests/screenshots.py
 
 lint: $(STAMP)

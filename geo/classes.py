@@ -7,7 +7,9 @@ enough at the top end to read on a washed-out projector.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import mapclassify
@@ -119,3 +121,66 @@ def classify(
     n = len(bins)
     colors = table[max(n, 3)][-n:] if n < 3 else table[n]
     return Classes(bins=bins, colors=tuple(colors), scheme=scheme, lower=float(finite.min()))
+
+
+EXTRA_DECIMALS = 4
+"""Decimals a legend may add so that two different bounds never print the same."""
+
+
+def legible(
+    classes: Classes,
+    fmt: Callable[[float, int], str],
+    decimals: int,
+    extra: int = EXTRA_DECIMALS,
+) -> tuple[Classes, list[str], bool]:
+    """Classes whose legend labels never show two bounds that print the same.
+
+    A quantile legend rounded to two decimals can read "0.05 – 0.05" although its bounds
+    differ. More decimals are used first (up to ``decimals + extra``, the same for every
+    class); bounds that still print alike are merged into the class above, and the caller
+    says so. A class holding one value prints that value once.
+
+    Parameters
+    ----------
+    classes
+        Breaks from :func:`classify`.
+    fmt
+        ``fmt(value, decimals) -> text``, in the page's language.
+    decimals
+        The unit's usual number of decimals.
+
+    Returns
+    -------
+    tuple
+        The classes (fewer when merged), one label per class, and whether any were merged.
+
+    >>> c = Classes(bins=(0.051, 0.054, 0.2), colors=("a", "b", "c"), scheme="q", lower=0.0)
+    >>> legible(c, lambda v, d: f"{v:.{d}f}", 2)[1]
+    ['0.000 – 0.051', '0.051 – 0.054', '0.054 – 0.200']
+    """
+    bounds = (classes.lower, *classes.bins)
+
+    def clash(d: int, values: tuple[float, ...]) -> bool:
+        return any(a != b and fmt(a, d) == fmt(b, d) for a, b in itertools.pairwise(values))
+
+    digits = next((d for d in range(decimals, decimals + extra + 1) if not clash(d, bounds)),
+                  None)
+    merged = digits is None
+    if merged:
+        digits = decimals + extra
+        keep = [len(classes.bins) - 1]
+        for i in range(len(classes.bins) - 2, -1, -1):
+            if fmt(classes.bins[i], digits) != fmt(classes.bins[keep[0]], digits):
+                keep.insert(0, i)
+        first = classes.bins[keep[0]]
+        if len(keep) > 1 and first != classes.lower and fmt(first, digits) == fmt(
+                classes.lower, digits):
+            keep.pop(0)
+        classes = replace(classes, bins=tuple(classes.bins[i] for i in keep),
+                          colors=tuple(classes.colors[i] for i in keep))
+    lows = (classes.lower, *classes.bins[:-1])
+    labels = []
+    for lo, hi in zip(lows, classes.bins, strict=True):
+        a, b = fmt(lo, digits), fmt(hi, digits)
+        labels.append(b if a == b else f"{a} – {b}")
+    return classes, labels, merged

@@ -25,7 +25,14 @@ import numpy as np
 import pandas as pd
 
 import geo
-from geo.classes import BIVARIATE, DIVERGING_GAP, SUPPRESSED_COLOR, Classes, classify
+from geo.classes import (
+    BIVARIATE,
+    DIVERGING_GAP,
+    SUPPRESSED_COLOR,
+    Classes,
+    classify,
+    legible,
+)
 from geo.compare import BIVARIATE_KEYS
 from geo.i18n import number, t
 from geo.index import cell_boundaries, cells_to_str, resolutions_of
@@ -416,6 +423,11 @@ def _range_labels(classes: Classes, decimals: int, lang: str) -> list[str]:
             for lo, hi in zip(lows, classes.bins, strict=True)]
 
 
+def _wrap(label: str, width: int = 46) -> str:
+    """A legend label on lines that fit beside the map (long French class names)."""
+    return "\n".join(textwrap.wrap(label, width)) or label
+
+
 def _colours(layer: str, values: np.ndarray, lang: str) -> tuple[np.ndarray, list[tuple[str, str]]]:
     """Fill colour of each (finite) value and the legend rows (colour, label), top to bottom.
 
@@ -423,7 +435,10 @@ def _colours(layer: str, values: np.ndarray, lang: str) -> tuple[np.ndarray, lis
     the 3x3 bivariate scheme for the classes. Only drawn values set the quantile breaks.
     """
     if layer == "bivariate_class":
-        rows = [(BIVARIATE[code], t(BIVARIATE_KEYS[code], lang)) for code in range(8, -1, -1)]
+        # The corner letters of the page's key, so the method notes read the same on paper.
+        corner = {6: "A: ", 8: "B: ", 0: "C: ", 2: "D: "}
+        rows = [(BIVARIATE[code], corner.get(code, "") + t(BIVARIATE_KEYS[code], lang))
+                for code in range(8, -1, -1)]
         return np.asarray(BIVARIATE, dtype=object)[values.astype(int)], rows
     if layer == "gap":
         classes = _GAP_CLASSES
@@ -434,7 +449,13 @@ def _colours(layer: str, values: np.ndarray, lang: str) -> tuple[np.ndarray, lis
             warnings.filterwarnings("ignore", "Not enough unique values", UserWarning)
             classes = classify(values, "quantiles", k=5,
                                palette="magma" if layer == "perceived_eb" else "viridis")
-    labels = _range_labels(classes, _DECIMALS_IN_LEGEND[layer], lang)
+    if layer == "gap":
+        labels = _range_labels(classes, _DECIMALS_IN_LEGEND[layer], lang)
+    else:  # never two bounds that print alike (more decimals, else merged and said so)
+        classes, labels, merged = legible(classes, lambda v, d: number(v, lang, d),
+                                          _DECIMALS_IN_LEGEND[layer])
+        if merged:
+            labels[-1] += f" ({t('legend.merged', lang)})"
     if layer == "gap":
         labels[0] += f": {t('legend.gap.more_recorded', lang)}"
         labels[3] += f": {t('legend.gap.balanced', lang)}"
@@ -517,20 +538,21 @@ def export_figure(
             fill, rows = _colours(layer, values[coloured], lang)
             ax.add_collection(PolyCollection(_pick(rings, coloured), facecolors=list(fill),
                                              edgecolors="#666666", linewidths=0.2))
-            handles += [Patch(facecolor=c, edgecolor="#666666", label=label) for c, label in rows]
+            handles += [Patch(facecolor=c, edgecolor="#666666", label=_wrap(label))
+                        for c, label in rows]
         if hidden.any():
             ax.add_collection(PolyCollection(
                 _pick(rings, hidden), facecolors=SUPPRESSED_COLOR, edgecolors="#7f7f7f",
                 linewidths=0.2, hatch="////"))
             handles.append(Patch(facecolor=SUPPRESSED_COLOR, edgecolor="#7f7f7f", hatch="////",
-                                 label=t("legend.hidden", lang, k=result.k)))
+                                 label=_wrap(t("legend.hidden", lang, k=result.k))))
         if blank.any():
             # Dotted outline, no fill: "nothing to say here", unlike a light class colour.
             ax.add_collection(PolyCollection(
                 _pick(rings, blank), facecolors="none", edgecolors="#808080", linewidths=0.5,
                 linestyles=":"))
             handles.append(Patch(facecolor="none", edgecolor="#808080", linestyle=":",
-                                 label=t(blank_key, lang)))
+                                 label=_wrap(t(blank_key, lang))))
         ax.autoscale_view()
         drawn = _pick(rings, coloured | hidden | blank)
         mean_lat = float(np.mean([ring[:, 1].mean() for ring in drawn]))

@@ -1,7 +1,8 @@
 """`make screenshot`: PNGs of the dashboards on the sample city, so anyone can look at them.
 
 Writes screenshots/atlas-default.png, atlas-gap.png and atlas-fr.png (1600x1000, offline:
-non-loopback requests blocked, so the basemap is blank and the hexes must carry the view), and
+non-loopback requests blocked, so the basemap is blank and the hexes must carry the view),
+report-fr-page-1.png (the first page of the French page's council report), and
 present-scene-1.png, present-scene-2.png, present-playback-0100.png (1920x1080).
 """
 
@@ -57,9 +58,41 @@ def main() -> None:
         page.get_by_role("button", name="FR", exact=True).click()
         _redrawn(page, draws)
         page.screenshot(path=OUT / "atlas-fr.png")
+        report(page)
         present(page, url)
     for png in sorted(OUT.glob("*.png")):
         print(png.relative_to(REPO))
+
+
+def report(page) -> None:
+    """The council report of the French page (Export tab, one click): its first page as PNG,
+    by poppler's pdftoppm when installed, else drawn again by matplotlib."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    page.get_by_role("tab", name="Export").click()
+    page.get_by_role("button", name="Rapport pour le conseil (PDF + HTML)").click()
+    link = page.locator("a.atlas-download", has_text=".pdf")
+    link.wait_for(timeout=120_000)
+    with page.expect_download(timeout=60_000) as info:
+        link.click()
+    folder = Path(tempfile.mkdtemp(prefix="atlas-shot-"))
+    pdf = folder / info.value.suggested_filename
+    info.value.save_as(pdf)
+    if shutil.which("pdftoppm"):
+        subprocess.run(["pdftoppm", "-png", "-r", "100", "-f", "1", "-l", "1", "-singlefile",
+                        str(pdf), str(OUT / "report-fr-page-1")], check=True)
+    else:
+        from geo.app import AtlasApp
+        from geo.app._report import build_report, report_pdf
+
+        app = AtlasApp().load_city()
+        app.set_language("fr")
+        rep = build_report(app.result, layer=app.controls.layer.value,
+                           metric=app.controls.metric.value, data_label=app.data_label,
+                           lang="fr", reports=app.atlas.reports, synthetic=app.atlas.synthetic)
+        report_pdf(rep, folder / "again.pdf", OUT / "report-fr-page-1.png")
 
 
 def present(page, url: str) -> None:

@@ -52,7 +52,7 @@ class AnalystCells:
         """Open a cell's detail (what a click on the map does)."""
         self._selected = int(cell)
         self._show_detail(self._selected)
-        self.side.selected_index = 1
+        self.side.selected_index = list(self.side.children).index(self.detail)
 
     def _show_detail(self, cell: int) -> None:
         if self.result is None or cell not in self._rows.index:

@@ -1,10 +1,12 @@
-"""The analyst page's views: a city's default view, a shared URL's view, the share link.
+"""The analyst page's views: default view, shared URL view, share link, council report.
 
 A mixin of :class:`geo.app.AtlasApp` (it uses the app's controls, map and language); kept apart
 so the app module holds the update path and nothing else.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from geo.app._share import ViewState, share_link_html
 from geo.city import DefaultView
@@ -58,3 +60,25 @@ class AnalystViews:
     def _update_share(self) -> None:
         if self.result is not None and self.controls is not None:
             self.share.value = share_link_html(self.share_state(), self.lang)
+
+    def council_report(self, folder: Path | None = None) -> tuple[Path, Path]:
+        """The current view as the council report (PDF and HTML), offered for download."""
+        import tempfile
+
+        from geo.app._report import build_report, write_report
+
+        assert self.result is not None and self.atlas is not None
+        provenance = {}
+        if self.city is not None:
+            provenance = {s.get("entry", ""): s.get("provenance") or {}
+                          for s in self.city.info.get("sources", [])}
+        report = build_report(
+            self.result, layer=self.controls.layer.value, metric=self.controls.metric.value,
+            data_label=self.data_label, lang=self.lang, reports=self.atlas.reports,
+            synthetic=bool(self.atlas.synthetic), provenance=provenance,
+            labels=self.controls.labels,
+        )
+        folder = folder or Path(tempfile.mkdtemp(prefix="atlas-report-"))
+        paths = write_report(report, folder, f"atlas-report-{self.lang}")
+        self.export_panel.offer(list(paths), self.lang)
+        return paths

@@ -22,6 +22,7 @@ from geo.app._cells_table import TABLE_CSS, cells_table_html
 from geo.app._controls import DEFAULT_K_FLOOR, Controls
 from geo.app._data_panel import MAX_UPLOAD_BYTES, DataPanel
 from geo.app._export_panel import ExportPanel
+from geo.app._howto import howto_html
 from geo.app._page import PageApp
 from geo.app._panels import (
     CSS,
@@ -94,8 +95,12 @@ class AtlasApp(AnalystViews, AnalystCells, PageApp):
         self.show_venues = widgets.Checkbox(value=True, indent=False)
         self.summary = widgets.HTML()
         self.detail = widgets.HTML()
+        self.howto = widgets.HTML()
+        """"How to read this map" for the layer shown (geo.app._howto)."""
         self.controls: Controls | None = None
-        self.controls_box = widgets.VBox(layout=widgets.Layout(width="330px", min_width="300px"))
+        self.controls_box = widgets.VBox(
+            layout=widgets.Layout(width="360px", min_width="360px", flex="0 0 360px")
+        )
         self.data_panel = DataPanel(
             lang=lang,
             max_upload_bytes=max_upload_bytes,
@@ -187,7 +192,10 @@ class AtlasApp(AnalystViews, AnalystCells, PageApp):
         self.atlas = atlas
         self.k_floor = k_floor
         old = self.controls
-        self.controls = Controls(atlas.sources, atlas.groups, self.lang, k_floor=k_floor)
+        labels = self.city.project.labels if self.city is not None else None
+        self.controls = Controls(
+            atlas.sources, atlas.groups, self.lang, k_floor=k_floor, labels=labels
+        )
         if old is not None:
             self.controls.set_query(old.query())
         elif defaults is not None:
@@ -198,7 +206,7 @@ class AtlasApp(AnalystViews, AnalystCells, PageApp):
         self.controls.language.observe(self._on_language, names="value")
         self.controls.basemap.observe(self._on_basemap, names="value")
         self.show_venues.observe(lambda _: self.redraw(), names="value")
-        self.controls_box.children = [self.controls.panel(), self.show_venues]
+        self.controls_box.children = [self.controls.panel((self.show_venues,))]
         if bbox is not None:
             self.map.center, self.map.zoom = fit_view(bbox)
         else:
@@ -273,6 +281,7 @@ class AtlasApp(AnalystViews, AnalystCells, PageApp):
         else:
             self.detail.value = f"<i>{t('detail.hint', self.lang)}</i>"
         self.info.value = info_html(None, self.lang, self.result.k)
+        self.howto.value = howto_html(c.layer.value, self.lang, self.result.k)
         c.metric.layout.display = "" if c.layer.value == "recorded" else "none"
         self.progress.value = 4
         self.status.value = (
@@ -351,8 +360,11 @@ class AtlasApp(AnalystViews, AnalystCells, PageApp):
             self._muted = False
 
     def export(self, fmt: str) -> Path:
-        """Write the protected table or the figure, and offer it as a download link."""
+        """Write the protected table, the figure or the council report (PDF, with its HTML
+        beside it), and offer it as a download link."""
         assert self.result is not None
+        if fmt == "report":
+            return self.council_report()[0]
         return self.export_panel.export(
             fmt,
             self.result,
@@ -372,10 +384,12 @@ class AtlasApp(AnalystViews, AnalystCells, PageApp):
         self.data_panel.relabel(lang)
         self.export_panel.relabel(lang)
         self.side.children = [
-            self.summary, self.detail, self.data_panel.box, self.export_panel.box, self.table
+            self.summary, self.howto, self.detail, self.data_panel.box, self.export_panel.box,
+            self.table,
         ]
         for i, key in enumerate(
-            ("summary.title", "detail.tab", "data.title", "export.title", "table.tab")
+            ("summary.title", "howto.tab", "detail.tab", "data.title", "export.title",
+             "table.tab")
         ):
             self.side.set_title(i, t(key, lang))
         if self.atlas is not None:

@@ -2,6 +2,9 @@
 
 The hour window lives on a noon-to-noon axis, so a night window such as 22:00-04:00 is one
 contiguous range on the slider (a 24-h circle cut at noon, where nightlife never is).
+Categories, sources and respondent groups are toggle chips with "All" / "None" (no Ctrl-click),
+and the panel is cut into collapsible sections (filters, display, data) whose labels wrap
+instead of being cut, in either language (see geo.app._sections).
 """
 
 from __future__ import annotations
@@ -10,6 +13,9 @@ from collections.abc import Callable
 
 import ipywidgets as widgets
 
+from geo.app._chips import ChipGroup
+from geo.app._sections import Section
+from geo.city import DisplayLabels
 from geo.classes import SCHEMES
 from geo.columns import CATEGORIES
 from geo.i18n import LANGUAGES, t, weekday_names
@@ -56,9 +62,11 @@ class Controls:
         lang: str = "en",
         *,
         k_floor: int = DEFAULT_K_FLOOR,
+        labels: DisplayLabels | None = None,
     ) -> None:
-        style = {"description_width": "initial"}
+        style: dict = {}  # label widths come from the panel's CSS: labels sit above and wrap
         self.k_floor = max(int(k_floor), 1)
+        self.labels = labels or DisplayLabels()
 
         def full() -> widgets.Layout:
             # One Layout per widget: a shared Layout would hide every control sharing it.
@@ -94,22 +102,15 @@ class Controls:
             widgets.ToggleButton(value=d in DEFAULT_WEEKDAYS, layout=widgets.Layout(width="auto"))
             for d in range(7)
         ]
-        self.categories = widgets.SelectMultiple(
-            options=[(c, c) for c in CATEGORIES], value=CATEGORIES, rows=6, layout=full()
-        )
-        self.sources = [widgets.Checkbox(value=True, indent=False, description=s) for s in sources]
+        self.categories = ChipGroup([(c, c) for c in CATEGORIES])
+        self.sources = ChipGroup([(s, s) for s in sources])
         self._source_names = sources
-        self.groups = widgets.SelectMultiple(
-            options=[(g, g) for g in groups],
-            value=groups,
-            rows=min(6, max(len(groups), 1)),
-            layout=full(),
-        )
+        self.groups = ChipGroup([(g, g) for g in groups])
         # The project's floor is the minimum: a visitor may raise k, never lower it (the
         # kernel clamps any value sent from the page to these bounds).
         self.k = widgets.BoundedIntText(
             value=max(5, self.k_floor), min=self.k_floor, max=max(50, self.k_floor),
-            style=style, layout=widgets.Layout(width="12em"),
+            style=style, layout=full(),
         )
         self.k.add_class("atlas-k")
         self.time_note = widgets.HTML()
@@ -125,9 +126,9 @@ class Controls:
         )
         self.hours_label = widgets.HTML()
         self.weekdays_label = widgets.HTML()
-        self.categories_label = widgets.HTML()
-        self.sources_label = widgets.HTML()
-        self.groups_label = widgets.HTML()
+        self.filters = Section(open_=True)
+        self.display_section = Section()
+        self.data_section = Section()
         self.relabel(lang)
 
     def disable_time(self, note: str) -> None:
@@ -162,9 +163,7 @@ class Controls:
 
     def query(self) -> Query:
         days = frozenset(d for d, b in enumerate(self.weekdays) if b.value)
-        sources = frozenset(
-            n for n, b in zip(self._source_names, self.sources, strict=True) if b.value
-        )
+        sources = frozenset(self.sources.value)
         return Query(
             resolution=int(self.resolution.value),
             hours=self.window(),
@@ -191,10 +190,10 @@ class Controls:
         for d, button in enumerate(self.weekdays):
             button.value = d in days
         self.categories.value = tuple(sorted(query.categories or CATEGORIES))
-        for name, box in zip(self._source_names, self.sources, strict=True):
-            box.value = query.sources is None or name in query.sources
-        if query.groups is not None:
-            self.groups.value = tuple(g for g in self.groups.options if g in query.groups)
+        self.sources.value = (
+            self._source_names if query.sources is None else tuple(query.sources)
+        )
+        self.groups.value = self.groups.options if query.groups is None else tuple(query.groups)
         self.k.value = max(query.k, self.k.min)
 
     def widgets_that_change_the_query(self) -> list[widgets.Widget]:
@@ -204,7 +203,7 @@ class Controls:
             self.hours,
             *self.weekdays,
             self.categories,
-            *self.sources,
+            self.sources,
             self.groups,
             self.k,
         ]
@@ -239,44 +238,51 @@ class Controls:
             button.tooltip = t(
                 f"night.{('mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun')[day]}", lang
             )
-        _set_options(self.categories, [(t(f"category.{c}", lang), c) for c in CATEGORIES])
-        self.categories_label.value = f"<b>{t('ui.categories', lang)}</b>"
-        for box, name in zip(self.sources, self._source_names, strict=True):
-            key = f"source.{name}"
-            text = t(key, lang)
-            box.description = text if text != key else name
-        self.sources_label.value = f"<b>{t('ui.sources', lang)}</b>"
-        self.groups_label.value = f"<b>{t('ui.groups', lang)}</b>"
+        every, none = t("ui.all", lang), t("ui.none", lang)
+        self.categories.relabel(
+            t("ui.categories", lang),
+            [self.labels.category(c, lang) for c in CATEGORIES], every, none,
+        )
+        self.sources.relabel(
+            t("ui.sources", lang), [_source_label(s, lang) for s in self._source_names],
+            every, none,
+        )
+        self.groups.relabel(
+            t("ui.groups", lang), [self.labels.group(g, lang) for g in self.groups.options],
+            every, none,
+        )
+        self.filters.relabel(t("ui.section.filters", lang))
+        self.display_section.relabel(t("ui.section.display", lang))
+        self.data_section.relabel(t("ui.section.data", lang))
         _label(self.k, t("ui.k", lang))
         _label(self.basemap, t("ui.basemap", lang))
         _set_options(self.basemap, [(t(f"basemap.{b}", lang), b) for b in ("light", "osm", "none")])
         self.language.tooltip = t("ui.language", lang)
 
-    def panel(self) -> widgets.VBox:
-        """The controls laid out in reading order (which is also the keyboard Tab order)."""
+    def panel(self, layer_extra: tuple[widgets.Widget, ...] = ()) -> widgets.VBox:
+        """The controls laid out in reading order (which is also the keyboard Tab order):
+        language, layer, metric (and ``layer_extra``, e.g. the venue dots) always in view;
+        filters, display and privacy in collapsible sections."""
         weekdays = widgets.HBox(self.weekdays, layout=widgets.Layout(flex_flow="row wrap"))
-        return widgets.VBox(
-            [
-                self.language,
-                self.layer,
-                self.metric,
-                self.hours_label,
-                self.time_note,
-                self.all_times,
-                self.hours,
-                self.weekdays_label,
-                weekdays,
-                self.categories_label,
-                self.categories,
-                self.sources_label,
-                widgets.HBox(self.sources),
-                self.groups_label,
-                self.groups,
-                self.resolution,
-                self.scheme,
-                self.classes,
-                self.k,
-                self.basemap,
-            ],
+        self.filters.body.children = [
+            self.hours_label, self.time_note, self.all_times, self.hours,
+            self.weekdays_label, weekdays, self.categories, self.sources, self.groups,
+        ]
+        self.display_section.body.children = [
+            self.resolution, self.scheme, self.classes, self.basemap,
+        ]
+        self.data_section.body.children = [self.k]
+        box = widgets.VBox(
+            [self.language, self.layer, self.metric, *layer_extra, self.filters,
+             self.display_section, self.data_section],
             layout=widgets.Layout(width="100%"),
         )
+        box.add_class("atlas-side")
+        return box
+
+
+def _source_label(name: str, lang: str) -> str:
+    """A source's label from the catalogue, or its own name for a label the user chose."""
+    key = f"source.{name}"
+    text = t(key, lang)
+    return text if text != key else name

@@ -16,9 +16,10 @@ from geo.app._panels import download_link
 from geo.i18n import t
 from geo.metrics import QueryResult
 
-FORMATS: tuple[str, ...] = ("geojson", "csv", "parquet", "png", "pdf")
-"""Export buttons, in page order: three tables, two figures."""
+FORMATS: tuple[str, ...] = ("report", "geojson", "csv", "parquet", "png", "pdf")
+"""Export buttons, in page order: the council report, three tables, two figures."""
 _LABELS = {
+    "report": "export.report",
     "geojson": "export.table_geojson",
     "csv": "export.table_csv",
     "parquet": "export.table_geoparquet",
@@ -91,6 +92,15 @@ class ExportPanel:
             path.read_bytes(), path.name, t("export.saved", lang, path=path.name), mime
         )
         return path
+
+    def offer(self, paths: list[Path], lang: str) -> None:
+        """Download links for files already written (the council report's PDF and HTML)."""
+        mimes = {".pdf": "application/pdf", ".html": "text/html"}
+        self.downloads.value = "".join(
+            download_link(p.read_bytes(), p.name, t("export.saved", lang, path=p.name),
+                          mimes.get(p.suffix, "application/octet-stream"))
+            for p in paths
+        )
 
     def relabel(self, lang: str) -> None:
         """Labels in ``lang``; the panel's children are rebuilt with their titles."""

@@ -6,6 +6,7 @@ Captions, the presentation's clock and its hour slider all name a window the sam
 
 from __future__ import annotations
 
+from geo.city import DisplayLabels
 from geo.i18n import t, weekday_names
 from geo.metrics import Query
 from geo.timewin import HourWindow
@@ -23,8 +24,10 @@ def window_label(window: HourWindow | None, lang: str) -> str:
     return t("time.window", lang, start=hour_label(window.start, lang), end=hour_label(end, lang))
 
 
-def describe_query(query: Query, lang: str) -> str:
-    """The filters of a query in words of ``lang`` (for captions)."""
+def describe_query(query: Query, lang: str, labels: DisplayLabels | None = None) -> str:
+    """The filters of a query in words of ``lang`` (for captions), categories and groups
+    named as the project names them (``labels``)."""
+    labels = labels or DisplayLabels()
 
     def part(key: str, value: str) -> str:
         return t("table.filter", lang, label=t(key, lang), value=value)
@@ -34,11 +37,14 @@ def describe_query(query: Query, lang: str) -> str:
         names = weekday_names(lang)
         parts.append(part("ui.weekdays", ", ".join(names[d] for d in sorted(query.weekdays))))
     if query.categories is not None:
-        cats = ", ".join(t(f"category.{c}", lang) for c in sorted(query.categories))
+        cats = ", ".join(labels.category(c, lang) for c in sorted(query.categories))
         parts.append(part("ui.categories", cats))
     if query.sources is not None:
-        parts.append(part("ui.sources", ", ".join(sorted(query.sources))))
+        names = (t(f"source.{s}", lang) if t(f"source.{s}", lang) != f"source.{s}" else s
+                 for s in sorted(query.sources))
+        parts.append(part("ui.sources", ", ".join(names)))
     if query.groups is not None:
-        parts.append(part("ui.groups", ", ".join(sorted(query.groups))))
+        parts.append(part("ui.groups", ", ".join(labels.group(g, lang)
+                                                 for g in sorted(query.groups))))
     parts.append(part("ui.resolution", str(query.resolution)))
     return " · ".join(parts)

@@ -30,19 +30,51 @@ CSS = """
 .atlas-legend-title { font-weight: 700; font-size: 16px; }
 .atlas-legend-unit { color: #333; font-size: 13px; margin-bottom: 4px; }
 .atlas-note { color: #333; font-size: 12px; margin-top: 4px; }
-.atlas-bivariate { display: grid; grid-template-columns: auto auto; align-items: center;
-  gap: 4px; }
-.atlas-bivariate-grid { display: grid; grid-template-columns: repeat(3, 22px);
-  grid-template-rows: repeat(3, 22px); }
-.atlas-bivariate-grid span { display: block; width: 22px; height: 22px; }
+.atlas-bivariate { display: grid; grid-template-columns: auto auto auto; align-items: center;
+  justify-content: center; gap: 2px 4px; }
+.atlas-bivariate-grid { display: grid; grid-template-columns: repeat(3, 26px);
+  grid-template-rows: repeat(3, 26px); }
+.atlas-bivariate-grid span { display: block; width: 26px; height: 26px; font-size: 13px;
+  font-weight: 700; text-align: center; line-height: 26px; }
 .atlas-bivariate-y { writing-mode: vertical-rl; transform: rotate(180deg); font-size: 12px; }
-.atlas-bivariate-x { grid-column: 2; font-size: 12px; }
+.atlas-bivariate-yticks { display: flex; flex-direction: column; justify-content: space-between;
+  height: 78px; font-size: 11px; text-align: right; }
+.atlas-bivariate-x { grid-column: 3; font-size: 12px; text-align: center; }
+.atlas-bivariate-xticks { display: flex; justify-content: space-between; font-size: 11px;
+  width: 78px; margin: 0 auto; }
+.atlas-bivariate-corners { display: flex; justify-content: space-between; gap: 8px;
+  font-size: 12px; line-height: 1.25; margin: 2px 0; }
+.atlas-bivariate-corners > div { flex: 1 1 50%; }
+.atlas-corner-tr, .atlas-corner-br { text-align: right; }
 .atlas-info { background: rgba(255,255,255,.95); padding: 6px 10px; border-radius: 4px;
   font-size: 14px; min-width: 200px; color: #111; }
 .atlas-summary li, .atlas-detail li { margin: 2px 0; }
 .atlas-status { font-size: 14px; color: #333; }
 .atlas-root .jupyter-button.mod-active { background: #1a4e8a; color: #fff; }
 .atlas-root :focus-visible { outline: 3px solid #1a73e8 !important; outline-offset: 2px; }
+.atlas-side .widget-inline-hbox { flex-wrap: wrap; height: auto; width: auto !important; }
+.atlas-side .widget-inline-hbox > select { height: var(--jp-widgets-inline-height, 28px); }
+.atlas-side .jupyter-button.atlas-section-header { width: auto !important; }
+.atlas-side .widget-inline-hbox > .widget-label { width: 100% !important; max-width: 100%;
+  white-space: normal; overflow: visible; text-overflow: clip; text-align: left;
+  height: auto; line-height: 1.3; margin-bottom: 2px; }
+.atlas-side .widget-checkbox label, .atlas-side .widget-label-basic,
+.atlas-side .widget-label-basic span { white-space: normal; overflow: visible;
+  text-overflow: clip; height: auto; line-height: 1.3; }
+.atlas-side .widget-inline-hbox .widget-readout { overflow: visible; max-width: none; }
+.atlas-side .jupyter-button { white-space: normal; overflow: visible; text-overflow: clip;
+  height: auto; min-height: 30px; line-height: 1.25; padding: 3px 8px; }
+.atlas-side .atlas-chip { margin: 2px; border-radius: 14px; max-width: 100%; text-align: left; }
+.atlas-side .atlas-chip.mod-active::before { content: "✓ "; }
+.atlas-side .atlas-chip-action { margin: 0 0 0 6px; font-size: 13px; }
+.atlas-side .atlas-chips { margin: 6px 0; }
+.atlas-side .atlas-section-header { text-align: left; font-weight: 700; margin-top: 6px;
+  background: #eef2f7; color: #111; }
+.atlas-side .atlas-section-header.mod-active { background: #dde6f2; color: #111; }
+.atlas-side input[type=number] { width: 7em; }
+.atlas-root .lm-TabBar-tab { flex: 0 0 auto; max-width: none; min-width: 0; }
+.atlas-howto { max-width: 60em; line-height: 1.45; }
+.atlas-howto p { margin: 6px 0; }
 .atlas-root a.atlas-download { display: inline-block; margin: 4px 0; padding: 4px 10px;
   border: 1px solid #1a4e8a; border-radius: 4px; color: #1a4e8a; text-decoration: none; }
 </style>
@@ -62,8 +94,8 @@ def _n(value: float, lang: str, decimals: int = 0) -> str:
     return number(float(value), lang, decimals)
 
 
-def summary_html(result: QueryResult, lang: str) -> str:
-    """Cells shown and hidden, rows left out for lack of time, Spearman with n, the caveat."""
+def summary_items(result: QueryResult, lang: str) -> list[str]:
+    """The summary's figures as sentences (the page's Summary tab and the council report)."""
     s = result.summary
     hidden = max(s["cells_suppressed"].get("incidents", 0), 0)
     rho = s["spearman"]["rho"]
@@ -77,6 +109,13 @@ def summary_html(result: QueryResult, lang: str) -> str:
           if s.get("rows_left_out_location") else []),
         t("summary.spearman", lang, rho=_n(rho, lang, 2), n=_n(s["spearman"]["n"], lang)),
     ]
+    return items
+
+
+def summary_html(result: QueryResult, lang: str) -> str:
+    """Cells shown and hidden, rows left out for lack of time, Spearman with n, the caveat."""
+    s = result.summary
+    items = summary_items(result, lang)
     notes = [t("summary.caveat", lang)]
     notes.extend(result.privacy_notes(lang))  # the k floor, and the noise or "exact"
     if s.get("synthetic"):

@@ -11,7 +11,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from geo.classes import BIVARIATE, DIVERGING_GAP, NO_DATA_COLOR, SUPPRESSED_COLOR, Classes, classify
+from geo.classes import (
+    BIVARIATE,
+    DIVERGING_GAP,
+    NO_DATA_COLOR,
+    SUPPRESSED_COLOR,
+    Classes,
+    classify,
+    legible,
+)
 from geo.compare import BIVARIATE_KEYS
 from geo.i18n import number, t
 from geo.layers import bivariate_legend_html, legend_html
@@ -54,38 +62,20 @@ def _notes(result: QueryResult, lang: str, synthetic: bool) -> list[str]:
     return notes
 
 
-def _fmt(decimals: int, lang: str):
-    class _F:
-        @staticmethod
-        def format(value: float) -> str:
-            return number(value, lang, decimals)
-
-    return _F()
-
-
-def _labels(classes: Classes, decimals: int, lang: str) -> list[str]:
-    lows = (classes.lower, *classes.bins[:-1])
-    return [
-        f"{number(lo, lang, decimals)} – {number(hi, lang, decimals)}"
-        for lo, hi in zip(lows, classes.bins, strict=True)
-    ]
+def _legible(
+    values: np.ndarray, scheme: str, k_classes: int, palette: str, decimals: int, lang: str
+) -> tuple[Classes, list[str], list[str]]:
+    """Breaks of the shown values, labels whose bounds never print alike, and a note when
+    classes had to be merged for that."""
+    classes = classify(values, scheme, k_classes, palette)
+    classes, labels, merged = legible(classes, lambda v, d: number(v, lang, d), decimals)
+    return classes, labels, [t("legend.merged", lang)] if merged else []
 
 
 def _legend_classes(
-    title: str, unit: str, classes: Classes, decimals: int, lang: str, extra, notes
+    title: str, unit: str, classes: Classes, labels: list[str], extra, notes
 ) -> str:
-    # legend_html formats with str.format; hand it pre-localised labels instead
-    labelled = Classes(
-        bins=classes.bins, colors=classes.colors, scheme=classes.scheme, lower=classes.lower
-    )
-    rows = list(
-        zip(
-            labelled.colors,
-            _labels(classes, decimals, lang),
-            [False] * len(classes.bins),
-            strict=True,
-        )
-    )
+    rows = [(c, label, False) for c, label in zip(classes.colors, labels, strict=True)]
     return legend_html(title, unit, None, extra=[*rows, *extra], notes=notes)
 
 
@@ -108,16 +98,17 @@ def style_layer(
         hidden = hidden.fillna(False).astype(bool).to_numpy()
         values = table[metric].to_numpy(dtype=float)
         shown = np.isfinite(values) & (table["incidents"].fillna(0).to_numpy() > 0)
-        classes = classify(values[shown], scheme, k_classes, "viridis")
+        classes, labels, merged = _legible(
+            values[shown], scheme, k_classes, "viridis", METRIC_FORMAT[metric], lang
+        )
         draw = shown | hidden
         fill = np.where(hidden, SUPPRESSED_COLOR, classes.colors_of(values))
-        notes = [t("summary.caveat", lang), *notes]
+        notes = [*merged, t("summary.caveat", lang), *notes]
         legend = _legend_classes(
             t("legend.recorded.title", lang),
             t(f"unit.{metric}", lang),
             classes,
-            METRIC_FORMAT[metric],
-            lang,
+            labels,
             [(SUPPRESSED_COLOR, hidden_label, True)],
             notes,
         )
@@ -134,7 +125,7 @@ def style_layer(
         ok = table["perceived_ok"].to_numpy(dtype=bool)
         values = table["perceived_eb"].to_numpy(dtype=float)
         few = (table["perceived_n"].fillna(0).to_numpy() > 0) & ~ok & ~hidden
-        classes = classify(values[ok], scheme, k_classes, "magma")
+        classes, labels, merged = _legible(values[ok], scheme, k_classes, "magma", 2, lang)
         fill = np.where(
             hidden, SUPPRESSED_COLOR, np.where(few, NO_DATA_COLOR, classes.colors_of(values))
         )
@@ -143,13 +134,12 @@ def style_layer(
             t("legend.perceived.title", lang),
             t("unit.insecurity", lang),
             classes,
-            2,
-            lang,
+            labels,
             [
                 (NO_DATA_COLOR, t("legend.too_few_answers", lang), True),
                 (SUPPRESSED_COLOR, hidden_label, True),
             ],
-            notes,
+            [*merged, *notes],
         )
         return LayerStyle(
             table["cell"].to_numpy()[draw],
@@ -182,12 +172,13 @@ def style_layer(
         codes = table["bivariate_class"].to_numpy(dtype=float, na_value=np.nan)
         shown = np.isfinite(codes)
         fill = np.asarray(BIVARIATE, dtype=object)[codes[shown].astype(int)]
-        corners = [t(BIVARIATE_KEYS[i], lang) for i in (8, 6, 2, 0)]
         legend = bivariate_legend_html(
             t("legend.bivariate.title", lang),
             t("legend.bivariate.perceived_axis", lang),
             t("legend.bivariate.recorded_axis", lang),
-            notes=[*corners, *notes],
+            notes=[t("legend.bivariate.hint", lang), *notes],
+            classes=[t(key, lang) for key in BIVARIATE_KEYS],
+            ticks=(t("legend.low", lang), t("legend.high", lang)),
         )
         return LayerStyle(
             table["cell"].to_numpy()[shown],

@@ -12,6 +12,7 @@ This layer sits below the apps: it imports no widgets.
 
 from geo.city._build import CURRENT, build_project, current_generation
 from geo.city._init import init_project
+from geo.city._labels import DisplayLabels, default_group_label
 from geo.city._located import ProjectError
 from geo.city._open import (
     CITY_ENV,
@@ -47,12 +48,14 @@ __all__ = [
     "City",
     "CityProject",
     "DefaultView",
+    "DisplayLabels",
     "ProjectError",
     "SourceSpec",
     "StudyArea",
     "build_project",
     "current_generation",
     "default_city_dir",
+    "default_group_label",
     "finest_resolution",
     "init_project",
     "load_project",

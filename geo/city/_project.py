@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from geo.city._labels import DisplayLabels, parse_labels
 from geo.city._located import Located, ProjectError, load_located
 from geo.columns import DEFAULT_DAY_BOUNDARY_HOUR, DEFAULT_K, TABLES
 from geo.errors import MappingError
@@ -35,7 +36,7 @@ VIEW_LAYERS: tuple[str, ...] = ("recorded", "perceived", "gap", "bivariate", "ho
 BASEMAP_NAMES: tuple[str, ...] = ("light", "osm", "none")
 """Basemaps a default view may name (``none`` for offline rooms)."""
 
-TOP_KEYS = ("build_dir", "city", "day_boundary", "default_view", "privacy", "sources",
+TOP_KEYS = ("build_dir", "city", "day_boundary", "default_view", "labels", "privacy", "sources",
             "study_area", "synthetic", "timezone")
 SOURCE_KEYS = ("format", "location_precision", "mapping", "notes", "path", "published", "source")
 NOTE_KEYS = ("licence", "notes", "period", "provider", "url")
@@ -101,6 +102,8 @@ class CityProject:
     view: DefaultView = field(default_factory=DefaultView)
     synthetic: bool = False
     build_dir: Path | None = None
+    labels: DisplayLabels = field(default_factory=DisplayLabels)
+    """How categories and respondent groups read in each language (``labels:``)."""
 
     @property
     def file(self) -> Path:
@@ -200,6 +203,7 @@ def parse_project(doc: Located, folder: Path) -> CityProject:
         view=_view(doc, data.get("default_view") or {}, k),
         synthetic=synthetic,
         build_dir=build_dir,
+        labels=parse_labels(doc, data.get("labels")),
     )
 
 
