@@ -331,3 +331,25 @@ def test_cells_table_helper_hides_small_counts(atlas: Atlas) -> None:
         assert shown[format(int(cell), "x")] == "< 5"
     assert len(rows) == len(result.table)
     assert np.isfinite(result.table["incidents"]).sum() + hidden.sum() == len(result.table)
+
+
+def test_playback_coarsens_to_reach_k_when_the_project_says_so_and_the_page_says_it(
+    atlas: Atlas,
+) -> None:
+    """At 01:00 per-hour counts are small: suppressing hides most cells, coarsening draws their
+    parents instead, and the footer says how many cells were merged."""
+    hidden = PresentApp(atlas, EXAMPLE)
+    hidden.show_hour(1)
+    assert hidden.result.protected.merged == 0
+    app = PresentApp(atlas, EXAMPLE)
+    app.coarsen = True  # what load_city sets from a project's privacy.mode: coarsen
+    app.show_hour(1)
+    result = app.result
+    assert result.query.mode == "coarsen" and result.protected.merged > 0
+    assert (result.table["resolution"] < result.query.resolution).any()  # parents drawn
+    shown = result.table["incidents"].to_numpy(dtype=float)
+    assert not ((shown > 0) & (shown < result.k)).any()
+    assert "merged into larger ones" in app.foot_notes.value
+    assert "merged" not in hidden.foot_notes.value
+    app.set_language("fr")
+    assert "regroupées" in app.foot_notes.value

@@ -46,6 +46,7 @@ from geo.app._present_html import (
     foot_notes_html,
     open_count,
     scene_header_html,
+    view_privacy_notes,
 )
 from geo.app._present_nav import SceneNavigation
 from geo.app._present_style import MAP_HEIGHT, PRESENT_CSS, VENUE_RADIUS
@@ -110,6 +111,9 @@ class PresentApp(SceneNavigation, PageApp):
         self.default_scenes = DEFAULT_SCENES
         """The scene file shown when the URL names none."""
         self.k_floor = PRESENT_K_FLOOR
+        self.coarsen = False
+        """Every scene and playback hour coarsens to reach k (the project's ``privacy.mode``);
+        a scene can ask for it alone with ``mode: coarsen`` in its query."""
         """No scene, URL or project shows k below this (the project's k, at least 5)."""
         self.home: tuple[tuple[float, float], float] | None = None
         """Centre and zoom that fit the city, for scenes that name neither."""
@@ -182,6 +186,7 @@ class PresentApp(SceneNavigation, PageApp):
         its scenes (``DIR/scenes/``) and show the first one, fitted to the city's extent."""
         city = self._read_city(folder)
         self.k_floor = max(city.k_floor, PRESENT_K_FLOOR)
+        self.coarsen = city.project.mode == "coarsen"
         if city.bbox is not None:
             self.home = fit_view(city.bbox)
         own = city.project.scenes_dir
@@ -245,6 +250,8 @@ class PresentApp(SceneNavigation, PageApp):
         q = self.scene.query
         if self.hour is not None:
             q = q.with_(hours=HourWindow(self.hour, (self.hour + 1) % 24))
+        if self.coarsen:  # the project merges small cells into parents rather than hide them
+            q = q.with_(mode="coarsen")
         return q.with_(k=max(q.k, self.k_floor))
 
     def refresh(self) -> None:
@@ -381,7 +388,7 @@ class PresentApp(SceneNavigation, PageApp):
             lang,
             synthetic=self.atlas is not None and self.atlas.synthetic,
             notices=self.notices,
-            privacy=self.result.privacy_notes(lang, short=True) if self.result else None,
+            privacy=view_privacy_notes(self.result, lang),
         )
 
     @contextlib.contextmanager

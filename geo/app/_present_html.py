@@ -12,6 +12,7 @@ import pandas as pd
 
 from geo.app._scenes import Scene, SceneDeck
 from geo.i18n import number, t
+from geo.metrics import QueryResult
 
 
 def open_count(states: pd.DataFrame | None) -> tuple[int, int]:
@@ -89,3 +90,14 @@ def foot_notes_html(
         notes.append(html.escape(t("present.k_raised", lang, asked=scene.k_asked, k=k)))
     notes.extend(html.escape(n) for n in notices)
     return '<div class="atlas-note">' + " · ".join(notes) + "</div>"
+
+
+def view_privacy_notes(result: QueryResult | None, lang: str) -> list[str] | None:
+    """The view's privacy notes (k, noise), and how many small cells were merged if any."""
+    if result is None:
+        return None
+    notes = result.privacy_notes(lang, short=True)
+    if result.protected.merged:
+        notes.append(t("present.coarsened", lang, n=result.protected.merged, k=result.k))
+    return notes
+
