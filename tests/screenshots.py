@@ -3,7 +3,8 @@
 Writes screenshots/atlas-default.png, atlas-gap.png and atlas-fr.png (1600x1000, offline:
 non-loopback requests blocked, so the basemap is blank and the hexes must carry the view),
 report-fr-page-1.png (the first page of the French page's council report), and
-present-scene-1.png, present-scene-2.png, present-playback-0100.png (1920x1080).
+present-scene-1.png, present-scene-2.png, present-playback-0100.png and
+present-playback-0100-coarsened.png (1920x1080; small cells merged into parents to reach k).
 """
 
 from __future__ import annotations
@@ -40,9 +41,31 @@ def _draws(page) -> int:
     return page.evaluate("() => Number(document.querySelector('.atlas-stamp')?.dataset.draws)")
 
 
+COARSEN_SCENES = """title: Night playback, small cells merged
+scenes:
+  - title: {en: Friday and Saturday nights, fr: Nuits du vendredi et du samedi}
+    query: {res: 9, hours: "22-4", weekdays: "fri,sat", mode: coarsen}
+    layers: [recorded, venues]
+"""
+"""A scene that coarsens to reach k (the presentation's ``mode: coarsen``)."""
+
+
+def _scenes_dir() -> Path:
+    """The sample's scenes plus the coarsening one, in a temp folder the server is told of."""
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="atlas-scenes-"))
+    for scene in (REPO / "data" / "sample" / "scenes").glob("*.yaml"):
+        shutil.copy(scene, folder / scene.name)
+    (folder / "night.yaml").write_text(COARSEN_SCENES, encoding="utf-8")
+    return folder
+
+
 def main() -> None:
     OUT.mkdir(exist_ok=True)
-    with voila_server() as url, browser_page(1600, 1000) as page:
+    env = {"ATLAS_SCENES_DIR": str(_scenes_dir())}
+    with voila_server(env=env) as url, browser_page(1600, 1000) as page:
         atlas = url + "/voila/render/atlas.ipynb"
         _open(page, atlas)
         page.screenshot(path=OUT / "atlas-default.png")
@@ -104,6 +127,7 @@ def present(page, url: str) -> None:
         ("present-scene-1.png", "scene=1"),
         ("present-scene-2.png", "scene=2"),
         ("present-playback-0100.png", "scene=1&hour=1"),
+        ("present-playback-0100-coarsened.png", "scenes=night.yaml&scene=1&hour=1"),
     ):
         _open(page, f"{url}/voila/render/present.ipynb?{query}")
         page.wait_for_timeout(1200)  # the canvas repaints once the data has landed

@@ -165,3 +165,21 @@ def test_two_categories_with_the_keyboard_alone(server: str) -> None:
         page.keyboard.press("Space")
         page.wait_for_function(TWO_CHOSEN_JS, timeout=30_000)
         assert sorted(_share_query(page)["categories"][0].split(",")) == ["robbery", "theft"]
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_the_bivariate_key_names_its_corners_in_the_page(server: str, lang: str) -> None:
+    """The four corner squares carry their letters and the phrase beside each names the same
+    letter, on the page itself (in both languages)."""
+    with browser_page(1366, 768) as page:
+        page.goto(f"{server}{ATLAS}?layer=bivariate&lang={lang}", timeout=LOAD_TIMEOUT)
+        page.wait_for_selector(".atlas-bivariate-corner", timeout=LOAD_TIMEOUT)
+        corners = page.evaluate("""() => [...document.querySelectorAll(
+            '.atlas-bivariate-corner')].map(c => ({cls: c.dataset.class, text: c.innerText}))""")
+        squares = page.evaluate("""() => Object.fromEntries([...document.querySelectorAll(
+            '.atlas-bivariate-square')].map(s => [s.dataset.class, s.innerText.trim()]))""")
+        assert sorted(c["cls"] for c in corners) == ["0", "2", "6", "8"]
+        for corner in corners:
+            letter = squares[corner["cls"]]
+            assert letter in "ABCD" and len(letter) == 1, squares
+            assert letter in corner["text"] and len(corner["text"]) > 5, corner
