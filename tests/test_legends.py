@@ -53,7 +53,8 @@ def test_the_bivariate_key_names_its_corners_on_the_key(lang: str) -> None:
 
     table = pd.DataFrame({"cell": np.array([1, 2], dtype=np.uint64),
                           "bivariate_class": pd.array([0, 8], dtype="Int64")})
-    result = types.SimpleNamespace(table=table, k=5)  # all the bivariate style reads
+    result = types.SimpleNamespace(  # all the bivariate style reads
+        table=table, k=5, privacy_notes=lambda lang, short=False: [])
     legend = style_layer(result, "bivariate", lang=lang).legend
     for letter, code in (("A", 6), ("B", 8), ("C", 0), ("D", 2)):
         phrase = t(BIVARIATE_KEYS[code], lang)
