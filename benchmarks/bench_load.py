@@ -15,7 +15,7 @@ closed as a visitor closes a tab (``beforeunload`` runs, so the page asks Voila 
 kernel); the script then waits, bounded, until only the preheated pool kernels are left.
 
 This is a benchmark script, not a test: pytest does not collect it (``__test__ = False``).
-Run it alone (`make bench` runs every bench_*.py); ``BENCH_QUICK=1`` runs 4 sessions.
+Run it alone (`make bench` runs every bench_*.py); ``BENCH_QUICK=1`` runs 2 sessions.
 """
 
 from __future__ import annotations
@@ -42,8 +42,8 @@ from tests.browser import CHROMIUM_ARGS, _wait_for_port, chromium_path, free_por
 
 __test__ = False
 
-SESSIONS = 4 if quick() else 20
-CHANGES = 3 if quick() else 10
+SESSIONS = 2 if quick() else 20
+CHANGES = 2 if quick() else 10
 POOL = len([p for p in (REPO / "dashboards").rglob("*.ipynb") if ".ipynb_checkpoints" not in
             p.parts])
 """Preheated kernels the served configuration keeps waiting: one per dashboard notebook."""
