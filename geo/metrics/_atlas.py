@@ -538,7 +538,8 @@ class Atlas:
             "k": query.k,
             "protected": query.k > 0,
         }
-        summary["spearman"] = {"rho": float("nan"), "p": float("nan"), "n": 0}
+        # rho and n only: the p-value needs SciPy, so exports add it (geo.export)
+        summary["spearman"] = {"rho": float("nan"), "n": 0}
         summary["cells_compared"] = 0
         if single_resolution and table["cell"].size:
             settings = CompareSettings(
@@ -565,7 +566,6 @@ class Atlas:
             )
             summary["spearman"] = {
                 "rho": result.spearman.rho,
-                "p": result.spearman.p,
                 "n": result.spearman.n,
             }
             summary["cells_compared"] = result.n_cells_compared
