@@ -15,6 +15,8 @@ import json
 import os
 import resource
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -77,3 +79,32 @@ def sized(full: int, tiny: int) -> int:
 def suffix() -> str:
     """Name suffix of quick figures, so a smoke run never overwrites a figure of record."""
     return "_quick" if quick() else ""
+
+
+def city_dir() -> Path:
+    """A built city-sized sample (``atlas sample --size city``: 1M incidents, ~54k occupied
+    res-10 cells; the tiny sample in a quick run), made once into ``data/cache`` and kept."""
+    size = "sample" if quick() else "city"
+    folder = Path(__file__).resolve().parents[1] / "data" / "cache" / f"bench-{size}"
+    if not (folder / "build" / "CURRENT").is_file():
+        atlas = str(Path(sys.executable).with_name("atlas"))
+        subprocess.run([atlas, "sample", "--size", size, "--fmt", "parquet", "--out",
+                        str(folder)], check=True)
+        subprocess.run([atlas, "build", str(folder)], check=True, stdout=subprocess.DEVNULL)
+    return folder
+
+
+def smaps_mb(pid: int | str = "self") -> dict[str, float]:
+    """Resident memory of a process in MB, split into shared and private pages.
+
+    ``private_dirty`` is what no other process can share (the kernel's own heap); clean private
+    pages are file-backed (libraries, the mapped build) and become shared as soon as a second
+    kernel maps the same files.
+    """
+    fields = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+        name, value, *_ = line.split()
+        fields[name.rstrip(":")] = int(value) / 1024
+    return {"rss": fields["Rss"], "shared": fields["Shared_Clean"] + fields["Shared_Dirty"],
+            "private": fields["Private_Clean"] + fields["Private_Dirty"],
+            "private_dirty": fields["Private_Dirty"]}
