@@ -4,8 +4,8 @@ A Chicago-sized city has ~34k occupied res-10 cells, a metro 100k+. As GeoJSON t
 ipyleaflet each hexagon is a JSON feature to serialise and parse and a Leaflet path to draw and
 restyle on its own (212 ms per hour change at 34k cells; page open 8.3 s). :class:`HexCanvasLayer`
 sends a grid's outlines once as packed float32 lon/lat vertices through the widget's binary
-buffers (48 bytes a hexagon), and ``hexcanvas.js`` draws them on one canvas in the map's
-overlay pane, grouped by style; restyles stay one colour byte and one dashed byte per cell.
+buffers (48 bytes a hexagon), and ``hexcanvas.js`` rasterises them into one canvas in the
+map's overlay pane; restyles stay one colour byte and one dashed byte per cell.
 The page never holds cell ids: hover and click send a cell's position back, and the kernel
 names the cell. The JS ships in the package (no CDN: offline rooms keep working).
 """

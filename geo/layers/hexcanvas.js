@@ -5,8 +5,10 @@
 // each cell's ring starts; n + 1 entries). On a filter change it sends only a palette and one
 // byte per cell: its colour index (255 = not drawn) and whether it is dashed. Leaflet's canvas
 // renderer would draw and restyle each hexagon as its own path object (212 ms per hour change
-// at 34k cells); here cells are grouped by style and each group is one path, filled once and
-// stroked once, so a repaint is a few array loops.
+// at 34k cells), and even one canvas path per hexagon costs ~70 us in software rendering; here
+// cells are rasterised as row spans into one pixel buffer, put once, so a repaint of 54k cells
+// is a few array loops (~50 ms). Outlines (dashed for hidden cells) are one-pixel walks, drawn
+// only where cells are big enough on screen to show them.
 //
 // The canvas sits first in the map's overlay pane (venue dots and other vector layers stay
 // above it) and ignores the pointer: hover and click come from the map's own mouse events, the
