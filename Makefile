@@ -111,10 +111,12 @@ test-latest: browser $(SAMPLE)/metadata.json
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not browser and not slow"
 
+# BENCH_QUICK=1: every script at tiny sizes, figures under *_quick names (a smoke run; the
+# figures of record in results.json are kept). CI runs the same through tests/test_benchmarks.py.
 bench: $(STAMP) browser $(SAMPLE)/build/CURRENT
-	@rm -f benchmarks/results.json
+	@[ "$$BENCH_QUICK" = "1" ] || rm -f benchmarks/results.json
 	@set -e; for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f; done
-	@echo "figures written to benchmarks/results.json"
+	@echo "figures written to $${BENCH_RESULTS:-benchmarks/results.json}"
 
 # The report's first page is rendered by poppler's pdftoppm: installed when root and missing
 # (screenshots.py falls back to matplotlib's own PNG of that page otherwise).

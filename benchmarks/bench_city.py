@@ -5,7 +5,7 @@ up-to-date check of an unchanged project (every file hashed again, nothing read)
 after one small source changed (the big CSV comes from the cache), the time to open the built
 city as a dashboard kernel does, and the size of the build on disk.
 
-Run from the repo root: ``.venv/bin/python benchmarks/bench_city.py`` (``BENCH_QUICK=1``: 100k
+Run from the repo root: ``.venv/bin/python benchmarks/bench_city.py`` (``BENCH_QUICK=1``: 30k
 incidents, figures recorded under ``*_quick`` names).
 """
 
@@ -30,11 +30,11 @@ def _size_mb(folder: Path) -> float:
 
 def main() -> None:
     suffix = "_quick" if quick() else ""
-    n = 100_000 if quick() else 1_000_000
+    n = 1_000_000 if not quick() else 30_000
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        city = generate_city(incidents=n - 10_000, app_reports=10_000, perceptions=10_000,
-                             venues=500)
+        app = min(10_000, n // 10)
+        city = generate_city(incidents=n - app, app_reports=app, perceptions=10_000, venues=500)
         write_city(city, folder, fmt="csv")
         csv_mb = (folder / "incidents.csv").stat().st_size / 2**20
         print(f"project: {n:,} incidents ({csv_mb:.0f} MB CSV), 10,000 answers, 500 venues")

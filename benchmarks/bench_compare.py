@@ -4,21 +4,27 @@ Figures: the first call (which pays numba's JIT compilation when numba is instal
 of three warm calls against the 2 s target, and the peak resident memory. esda uses numba only
 if it is importable; the script says which case it measured.
 
-    .venv/bin/python -m benchmarks.bench_compare          # figures of record
-    BENCH_QUICK=1 .venv/bin/python -m benchmarks.bench_compare
+    .venv/bin/python benchmarks/bench_compare.py          # figures of record
+    BENCH_QUICK=1 .venv/bin/python benchmarks/bench_compare.py
 """
 
 from __future__ import annotations
 
 import importlib.util
 import statistics
+import sys
+from pathlib import Path
 
 import h3.api.basic_int as h3i
 import numpy as np
 import pandas as pd
 
-from benchmarks._common import peak_rss_mb, quick, record, timed
-from geo.compare import compare_cells
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as a script from a fresh clone (not installed)
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks._common import peak_rss_mb, quick, record, timed  # noqa: E402
+from geo.compare import compare_cells  # noqa: E402
 
 
 def synthetic_table(n_cells: int, seed: int = 0) -> pd.DataFrame:
@@ -44,7 +50,7 @@ def synthetic_table(n_cells: int, seed: int = 0) -> pd.DataFrame:
 
 
 def main() -> None:
-    n_cells, permutations = (500, 99) if quick() else (5000, 999)
+    n_cells, permutations = (300, 19) if quick() else (5000, 999)
     table = synthetic_table(n_cells)
     numba = importlib.util.find_spec("numba") is not None
     print(f"numba importable: {numba} (esda's permutation engine is JIT-compiled only if so)")

@@ -8,10 +8,17 @@ slider's keydown event to two animation frames after the kernel's map counter re
 first; Leaflet paints canvas layers on the next frame, and the second frame has presented it).
 When every side panel (summary, share link) has arrived too, and the wall time seen by the driver
 (Playwright's own round trips included), are reported beside it.
+
+The city-sized part (issue "real-city scale") serves a city-sized sample (``atlas sample --size
+city``: ~54k occupied res-10 cells, 1M incidents; built once into ``data/cache/bench-city``) and
+times, at res 10, page open -> first map with a preheated kernel and the hour change, for the
+batched canvas layer and for the per-path GeoJSON layer (``ATLAS_HEX_RENDERER``), with the
+kernel's resident memory split into shared and private pages (``/proc/PID/smaps_rollup``).
 """
 
 from __future__ import annotations
 
+import os
 import statistics
 import sys
 import time
@@ -20,7 +27,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks._common import quick, record  # noqa: E402
+from benchmarks._common import city_dir, quick, record, smaps_mb  # noqa: E402
 from tests.browser import browser_page, voila_server  # noqa: E402
 
 # A frame loop keeps headless Chromium producing frames, as on a visible screen, for all three
@@ -68,7 +75,7 @@ def restyle_times(page, moves: int) -> tuple[list[float], list[float], list[floa
     return painted, panels, wall
 
 
-def wait_until_idle(limit: float = 60.0) -> None:
+def wait_until_idle(limit: float = 30.0) -> None:
     """Wait for the machine to go quiet: a preheating Voila refills its kernel pool (loading the
     data in a new kernel) right after a page takes a kernel, which would be timed too."""
     import psutil
@@ -98,8 +105,65 @@ def measure(
         return first_map, *restyle_times(page, moves), hexes
 
 
+def kernel_memory(folder: Path) -> dict[str, float]:
+    """MB of the largest kernel serving ``folder``: resident, shared and private pages."""
+    import psutil
+
+    best: dict[str, float] = {}
+    for proc in psutil.process_iter(["cmdline"]):
+        try:
+            if "ipykernel" not in " ".join(proc.info["cmdline"] or []):
+                continue
+            if proc.environ().get("ATLAS_CITY") != str(folder):
+                continue
+            mb = smaps_mb(proc.pid)
+        except (psutil.Error, OSError):
+            continue
+        if mb["rss"] > best.get("rss", 0):
+            best = mb
+    return best
+
+
+def city_figures(moves: int) -> None:
+    """The city-sized page at res 10: batched canvas against per-path GeoJSON."""
+    from geo.city import open_city
+    from geo.metrics import Query
+
+    folder = city_dir()
+    atlas = open_city(folder).atlas
+    cells10 = len(atlas.query(Query(resolution=10)).table)
+    grid10 = int(atlas.grid_cells(10).size)
+    tag = f"city_res10_{grid10 // 1000}k_cells"
+    print(f"city: {atlas.incident_cube.rows:,} incidents, res 10: {grid10:,} grid cells, "
+          f"{cells10:,} shown in the default view", flush=True)
+    record("dashboard_city_res10_grid_cells", grid10, "cells", ">= 30000")
+    page = "/voila/render/atlas.ipynb?res=10"
+    ms: dict[str, float] = {}
+    for renderer in ("canvas", "geojson"):
+        env = {"ATLAS_CITY": str(folder), "ATLAS_HEX_RENDERER": renderer}
+        with voila_server(REPO / "dashboards", extra_args=("--preheat_kernel=True",
+                                                           "--pool_size=1"), env=env) as url:
+            measure(url + page, 1)  # takes the preheated kernel; the pool refills
+            first, painted, _, _, _ = measure(url + page, moves)
+            memory = kernel_memory(folder)
+        ms[renderer] = statistics.median(painted) * 1000
+        record(f"dashboard_{tag}_{renderer}_first_map", first, "s", 3)
+        record(f"dashboard_{tag}_{renderer}_hour_change_median", ms[renderer], "ms", 100)
+        record(f"dashboard_{tag}_{renderer}_hour_change_p90", _p90(painted) * 1000, "ms", None)
+        if memory:
+            record(f"dashboard_{tag}_{renderer}_kernel_rss", memory["rss"], "MB", 250)
+            record(f"dashboard_{tag}_{renderer}_kernel_private", memory["private"], "MB", None)
+            record(f"dashboard_{tag}_{renderer}_kernel_shared", memory["shared"], "MB", None)
+            record(f"dashboard_{tag}_{renderer}_kernel_private_dirty", memory["private_dirty"],
+                   "MB", None)
+    record(f"dashboard_{tag}_geojson_over_canvas_ratio", ms["geojson"] / ms["canvas"], "x", None)
+
+
 def main() -> None:
     moves = 8 if quick() else 30
+    city_figures(moves)
+    if os.environ.get("BENCH_CITY_ONLY") == "1":
+        return
     atlas_page = "/voila/render/atlas.ipynb"
     naive_page = "/voila/render/naive_dashboard.ipynb"
     with voila_server(REPO / "dashboards", extra_args=("--preheat_kernel=True",

@@ -19,7 +19,7 @@ The data set is generated once by ``write_partitioned_city`` in a child process 
 is not this process's) into ``data/cache/bench-20M`` and reused while its metadata matches.
 
 Run from the repo root: ``.venv/bin/python benchmarks/bench_dask.py`` (``BENCH_QUICK=1`` scales
-every size down 20x and records ``*_quick`` names, so the figures of record are kept).
+every size down 400x and records ``*_quick`` names, so the figures of record are kept).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from benchmarks._common import quick, record, timed  # noqa: E402
 from geo.cube import build_cube, dask_client, find_inputs  # noqa: E402
 from geo.sample import is_complete  # noqa: E402
 
-SCALE = 20 if quick() else 1
+SCALE = 400 if quick() else 1
 SEED = 20251
 POLICE, APP = 18_000_000 // SCALE, 2_000_000 // SCALE
 PARTITIONS = 20
@@ -106,7 +106,7 @@ def progress(line: str) -> None:
 
 
 def main() -> None:
-    suffix = "_quick" if quick() else ""  # quick runs keep the names, scaled 20x down
+    suffix = "_quick" if quick() else ""  # quick runs keep the names, scaled 400x down
     folder = ensure_data()
     inputs = find_inputs(folder)
     first = find_inputs(list(inputs.paths[:COMPARE_PARTITIONS]))

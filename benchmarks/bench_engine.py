@@ -10,7 +10,7 @@ with six nightlife districts, a year of events with night and weekend rhythms, ~
 as a span (~1 % of all longer than the 24 h cap) and ~4 % without a usable hour.
 
 Run from the repo root: ``.venv/bin/python benchmarks/bench_engine.py`` (``BENCH_QUICK=1`` for
-a smoke run on 200k rows).
+a smoke run on 30k rows).
 """
 
 from __future__ import annotations
@@ -102,7 +102,7 @@ def synthetic_incidents(n: int, rng: np.random.Generator) -> pd.DataFrame:
 
 
 def main() -> None:
-    n = 200_000 if quick() else 1_000_000
+    n = 30_000 if quick() else 1_000_000
     incidents = synthetic_incidents(n, np.random.default_rng(20261122))
     lat, lon = incidents["lat"].to_numpy(), incidents["lon"].to_numpy()
     print(f"{n:,} synthetic incidents (quick={quick()})", flush=True)

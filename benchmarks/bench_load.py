@@ -14,8 +14,15 @@ one) or else the summary panel has changed and two animation frames have passed.
 closed as a visitor closes a tab (``beforeunload`` runs, so the page asks Voila to shut its
 kernel); the script then waits, bounded, until only the preheated pool kernels are left.
 
+By default the sessions speak the kernel/widget protocol directly (:mod:`benchmarks._voila_client`:
+the page request, the kernel websocket, widget state and ``update`` messages, the shutdown
+beacon), with no browser per session, so the figures are the server's and not Chromium's, and
+the server serves the city-sized sample (``atlas sample --size city``, 1M incidents, ~54k
+occupied res-10 cells; built once into ``data/cache/bench-city``). ``BENCH_LOAD_BROWSER=1``
+drives 20 Chromium contexts on the sample city instead, as before.
+
 This is a benchmark script, not a test: pytest does not collect it (``__test__ = False``).
-Run it alone (`make bench` runs every bench_*.py); ``BENCH_QUICK=1`` runs 4 sessions.
+Run it alone (`make bench` runs every bench_*.py); ``BENCH_QUICK=1`` runs 2 sessions.
 """
 
 from __future__ import annotations
@@ -37,13 +44,14 @@ import psutil
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks._common import quick, record  # noqa: E402
+from benchmarks._common import city_dir, quick, record  # noqa: E402
+from benchmarks._voila_client import Session  # noqa: E402
 from tests.browser import CHROMIUM_ARGS, _wait_for_port, chromium_path, free_port  # noqa: E402
 
 __test__ = False
 
-SESSIONS = 4 if quick() else 20
-CHANGES = 3 if quick() else 10
+SESSIONS = 2 if quick() else 20
+CHANGES = 2 if quick() else 10
 POOL = len([p for p in (REPO / "dashboards").rglob("*.ipynb") if ".ipynb_checkpoints" not in
             p.parts])
 """Preheated kernels the served configuration keeps waiting: one per dashboard notebook."""
@@ -85,6 +93,10 @@ class Run:
         self.loaded += 1
         if self.loaded == self.sessions:
             self.all_open.set()
+
+
+BROWSER = os.environ.get("BENCH_LOAD_BROWSER") == "1"
+"""Drive Chromium pages (the sample city) instead of protocol sessions (the city-sized one)."""
 
 
 def serve_command(port: int) -> list[str]:
@@ -179,6 +191,43 @@ async def drive(url: str, server: psutil.Process) -> tuple[Run, tuple[int, float
     return run, memory
 
 
+async def protocol_session(index: int, base: str, run: Run) -> None:
+    """One visitor over the wire: open, wait for everyone, change the hours, close."""
+    session = Session(base)
+    arrived = False
+    try:
+        start = time.perf_counter()
+        await session.open("/voila/render/atlas.ipynb", OPEN_TIMEOUT_MS / 1000)
+        run.open_seconds.append(time.perf_counter() - start)
+        run.arrived()
+        arrived = True
+        print(f"  session {index} ready after {run.open_seconds[-1]:.0f} s "
+              f"({run.loaded}/{run.sessions}; {session.binary_bytes / 2**20:.1f} MB of binary "
+              "map data)", flush=True)
+        await run.all_open.wait()
+        for change in range(CHANGES):
+            start = time.perf_counter()
+            await session.change_hours(-1 if change % 2 == 0 else 1, CHANGE_TIMEOUT_MS / 1000)
+            run.changes_ms.append((time.perf_counter() - start) * 1000)
+        run.completed += 1
+    except Exception as exc:  # one failed session is a figure, not the end of the run
+        run.errors.append(f"session {index}: {type(exc).__name__}: {str(exc)[:200]}")
+        if not arrived:
+            run.arrived()
+    finally:
+        with contextlib.suppress(Exception):
+            await session.close()
+
+
+async def drive_protocol(base: str, server: psutil.Process) -> tuple[Run, tuple[int, float]]:
+    run = Run(SESSIONS)
+    tasks = [asyncio.create_task(protocol_session(i, base, run)) for i in range(SESSIONS)]
+    await run.all_open.wait()
+    memory = kernel_rss_mb(server)  # every session open, none changing yet
+    await asyncio.gather(*tasks)
+    return run, memory
+
+
 def wait_for_pool_only(server: psutil.Process) -> tuple[int, float]:
     """Kernels left once culling had its chance, and how long it took to get there."""
     start = time.monotonic()
@@ -195,12 +244,14 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def main() -> None:
-    if chromium_path() is None:
-        sys.exit("Debian chromium (/usr/bin/chromium) is needed for the load benchmark")
+    if BROWSER and chromium_path() is None:
+        sys.exit("Debian chromium (/usr/bin/chromium) is needed for the browser load benchmark")
+    city = None if BROWSER else city_dir()
+    env = {**os.environ, **({"ATLAS_CITY": str(city)} if city else {})}
     port = free_port()
     log = Path(tempfile.gettempdir()) / f"atlas-voila-load-{port}.log"
     with log.open("w") as out:
-        proc = subprocess.Popen(serve_command(port), cwd=REPO, stdout=out,
+        proc = subprocess.Popen(serve_command(port), cwd=REPO, stdout=out, env=env,
                                 stderr=subprocess.STDOUT, start_new_session=True)
     try:
         _wait_for_port(port, proc, 60)
@@ -208,10 +259,11 @@ def main() -> None:
         deadline = time.monotonic() + 120
         while len(kernels(server)) < POOL and time.monotonic() < deadline:
             time.sleep(0.5)  # the preheated kernel is starting
-        url = f"http://127.0.0.1:{port}/voila/render/atlas.ipynb"
+        base = f"http://127.0.0.1:{port}"
         started = time.perf_counter()
-        run, (open_kernels, open_mb) = asyncio.run(
-            asyncio.wait_for(drive(url, server), RUN_TIMEOUT_S))
+        driver = (drive(base + "/voila/render/atlas.ipynb", server) if BROWSER
+                  else drive_protocol(base, server))
+        run, (open_kernels, open_mb) = asyncio.run(asyncio.wait_for(driver, RUN_TIMEOUT_S))
         elapsed = time.perf_counter() - started
         left, waited = wait_for_pool_only(server)
     finally:
@@ -228,14 +280,19 @@ def main() -> None:
     print(f"  {SESSIONS} sessions x {CHANGES} changes in {elapsed:.0f} s; {open_kernels} kernels "
           f"open with all sessions, {left} left {waited:.0f} s after the pages closed "
           f"(the preheated pools keep {POOL})", flush=True)
-    record(f"load_{SESSIONS}_sessions_completed", run.completed, "count", f">= {SESSIONS}")
+    where = "browser_sample" if BROWSER else "protocol_city_1M"
+    print(f"  driver: {where} ({city or 'the sample city'})", flush=True)
+    record(f"load_{where}_{SESSIONS}_sessions_completed", run.completed, "count",
+           f">= {SESSIONS}")
     if run.open_seconds:
-        record("load_page_open_to_ready_median", statistics.median(run.open_seconds), "s", None)
+        record(f"load_{where}_page_open_to_ready_median", statistics.median(run.open_seconds),
+               "s", None)
+        record(f"load_{where}_all_ready", max(run.open_seconds), "s", 30)
     if run.changes_ms:
-        record("load_filter_change_p50", percentile(run.changes_ms, 50), "ms", None)
-        record("load_filter_change_p95", percentile(run.changes_ms, 95), "ms", None)
-    record("load_memory_per_kernel", open_mb / max(open_kernels, 1), "MB", None)
-    record("load_kernels_left_after_close", max(left - POOL, 0), "count", 0)
+        record(f"load_{where}_filter_change_p50", percentile(run.changes_ms, 50), "ms", None)
+        record(f"load_{where}_filter_change_p95", percentile(run.changes_ms, 95), "ms", 1000)
+    record(f"load_{where}_memory_per_kernel", open_mb / max(open_kernels, 1), "MB", None)
+    record(f"load_{where}_kernels_left_after_close", max(left - POOL, 0), "count", 0)
     if run.completed < SESSIONS or left > POOL:
         sys.exit(1)
 

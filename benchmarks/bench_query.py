@@ -39,7 +39,7 @@ QUERIES = [
 
 
 def main() -> None:
-    n = 100_000 if quick() else 1_000_000
+    n = 30_000 if quick() else 1_000_000
     city = generate_city(incidents=n, app_reports=n // 6, perceptions=6_000, venues=320)
     build, atlas = timed(
         lambda: Atlas(city.incidents, city.perceptions, city.venues, metadata=city.metadata)

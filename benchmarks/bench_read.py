@@ -8,7 +8,7 @@ the measured work. Files are written by a child process so that the parent's pea
 that of reading, not of making the data.
 
 Run from the repo root: ``.venv/bin/python benchmarks/bench_read.py`` (``BENCH_QUICK=1`` for
-a smoke run on 200k / 400k rows).
+a smoke run on 20k / 40k rows).
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ def _write_in_child(path: Path, rows: int, seed: int) -> None:
 
 
 def main() -> None:
-    small_rows, large_rows = (200_000, 400_000) if quick() else (1_000_000, 4_000_000)
+    small_rows, large_rows = (20_000, 40_000) if quick() else (1_000_000, 4_000_000)
     with tempfile.TemporaryDirectory(prefix="bench_read_") as tmp:
         warm, small, large = Path(tmp, "warm.csv"), Path(tmp, "small.csv"), Path(tmp, "big.csv")
         write_incidents(warm, 1_000, seed=0)

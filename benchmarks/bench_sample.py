@@ -26,7 +26,7 @@ def main() -> None:
         seconds, _ = timed(lambda: write_city(generate_city(), tmp))
     record(f"sample_generate_default{suffix}", seconds, "s", 10)
 
-    n = 100_000 if quick() else 1_000_000
+    n = 30_000 if quick() else 1_000_000
     seconds, city = timed(lambda: generate_city(incidents=n))
     assert len(city.incidents) == n + 10_000
     record(f"sample_generate_1M_incidents{suffix}", seconds, "s", None)

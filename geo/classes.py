@@ -12,16 +12,24 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Literal
 
-import mapclassify
 import numpy as np
+
+from geo._light import equal_interval_bins, quantile_bins
 
 Scheme = Literal["quantiles", "natural_breaks", "equal_interval"]
 SCHEMES: tuple[str, ...] = ("quantiles", "natural_breaks", "equal_interval")
 
-_MAPCLASSIFY = {
-    "quantiles": mapclassify.Quantiles,
-    "natural_breaks": mapclassify.NaturalBreaks,
-    "equal_interval": mapclassify.EqualInterval,
+
+def _natural_breaks(values: np.ndarray, k: int) -> np.ndarray:
+    import mapclassify  # ~1 s to import: only when someone picks natural breaks
+
+    return mapclassify.NaturalBreaks(values, k=k).bins
+
+
+_BREAKS = {
+    "quantiles": quantile_bins,
+    "natural_breaks": _natural_breaks,
+    "equal_interval": equal_interval_bins,
 }
 
 SEQUENTIAL: dict[int, tuple[str, ...]] = {
@@ -101,11 +109,12 @@ class Classes:
 def classify(
     values: np.ndarray, scheme: Scheme = "quantiles", k: int = 5, palette: str = "viridis"
 ) -> Classes:
-    """Class breaks of the finite values with mapclassify, and the matching colours.
+    """Class breaks of the finite values (mapclassify's, the two simple ones in NumPy so a
+    kernel need not import it), and the matching colours.
 
     Fewer distinct values than ``k`` give fewer classes rather than empty ones.
     """
-    if scheme not in _MAPCLASSIFY:
+    if scheme not in _BREAKS:
         raise ValueError(f"unknown scheme {scheme!r}; choose one of {SCHEMES}")
     finite = np.asarray(values, dtype=float)
     finite = finite[np.isfinite(finite)]
@@ -117,7 +126,7 @@ def classify(
     if distinct.size <= k:
         bins = tuple(float(v) for v in distinct)
     else:
-        bins = tuple(float(b) for b in np.unique(_MAPCLASSIFY[scheme](finite, k=k).bins))
+        bins = tuple(float(b) for b in np.unique(_BREAKS[scheme](finite, k)))
     n = len(bins)
     colors = table[max(n, 3)][-n:] if n < 3 else table[n]
     return Classes(bins=bins, colors=tuple(colors), scheme=scheme, lower=float(finite.min()))

@@ -26,17 +26,26 @@ EXIT_OK, EXIT_DROPPED, EXIT_UNUSABLE = 0, 1, 2
 
 
 def _cmd_sample(args: argparse.Namespace) -> int:
-    from geo.sample import generate_city, write_city
+    from geo.sample import PRESETS, generate_city, write_city
 
-    kwargs = {"seed": args.seed}
+    kwargs: dict = {"seed": args.seed}
     if args.incidents is not None:
         kwargs["incidents"] = args.incidents
     if args.partitions is not None or args.rows_per_partition is not None:
+        if args.size != "sample":
+            print("atlas sample: --size city|metro is written in one piece, without "
+                  "--partitions", file=sys.stderr)
+            return EXIT_UNUSABLE
         return _sample_partitioned(args, kwargs)
-    city = generate_city(**kwargs)
+    preset = PRESETS[args.size]
+    sizes = {"incidents": preset.incidents, "app_reports": preset.app_reports,
+             "perceptions": preset.perceptions, "venues": preset.venues}
+    city = generate_city(**{**sizes, **kwargs}, tiling=preset.tiling)
     paths = write_city(city, Path(args.out), fmt=args.fmt)
     counts = {name: len(getattr(city, name)) for name in ("incidents", "perceptions", "venues")}
-    print(f"synthetic sample city written to {args.out} (seed {args.seed})")
+    cols, rows = city.metadata.get("tiles", (1, 1))
+    print(f"synthetic sample city written to {args.out} (seed {args.seed}, size {args.size}: "
+          f"{cols} x {rows} tiles of 8 x 6 km)")
     for name, n in counts.items():
         print(f"  {name}: {n:,} rows")
     for path in paths.values():
@@ -129,6 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("sample", help="write the synthetic sample city (deterministic)")
     p.add_argument("--out", default="data/sample", help="output folder (default %(default)s)")
+    p.add_argument("--size", choices=["sample", "city", "metro"], default="sample",
+                   help="sample: 8 x 6 km, 70k incidents; city: 32 x 24 km, 1M incidents "
+                   "(~40k occupied res-10 cells); metro: 56 x 42 km, 3M incidents (~120k cells)")
     p.add_argument("--incidents", type=int, default=None, help="number of police incidents")
     p.add_argument("--seed", type=int, default=20251, help="random seed (default %(default)s)")
     p.add_argument("--fmt", choices=["csv", "parquet"], default="csv", help="table file format")

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 import geo
+from geo._light import spearman_p
 from geo.classes import (
     BIVARIATE,
     DIVERGING_GAP,
@@ -209,7 +210,10 @@ def export_metadata(
         created = datetime.now(UTC)
     if isinstance(created, datetime):
         created = created.isoformat(timespec="seconds")
-    summary = result.summary
+    summary = dict(result.summary)
+    if "spearman" in summary:  # the p-value is worked out (with SciPy) only for exports
+        rho, n = summary["spearman"]["rho"], summary["spearman"]["n"]
+        summary["spearman"] = {"rho": rho, "p": spearman_p(rho, n), "n": n}
     keep = ("cells_shown", "cells_suppressed", "incidents_shown", "answers_shown", "nights",
             "rows_left_out_untimed", "cells_compared", "spearman")
     return _jsonable({

@@ -36,7 +36,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy import stats
+
+from geo._light import t_quantile
 
 __all__ = [
     "DEFAULT_LEVEL",
@@ -256,7 +257,8 @@ def perceived_arrays(
     ok = (n_ >= min_n) & (sw_ > 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         se = np.sqrt(var / n_eff)
-        t = stats.t.ppf(0.5 + level / 2, np.where(n_eff > 1, n_eff - 1, np.nan))
+        # only where the interval is shown: cells under min_n are hidden below
+        t = t_quantile(0.5 + level / 2, np.where(ok & (n_eff > 1), n_eff - 1, np.nan))
     lo = np.clip(mean - t * se, 0.0, 1.0)
     hi = np.clip(mean + t * se, 0.0, 1.0)
 

@@ -72,10 +72,10 @@ def test_a_filter_change_sends_colours_not_outlines(app: AtlasApp) -> None:
     assert app.hexes.feature_sends == outlines and app.hexes.sends == sends + 2
     app.controls.weekdays[0].value = True  # answers carry no weekday: same colours, no message
     assert app.hexes.sends == sends + 2
-    assert len(app.hexes.layer.data["features"]) == app.atlas.grid_cells(9).size
+    assert app.hexes.outlines.size == app.atlas.grid_cells(9).size
     app.controls.resolution.value = 8  # another grid: its outlines go once
     assert app.hexes.feature_sends == outlines + 1
-    assert len(app.hexes.layer.data["features"]) == app.atlas.grid_cells(8).size
+    assert app.hexes.outlines.size == app.atlas.grid_cells(8).size
 
 
 def test_unchanged_payload_is_not_sent_again(app: AtlasApp) -> None:
@@ -185,9 +185,14 @@ def test_hiding_the_metric_for_other_layers_hides_nothing_else(app: AtlasApp) ->
         assert widget.layout.display != "none"
 
 
-def test_the_hex_layer_has_no_layer_style_that_would_restyle_every_feature(app: AtlasApp) -> None:
+def test_the_hex_layer_has_no_layer_style_that_would_restyle_every_feature(
+    monkeypatch: pytest.MonkeyPatch, atlas: Atlas
+) -> None:
     # ipyleaflet deep-copies and restyles all features on every update when `style` is set.
+    monkeypatch.setenv("ATLAS_HEX_RENDERER", "geojson")
+    app = AtlasApp(atlas)
     assert app.hexes.layer.style == {} and app.hexes.layer.style_callback is None
+    assert len(app.hexes.layer.data["features"]) == app.atlas.grid_cells(9).size
 
 
 def test_a_visitor_cannot_lower_k_below_the_floor(app: AtlasApp) -> None:

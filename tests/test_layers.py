@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import h3.api.basic_int as h3i
 import numpy as np
 import pandas as pd
 import pytest
 
-from geo.layers import DASHED_HEX_STYLE, HEX_STYLE, HIDDEN_STYLE, NOT_DRAWN, HexLayer, VenueLayer
+import geo.layers
+from geo.layers import (
+    DASHED_HEX_STYLE,
+    HEX_STYLE,
+    HIDDEN_STYLE,
+    NOT_DRAWN,
+    HexCanvasLayer,
+    HexLayer,
+    VenueLayer,
+    hex_layer,
+)
 
 CENTRE = h3i.latlng_to_cell(45.75, 4.85, 9)
 GRID = np.array(sorted(h3i.grid_disk(CENTRE, 2)), dtype=np.uint64)  # 19 cells
@@ -125,3 +137,51 @@ def test_the_restyler_module_ships_with_the_package() -> None:
 
     source = FeatureStyle()._esm  # anywidget reads the file into the synced module source
     assert "setStyle" in source and "properties.i" in source
+
+
+def test_canvas_outlines_go_once_as_float32_lon_lat_and_restyles_send_bytes() -> None:
+    layer = HexCanvasLayer("hexes")
+    grid = np.array(sorted(h3i.grid_disk(h3i.latlng_to_cell(45.75, 4.85, 9), 2)), dtype=np.uint64)
+    assert layer.draw(grid[:5], ["#111111"] * 3 + ["#222222"] * 2, [0, 0, 0, 0, 1], grid=grid)
+    assert (layer.feature_sends, layer.sends, layer.layer.size) == (1, 1, grid.size)
+    vertices = np.frombuffer(layer.layer.vertices, dtype=np.float32).reshape(-1, 2)
+    offsets = np.frombuffer(layer.layer.offsets, dtype=np.uint32)
+    assert offsets.size == grid.size + 1 and offsets[-1] == vertices.shape[0]
+    lat, lng = h3i.cell_to_boundary(int(grid[0]))[0]  # h3: (lat, lng); the buffer: (lon, lat)
+    assert np.allclose(vertices[0], [lng, lat], atol=1e-5)
+    codes = np.frombuffer(layer.layer.codes, dtype=np.uint8)
+    assert codes.size == grid.size and (codes[5:] == NOT_DRAWN).all()
+    assert layer.feature_count == 5 and len(layer.visible_features()) == 5
+    assert layer.visible_features()[4]["properties"]["style"]["dashArray"] == "3 3"
+    version = layer.layer.version
+    assert layer.draw(grid[:2], ["#333333"] * 2, grid=grid)  # a new view: only bytes
+    assert layer.feature_sends == 1 and layer.layer.version == version + 1
+    assert not layer.draw(grid[:2], ["#333333"] * 2, grid=grid)  # unchanged: nothing sent
+
+
+def test_canvas_hover_and_click_name_the_cell_from_its_position() -> None:
+    layer = HexCanvasLayer("hexes")
+    grid = np.array(sorted(h3i.grid_disk(h3i.latlng_to_cell(45.75, 4.85, 10), 1)), dtype=np.uint64)
+    layer.draw(grid[:3], ["#111111"] * 3, grid=grid)
+    seen: list[tuple[str, str]] = []
+    layer.on_hover(lambda properties=None, **_: seen.append(("hover", properties["cell"])))
+    layer.on_click(lambda properties=None, **_: seen.append(("click", properties["cell"])))
+    layer._on_msg(layer.layer, {"event": "hover", "i": 1}, [])
+    layer._on_msg(layer.layer, {"event": "click", "i": 2}, [])
+    layer._on_msg(layer.layer, {"event": "click", "i": 5}, [])  # not drawn: ignored
+    layer._on_msg(layer.layer, {"event": "click", "i": 99}, [])  # another grid's position
+    assert seen == [("hover", format(int(grid[1]), "x")), ("click", format(int(grid[2]), "x"))]
+
+
+def test_the_renderer_is_chosen_by_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert isinstance(hex_layer("h"), HexCanvasLayer)
+    monkeypatch.setenv("ATLAS_HEX_RENDERER", "geojson")
+    assert isinstance(hex_layer("h"), HexLayer)
+    with pytest.raises(ValueError, match="canvas or geojson"):
+        hex_layer("h", "webgl")
+
+
+def test_the_canvas_module_ships_with_the_package() -> None:
+    js = Path(geo.layers.__file__).with_name("hexcanvas.js").read_text()
+    code = "\n".join(line.split("//")[0] for line in js.splitlines())
+    assert "export default" in code and "http" not in code and "import " not in code

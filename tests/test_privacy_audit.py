@@ -41,6 +41,7 @@ from geo.app import AtlasApp
 from geo.columns import CATEGORIES
 from geo.export import METADATA_KEY, export_table, metadata_path
 from geo.index import cell_boundaries
+from geo.layers import pack_outlines
 from geo.metrics import PERCEIVED_VALUES, RECORDED_VALUES, Atlas, Query, QueryResult
 from geo.sample import generate_city
 from geo.timewin import HourWindow
@@ -238,17 +239,18 @@ def audit_dashboard(app: AtlasApp, atlas: Atlas, query: Query, rng: np.random.Ge
     # (cells not drawn in this view are neither painted nor interactive).
     grid = {format(int(c), "x") for c in atlas.grid_cells(shown.resolution)}
     drawn = {f["properties"]["cell"] for f in features}
-    for feature in app.hexes.layer.data["features"]:
-        props = feature["properties"]
-        assert set(props) == {"cell", "i", "style"}, where
-        assert props["cell"] in grid | published, where
+    # The canvas layer's page holds vertices and style bytes, no ids: the kernel names a cell
+    # from its position, and every outline is one of the grid's (or a published parent).
+    assert {format(int(c), "x") for c in app.hexes.outlines} <= grid | published, where
+    vertices, offsets = pack_outlines(app.hexes.outlines)  # exactly the outlines' hexagons
+    assert app.hexes.layer.vertices == vertices.tobytes(), where
+    assert app.hexes.layer.offsets == offsets.tobytes(), where
     hidden = [c for c, code in zip(app.hexes.outlines, app.hexes.styler.codes, strict=True)
               if code == 255]
     assert not drawn & {format(int(c), "x") for c in hidden}, where
     assert_rings_are_hexagons([f["properties"]["cell"] for f in features],
                               [f["geometry"]["coordinates"][0] for f in features],
                               app.hexes.decimals, where + " layer")
-    assert_no_raw_points(without_geometry(app.hexes.layer.data), raw, where + " layer")
     venues = {(round(v.lon, 5), round(v.lat, 5)) for v in atlas.venues.itertuples()}
     for feature in app.venues.layer.data["features"]:
         lon, lat = feature["geometry"]["coordinates"]

@@ -35,7 +35,7 @@ from geo.app._share import ViewState, read_view
 from geo.app._style import VENUE_COLORS, style_layer, venue_legend_html
 from geo.city import City, DefaultView
 from geo.i18n import t
-from geo.layers import HexLayer, VenueLayer, basemap_layer, fit_view, make_map
+from geo.layers import VenueLayer, basemap_layer, fit_view, hex_layer, make_map
 from geo.metrics import Atlas, Query, QueryResult
 
 
@@ -85,9 +85,9 @@ class AtlasApp(AnalystViews, AnalystCells, PageApp):
         )
         self.header = widgets.HTML()
         self.map = make_map((45.75, 4.85), zoom=13)
-        self.hexes = HexLayer("hexes")
+        self.hexes = hex_layer("hexes")
         self.venues = VenueLayer("venues", VENUE_COLORS)
-        self.map.add(self.hexes.layer)
+        self.hexes.add_to(self.map)
         self.legend = widgets.HTML()
         self.info = widgets.HTML()
         self.map.add(ipyleaflet.WidgetControl(widget=self.legend, position="bottomright"))
@@ -128,8 +128,8 @@ class AtlasApp(AnalystViews, AnalystCells, PageApp):
             ],
         )
         self.root.add_class("atlas-root")
-        self.hexes.layer.on_hover(self._on_hover)
-        self.hexes.layer.on_click(self._on_click)
+        self.hexes.on_hover(self._on_hover)
+        self.hexes.on_click(self._on_click)
         self.venues.layer.on_hover(self._on_venue)
         self.venues.layer.on_click(self._on_venue)
         self.map.observe(lambda _: self._update_share(), names=["center", "zoom"])
@@ -347,9 +347,7 @@ class AtlasApp(AnalystViews, AnalystCells, PageApp):
         for layer in base:
             self.map.remove(layer)
         self.map.add(basemap_layer(change["new"]))
-        # keep the hexes above the new basemap
-        self.map.remove(self.hexes.layer)
-        self.map.add(self.hexes.layer)
+        self.hexes.keep_on_top(self.map)  # above the new basemap
 
     @contextlib.contextmanager
     def _mute(self):

@@ -63,7 +63,7 @@ from geo.app._share import ViewState, read_view, share_link_html
 from geo.app._style import VENUE_COLORS, style_layer, venue_legend_html
 from geo.app._tiles import basemap_for
 from geo.i18n import LANGUAGES, t
-from geo.layers import HexLayer, VenueLayer, fit_view, make_map
+from geo.layers import VenueLayer, fit_view, hex_layer, make_map
 from geo.metrics import Atlas, Query, QueryResult
 from geo.timewin import HourWindow
 
@@ -144,12 +144,12 @@ class PresentApp(SceneNavigation, PageApp):
         self.header = widgets.HTML()
         self.map = make_map((45.75, 4.85), zoom=13, basemap="none")
         self.map.layout.height = MAP_HEIGHT
-        self.hexes = HexLayer("cells")
+        self.hexes = hex_layer("cells")
         self.venues = VenueLayer(
             "venues", VENUE_COLORS, radius=VENUE_RADIUS, weight=1.5, fill_opacity=0.95,
             details=False,
         )
-        self.map.add(self.hexes.layer)
+        self.hexes.add_to(self.map)
         self.legend = widgets.HTML()
         self.clock = widgets.HTML()
         self.map.add(ipyleaflet.WidgetControl(widget=self.legend, position="bottomright"))

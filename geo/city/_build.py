@@ -37,7 +37,9 @@ CURRENT = "CURRENT"
 """File in the build folder naming the generation in use (replaced atomically)."""
 BUILD_INFO = "build.json"
 CUBE_FILE = "incident-cube.parquet"
-FORMAT_VERSION = 1
+MAPPED_CUBE_FILE = "incident-cube.arrow"
+"""The same cube uncompressed, for kernels to memory-map (``codes/`` beside it)."""
+FORMAT_VERSION = 2
 """Bumped when a build's layout changes; older builds are then rebuilt, not misread."""
 
 Progress = Callable[[str], None]
@@ -277,6 +279,7 @@ def _combined(reads: list[ReadSource], table: str) -> pd.DataFrame | None:
 def _write_generation(project: CityProject, reads: list[ReadSource], key: str,
                       root: Path, salt: str | None) -> Path:
     from geo.cube import build_incident_cube, save_cube
+    from geo.cube._mapped import CODES_DIR, write_mapped_codes
 
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
     name = f"gen-{stamp}-{key[:8]}"
@@ -285,6 +288,9 @@ def _write_generation(project: CityProject, reads: list[ReadSource], key: str,
         cube = build_incident_cube(incidents, day_boundary=project.day_boundary,
                                    key_salt=salt)
         save_cube(cube, tmp / CUBE_FILE)
+        # What kernels read: the cube and its codes per resolution, uncompressed and mapped.
+        save_cube(cube, tmp / MAPPED_CUBE_FILE)
+        write_mapped_codes(cube, tmp / CODES_DIR)
         for table in ("perceptions", "venues"):
             frame = _combined(reads, table)
             if frame is not None:

@@ -15,7 +15,13 @@ from typing import Any
 import h3
 import pandas as pd
 
-from geo.city._build import BUILD_INFO, CUBE_FILE, current_generation, key_salt
+from geo.city._build import (
+    BUILD_INFO,
+    CUBE_FILE,
+    MAPPED_CUBE_FILE,
+    current_generation,
+    key_salt,
+)
 from geo.city._located import ProjectError
 from geo.city._project import CityProject, load_project
 from geo.columns import INCIDENT_COLUMNS
@@ -125,7 +131,13 @@ def open_city(
         raise ProjectError(project.file, None, "not built yet: run `atlas build "
                                                f"{project.folder}` first")
     info = json.loads((generation / BUILD_INFO).read_text())
-    cube = load_cube(generation / CUBE_FILE)
+    from geo.cube._mapped import CODES_DIR
+
+    mapped = generation / MAPPED_CUBE_FILE
+    # Memory-mapped where the build wrote it (kernels share the pages); older builds: Parquet.
+    cube = load_cube(mapped if mapped.is_file() else generation / CUBE_FILE)
+    if (generation / CODES_DIR).is_dir():
+        cube.use_mapped(generation / CODES_DIR)
     tables = {}
     for table in ("perceptions", "venues"):
         path = generation / f"{table}.parquet"

@@ -26,8 +26,20 @@ from geo.compare._labels import (
     bivariate_key,
     label,
 )
-from geo.compare._local import LocalResult, bh_q, bivariate_moran, gi_star
 from geo.compare._weights import GridWeights, as_int_cells, grid_weights
+
+_LAZY = {"LocalResult", "bh_q", "bivariate_moran", "gi_star"}
+"""Names of ``_local``, which imports esda (and SciPy): loaded on first use, so a dashboard
+kernel that never shows local statistics never imports them."""
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        from geo.compare import _local
+
+        return getattr(_local, name)
+    raise AttributeError(f"module 'geo.compare' has no attribute {name!r}")
+
 
 __all__ = [
     "BIVARIATE_KEYS",

@@ -9,15 +9,14 @@ local statistics of :mod:`geo.compare._local` on weights from the H3 grid itself
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
-import mapclassify
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from geo._light import average_ranks, spearman_p, spearman_rho, user_defined_classes
 from geo.compare._labels import BIVARIATE_KEYS, BIVARIATE_NOT_COMPARED, LOCAL_KEYS
-from geo.compare._local import bivariate_moran, gi_star
-from geo.compare._weights import as_int_cells, grid_weights
+from geo.compare._weights import as_int_cells
 
 __all__ = [
     "CELL_COLUMNS",
@@ -93,8 +92,12 @@ class Spearman:
     """Spearman rank correlation of perceived and recorded over the compared cells."""
 
     rho: float
-    p: float
     n: int
+
+    @cached_property
+    def p(self) -> float:
+        """Two-sided p-value (t with n - 2 df): computed, with SciPy, only when asked for."""
+        return spearman_p(self.rho, self.n)
 
 
 @dataclass(frozen=True)
@@ -142,7 +145,7 @@ def percentile_ranks(values: np.ndarray) -> np.ndarray:
         return values.copy()
     if values.size == 1:
         return np.array([0.5])
-    return (stats.rankdata(values, method="average") - 1) / (values.size - 1)
+    return (average_ranks(values) - 1) / (values.size - 1)
 
 
 def bivariate_classes(perceived_rank: np.ndarray, recorded_rank: np.ndarray) -> np.ndarray:
@@ -157,7 +160,7 @@ def bivariate_classes(perceived_rank: np.ndarray, recorded_rank: np.ndarray) -> 
     def tertile(rank: np.ndarray) -> np.ndarray:
         if rank.size == 0:
             return rank.astype(np.int8)
-        return mapclassify.UserDefined(rank, bins=_TERTILE_BOUNDS).yb.astype(np.int8)
+        return user_defined_classes(rank, _TERTILE_BOUNDS).astype(np.int8)
 
     return (tertile(np.asarray(perceived_rank)) * 3 + tertile(np.asarray(recorded_rank))).astype(
         np.int8
@@ -166,9 +169,8 @@ def bivariate_classes(perceived_rank: np.ndarray, recorded_rank: np.ndarray) -> 
 
 def _spearman(x: np.ndarray, y: np.ndarray) -> Spearman:
     if x.size < 3 or np.ptp(x) == 0 or np.ptp(y) == 0:
-        return Spearman(np.nan, np.nan, int(x.size))
-    result = stats.spearmanr(x, y)
-    return Spearman(float(result.statistic), float(result.pvalue), int(x.size))
+        return Spearman(np.nan, int(x.size))
+    return Spearman(spearman_rho(x, y), int(x.size))
 
 
 def _column(table: pd.DataFrame, name: str) -> np.ndarray:
@@ -299,6 +301,10 @@ def compare_arrays(
     local = np.full(n, "local.not_computed", dtype=object)
     gi_islands = local_islands = 0
     if local_stats:
+        # esda / libpysal / SciPy take ~1 s to import: only a view with local statistics pays it.
+        from geo.compare._local import bivariate_moran, gi_star
+        from geo.compare._weights import grid_weights
+
         # Gi* over every cell with a recorded value (hot spots do not depend on survey coverage).
         idx_rec = np.flatnonzero(has_rec)
         grid_rec = grid_weights(cells[idx_rec])

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import h3.api.basic_int as h3i
 import numpy as np
-from libpysal.weights import W
+
+if TYPE_CHECKING:
+    from libpysal.weights import W
 
 __all__ = ["GridWeights", "as_int_cells", "grid_weights"]
 
@@ -91,4 +94,6 @@ def grid_weights(cells: np.ndarray) -> GridWeights:
     new_id = np.full(len(values), -1, dtype=np.int64)
     new_id[kept] = np.arange(kept.size)
     graph = {int(new_id[i]): [int(new_id[j]) for j in neighbours[i]] for i in kept}
+    from libpysal.weights import W  # heavy: imported when local statistics are asked for
+
     return GridWeights(W(graph, silence_warnings=True), kept, islands)

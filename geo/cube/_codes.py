@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -168,6 +169,8 @@ class CubeIndex:
     def __init__(self, cube: IncidentCube) -> None:
         self._cube = cube
         self._codes: dict[int, CubeCodes] = {}
+        self.mapped: Path | None = None
+        """A build's ``codes/`` folder: resolutions written there are memory-mapped, not built."""
 
     def codes(self, resolution: int | None = None) -> CubeCodes:
         """Codes at ``resolution`` (default: the cube's), built on first use then kept."""
@@ -175,6 +178,12 @@ class CubeIndex:
         res = cube.resolution if resolution is None else int(resolution)
         if res > cube.resolution:
             raise ValueError(f"cube is at resolution {cube.resolution}, cannot refine to {res}")
+        if res not in self._codes and self.mapped is not None:
+            from geo.cube._mapped import read_mapped_codes
+
+            mapped = read_mapped_codes(self.mapped, res)
+            if mapped is not None:
+                self._codes[res] = mapped
         if res not in self._codes:
             table = cube.table
             if res != cube.resolution:

@@ -10,7 +10,9 @@ every view gets the cell key of exactly the records it holds.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -128,6 +130,10 @@ class IncidentCube:
     def codes(self, resolution: int | None = None) -> CubeCodes:
         """Pre-factorised arrays at ``resolution`` (cached) for mask + ``np.bincount`` queries."""
         return self._index.codes(resolution)
+
+    def use_mapped(self, folder: str | os.PathLike[str]) -> None:
+        """Take codes from a build's ``codes/`` folder (memory-mapped, shared by kernels)."""
+        self._index.mapped = Path(folder)
 
     def metadata(self) -> dict[str, Any]:
         """Everything but the table, as JSON-ready values (stored in the Parquet schema)."""

@@ -56,19 +56,30 @@ def save_cube(cube: Cube, path: str | os.PathLike[str]) -> Path:
     }
     table = pa.Table.from_pandas(cube.table, preserve_index=False)
     schema_meta = {**(table.schema.metadata or {}), _META_KEY: json.dumps(meta).encode()}
-    pq.write_table(table.replace_schema_metadata(schema_meta), path, compression="zstd")
+    table = table.replace_schema_metadata(schema_meta)
+    if path.suffix == ".arrow":  # uncompressed Arrow IPC: kernels memory-map it (load_cube)
+        with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+            writer.write_table(table, max_chunksize=max(table.num_rows, 1))
+    else:
+        pq.write_table(table, path, compression="zstd")
     return path
 
 
 def load_cube(path: str | os.PathLike[str]) -> Cube:
     """Read a cube written by :func:`save_cube`.
 
+    An ``.arrow`` file is memory-mapped and its numeric columns wrapped without a copy, so the
+    kernels of one server share its pages; Parquet is read and decoded into this process.
+
     Raises
     ------
     geo.errors.FileFormatError
         If the file is Parquet but not a cube, or a cube of another format version.
     """
-    table = pq.read_table(path)
+    if Path(path).suffix == ".arrow":
+        table = pa.ipc.open_file(pa.memory_map(str(path), "r")).read_all()
+    else:
+        table = pq.read_table(path)
     raw = (table.schema.metadata or {}).get(_META_KEY)
     if raw is None:
         raise FileFormatError(str(path), "not an Insecurity Atlas cube (no cube metadata)")
@@ -79,7 +90,7 @@ def load_cube(path: str | os.PathLike[str]) -> Cube:
             f"cube format {meta.get('format')} / kind {meta.get('kind')!r}; "
             f"expected format {CUBE_FORMAT} and a kind in {sorted(_KINDS)}",
         )
-    frame = table.to_pandas()
+    frame = table.to_pandas(split_blocks=True)  # one block per column: zero-copy where it can
     for col, categories in meta["categories"].items():
         values = frame[col]
         if isinstance(values.dtype, pd.CategoricalDtype):

@@ -14,11 +14,9 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
-import shapely
 
 from geo.errors import FileFormatError
 from geo.io._project import WGS84, parse_crs
@@ -64,6 +62,8 @@ def geojson_features(path: Path, doc: Any) -> list[dict]:
 
 def representative_points(geometries: Any) -> tuple[np.ndarray, np.ndarray]:
     """x, y of a point inside each geometry (NaN for missing or empty geometry)."""
+    import shapely  # geopandas/shapely load in ~0.4 s: only when a geo file is read
+
     geoms = np.asarray(geometries, dtype=object)
     missing = np.array([g is None or shapely.is_empty(g) for g in geoms], dtype=bool)
     x = np.full(len(geoms), np.nan)
@@ -87,6 +87,8 @@ def read_geo_frame(
     ``kind`` is ``json``, ``gpkg`` or ``parquet``. Plain Parquet (no geometry) comes back as
     its columns only. ``crs`` names the CRS when the file has none (or overrides it).
     """
+    import geopandas as gpd  # geopandas/shapely load in ~0.4 s: only when a geo file is read
+
     notes: list[str] = []
     try:
         with warnings.catch_warnings(record=True) as caught:

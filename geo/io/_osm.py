@@ -16,8 +16,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import shapely
-import shapely.geometry
 
 from geo.io._geo import geojson_features, load_json, representative_points
 from geo.schema import ROW_COLUMN, LoadOptions, ReportBuilder, ValidationReport, validate_venues
@@ -41,6 +39,8 @@ def _geometry(feature: dict) -> Any:
     geometry = _dict(feature.get("geometry"))
     if not geometry:
         return None
+    import shapely.geometry  # only when an OSM file is read
+
     try:
         return shapely.geometry.shape(geometry)
     except (ValueError, TypeError, AttributeError, KeyError, shapely.errors.ShapelyError):

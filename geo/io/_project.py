@@ -7,19 +7,24 @@ reports it as ``non_numeric_coordinates`` instead of it vanishing as a NaN here.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from pyproj import CRS, Transformer
-from pyproj.exceptions import CRSError
 
 from geo.errors import MappingError
+
+if TYPE_CHECKING:  # pyproj is imported when a CRS is named, not by every kernel
+    from pyproj import CRS, Transformer
 
 WGS84 = "EPSG:4326"
 
 
 def parse_crs(crs: object) -> CRS:
     """A pyproj CRS from anything pyproj accepts; :class:`MappingError` when it cannot."""
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
     try:
         return CRS.from_user_input(crs)
     except (CRSError, TypeError, ValueError) as exc:
@@ -28,6 +33,8 @@ def parse_crs(crs: object) -> CRS:
 
 @lru_cache(maxsize=16)
 def _transformer(crs: str) -> Transformer:
+    from pyproj import Transformer
+
     return Transformer.from_crs(parse_crs(crs), WGS84, always_xy=True)
 
 

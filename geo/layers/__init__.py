@@ -2,9 +2,17 @@
 ipyleaflet).
 
 Speed matters here more than anywhere: a slider move must restyle the map at once. Layers send
-their features once and then only a colour code per feature (:mod:`geo.layers._restyle`).
+their features once and then only a colour code per feature (:mod:`geo.layers._restyle`);
+hexagons go as binary outlines to one batched canvas (:mod:`geo.layers._hexcanvas`).
 """
 
+from geo.layers._hexcanvas import (
+    HEX_RENDERER_ENV,
+    HexCanvas,
+    HexCanvasLayer,
+    hex_layer,
+    pack_outlines,
+)
 from geo.layers._hexes import DASHED_HEX_STYLE, HEX_STYLE, HexLayer
 from geo.layers._legend import bivariate_legend_html, legend_html
 from geo.layers._map import BASEMAPS, basemap_layer, fit_view, make_map
@@ -14,16 +22,21 @@ from geo.layers._venues import VenueLayer
 __all__ = [
     "BASEMAPS",
     "DASHED_HEX_STYLE",
+    "HEX_RENDERER_ENV",
     "HEX_STYLE",
     "HIDDEN_STYLE",
     "NOT_DRAWN",
     "FeatureStyle",
+    "HexCanvas",
+    "HexCanvasLayer",
     "HexLayer",
     "RestyledLayer",
     "VenueLayer",
     "basemap_layer",
     "fit_view",
     "bivariate_legend_html",
+    "hex_layer",
     "legend_html",
     "make_map",
+    "pack_outlines",
 ]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
+import ipyleaflet
 import numpy as np
 
 from geo.index import cell_boundaries
@@ -101,3 +103,17 @@ class HexLayer(RestyledLayer):
 
     def clear(self) -> None:
         self.draw(np.zeros(0, dtype=np.uint64), [])
+
+    def add_to(self, m: ipyleaflet.Map) -> None:
+        m.add(self.layer)
+
+    def keep_on_top(self, m: ipyleaflet.Map) -> None:
+        """Put the hexagons back above a basemap that was just added."""
+        m.remove(self.layer)
+        m.add(self.layer)
+
+    def on_hover(self, handler: Callable[..., Any]) -> None:
+        self.layer.on_hover(handler)
+
+    def on_click(self, handler: Callable[..., Any]) -> None:
+        self.layer.on_click(handler)

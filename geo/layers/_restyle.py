@@ -26,6 +26,24 @@ NOT_DRAWN = 255
 EMPTY = {"type": "FeatureCollection", "features": []}
 
 
+def style_codes(
+    positions: np.ndarray, fill: Sequence[str], marks: np.ndarray, size: int
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """One colour byte and one dashed byte per feature, and the palette the bytes index.
+
+    Features at ``positions`` get their fill's index (and mark); the rest are not drawn.
+    """
+    palette = sorted(set(fill))
+    if len(palette) >= NOT_DRAWN:
+        raise ValueError(f"{len(palette)} colours: a restyled layer draws at most 254")
+    index = {colour: i for i, colour in enumerate(palette)}
+    codes = np.full(size, NOT_DRAWN, dtype=np.uint8)
+    codes[positions] = [index[f] for f in fill]
+    per_feature = np.zeros(size, dtype=np.uint8)
+    per_feature[positions] = marks
+    return codes, per_feature, palette
+
+
 class FeatureStyle(anywidget.AnyWidget):
     """Browser-side restyler of one GeoJSON layer (``restyle.js``).
 
@@ -86,15 +104,7 @@ class RestyledLayer:
     def _codes_of(
         self, positions: np.ndarray, fill: Sequence[str], marks: np.ndarray, size: int
     ) -> tuple[np.ndarray, np.ndarray, list[str]]:
-        palette = sorted(set(fill))
-        if len(palette) >= NOT_DRAWN:
-            raise ValueError(f"{len(palette)} colours: a restyled layer draws at most 254")
-        index = {colour: i for i, colour in enumerate(palette)}
-        codes = np.full(size, NOT_DRAWN, dtype=np.uint8)
-        codes[positions] = [index[f] for f in fill]
-        per_feature = np.zeros(size, dtype=np.uint8)
-        per_feature[positions] = marks
-        return codes, per_feature, palette
+        return style_codes(positions, fill, marks, size)
 
     def _send(
         self,

@@ -492,7 +492,8 @@ class Atlas:
             if noisy
             else list(self.sources),
         }
-        summary["spearman"] = {"rho": float("nan"), "p": float("nan"), "n": 0}
+        # rho and n only: the p-value needs SciPy, so exports add it (geo.export)
+        summary["spearman"] = {"rho": float("nan"), "n": 0}
         summary["cells_compared"] = 0
         if (query.mode == "suppress" or query.k == 0) and table["cell"].size:
             self._compare(table, summary, local_stats, permutations, seed)
@@ -537,11 +538,8 @@ class Atlas:
         table["bivariate_class"] = result.columns["bivariate_class"].to_numpy(
             dtype=float, na_value=np.nan
         )
-        summary["spearman"] = {
-            "rho": result.spearman.rho,
-            "p": result.spearman.p,
-            "n": result.spearman.n,
-        }
+        # rho and n only: the p-value needs SciPy, so exports add it (geo.export)
+        summary["spearman"] = {"rho": result.spearman.rho, "n": result.spearman.n}
         summary["cells_compared"] = result.n_cells_compared
 
     def _areas(self, cells: np.ndarray) -> np.ndarray:

@@ -17,6 +17,7 @@ from geo.columns import DEFAULT_TIMEZONE
 from geo.sample._city import BBOX, CENTRE_LAT, CENTRE_LON, CITY_NAME, DISTRICTS
 from geo.sample._incidents import make_incidents
 from geo.sample._perceptions import make_perceptions
+from geo.sample._tiles import Tiling
 from geo.sample._time import SPECIAL_NIGHTS, YEAR
 from geo.sample._venues import make_venues
 
@@ -44,8 +45,10 @@ class SampleCity:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
-def _metadata(seed: int, counts: dict[str, int]) -> dict[str, Any]:
+def _metadata(seed: int, counts: dict[str, int], tiling: Tiling) -> dict[str, Any]:
+    tiles = {} if tiling.tiles == 1 else {"tiles": [tiling.cols, tiling.rows]}
     return {
+        **tiles,
         "synthetic": True,
         "notice": NOTICE,
         "licence": NOTICE,
@@ -60,7 +63,7 @@ def _metadata(seed: int, counts: dict[str, int]) -> dict[str, Any]:
         "timezone": DEFAULT_TIMEZONE,
         "period": {"start": f"{YEAR}-01-01", "end": f"{YEAR}-12-31"},
         "counts": counts,
-        "bbox": list(BBOX),
+        "bbox": list(BBOX if tiling.tiles == 1 else tiling.bbox()),
         "centre": [CENTRE_LAT, CENTRE_LON],
         "districts": [d.to_dict() for d in DISTRICTS],
         "special_nights": dict(SPECIAL_NIGHTS),
@@ -75,6 +78,7 @@ def generate_city(
     app_reports: int = 10_000,
     perceptions: int = 6_000,
     venues: int = 320,
+    tiling: Tiling | None = None,
 ) -> SampleCity:
     """Generate Sampleville: a year of records, feelings and venues from one seed.
 
@@ -86,6 +90,9 @@ def generate_city(
         Numbers of police records and of crowd-sourced app reports (both in ``incidents``).
     perceptions, venues
         Numbers of perception rows (survey answers and pins) and of nightlife venues.
+    tiling
+        Repeat the district layout over a grid of tiles (city- and metro-sized test cities,
+        :data:`geo.sample.PRESETS`); one tile, the default, is Sampleville itself.
 
     Returns
     -------
@@ -103,18 +110,33 @@ def generate_city(
     for name, n in counts.items():
         if int(n) != n or n < 0:
             raise ValueError(f"{name} must be a non-negative integer, got {n!r}")
-    police_ss, app_ss, perception_ss, venue_ss = np.random.SeedSequence(seed).spawn(4)
+    tiling = tiling or Tiling()
+    # A fifth child for the tiles: the first four (and so the one-tile city) stay as they were.
+    police_ss, app_ss, perception_ss, venue_ss, tile_ss = np.random.SeedSequence(seed).spawn(5)
+    tile_rngs = [np.random.default_rng(s) for s in tile_ss.spawn(4)]
+
+    def spread(frame: pd.DataFrame, rng: np.random.Generator, decimals: int) -> pd.DataFrame:
+        if tiling.tiles > 1:
+            lat, lon = tiling.spread(rng, frame["lat"].to_numpy(), frame["lon"].to_numpy(),
+                                     decimals)
+            frame = frame.assign(lat=lat, lon=lon)
+        return frame
+
     table = pd.concat(
         [
-            make_incidents(np.random.default_rng(police_ss), int(incidents), "police"),
-            make_incidents(np.random.default_rng(app_ss), int(app_reports), "app"),
+            spread(make_incidents(np.random.default_rng(police_ss), int(incidents), "police"),
+                   tile_rngs[0], 5),
+            spread(make_incidents(np.random.default_rng(app_ss), int(app_reports), "app"),
+                   tile_rngs[1], 6),
         ],
         ignore_index=True,
     )
+    perception_rows = make_perceptions(np.random.default_rng(perception_ss), int(perceptions))
+    venue_rows = make_venues(np.random.default_rng(venue_ss), int(venues))
     return SampleCity(
         incidents=table,
-        perceptions=make_perceptions(np.random.default_rng(perception_ss), int(perceptions)),
-        venues=make_venues(np.random.default_rng(venue_ss), int(venues)),
+        perceptions=spread(perception_rows, tile_rngs[2], 6),
+        venues=spread(venue_rows, tile_rngs[3], 7),
         metadata=_metadata(
             int(seed),
             {
@@ -124,5 +146,6 @@ def generate_city(
                 "perceptions": int(perceptions),
                 "venues": int(venues),
             },
+            tiling,
         ),
     )

@@ -1,6 +1,6 @@
 """Canonical tables, their contracts, and the ledger of every dropped or repaired row."""
 
-from geo.schema._contracts import CONTRACTS, check_contract
+from geo.schema._contracts import check_contract, contracts
 from geo.schema._options import LoadOptions
 from geo.schema._report import (
     EXACT,
@@ -33,6 +33,7 @@ __all__ = [
     "ReportBuilder",
     "ValidationReport",
     "check_contract",
+    "contracts",
     "clean_coordinates",
     "daypart_of_hour",
     "hours_parse",
@@ -40,3 +41,10 @@ __all__ = [
     "validate_perceptions",
     "validate_venues",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """``CONTRACTS``: the pandera schemas, built (importing pandera) on first use."""
+    if name == "CONTRACTS":
+        return contracts()
+    raise AttributeError(f"module 'geo.schema' has no attribute {name!r}")

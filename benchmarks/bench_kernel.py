@@ -1,0 +1,92 @@
+"""A dashboard kernel's start and memory (issue "real-city scale": light kernels).
+
+Figures, each in a fresh Python process as a Voila kernel would be:
+
+- ``kernel_import_geo_app``: wall time of ``import geo.app`` (median of 3; target 1 s) and its
+  CPU time (``_cpu``: the cost on an idle core, which a busy shared machine does not stretch), with
+  the number of modules loaded and which heavy libraries (mapclassify, esda/libpysal, SciPy,
+  matplotlib, Dask, pandera, geopandas) got imported (none should be);
+- ``kernel_city_open``: ``AtlasApp().display().load_city(DIR)`` on the city-sized sample (1M
+  incidents; its default view, res 9) and then at res 10, and the process's resident memory
+  then, split into shared and private pages from ``/proc/self/smaps_rollup`` (target 250 MB).
+  The cube and its codes are memory-mapped from the build: those pages are the page cache's,
+  shared by every kernel serving the same build.
+
+Run from the repo root: ``.venv/bin/python benchmarks/bench_kernel.py`` (``BENCH_QUICK=1``:
+the tiny sample city).
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks._common import city_dir, record  # noqa: E402
+
+HEAVY = ("mapclassify", "esda", "libpysal", "scipy", "matplotlib", "dask", "pandera",
+         "geopandas")
+
+IMPORT = f"""
+import json, sys, time
+start, cpu = time.perf_counter(), time.process_time()
+import geo.app
+seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+print(json.dumps({{"s": seconds, "cpu": cpu, "modules": len(sys.modules),
+                  "heavy": [m for m in {HEAVY!r} if m in sys.modules]}}))
+"""
+
+OPEN = """
+import json, sys, time
+sys.path.insert(0, {root!r})
+from benchmarks._common import smaps_mb
+import geo.app
+start = time.perf_counter()
+app = geo.app.AtlasApp().display().load_city({city!r})
+opened = time.perf_counter() - start
+cells9 = app.hexes.outlines.size
+mem9 = smaps_mb()
+app.controls.resolution.value = 10
+cells10 = app.hexes.outlines.size
+print(json.dumps({{"s": opened, "cells9": int(cells9), "cells10": int(cells10), "mem9": mem9,
+                   "mem10": smaps_mb(), "heavy": [m for m in {heavy!r} if m in sys.modules]}}))
+"""
+
+
+def _run(code: str) -> dict:
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                         check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    runs = [_run(IMPORT) for _ in range(3)]
+    record("kernel_import_geo_app", statistics.median(r["s"] for r in runs), "s", 1)
+    # CPU time of the import: what it costs on an idle core (a shared machine stretches wall time)
+    record("kernel_import_geo_app_cpu", statistics.median(r["cpu"] for r in runs), "s", 1)
+    record("kernel_import_geo_app_modules", runs[0]["modules"], "modules", None)
+    print(f"  heavy libraries imported by `import geo.app`: {runs[0]['heavy'] or 'none'}")
+
+    city = city_dir()
+    opened = _run(OPEN.format(root=str(ROOT), city=str(city), heavy=HEAVY))
+    print(f"  {city.name}: res 9 grid {opened['cells9']:,} cells, res 10 grid "
+          f"{opened['cells10']:,} cells; heavy libraries after the default view: "
+          f"{opened['heavy'] or 'none'}")
+    tag = f"city_{opened['cells10'] // 1000}k_res10_cells"
+    record(f"kernel_{tag}_open_default_view", opened["s"], "s", None)
+    for res in (9, 10):
+        mem = opened[f"mem{res}"]
+        record(f"kernel_{tag}_rss_at_res{res}", mem["rss"], "MB", 250)
+        record(f"kernel_{tag}_private_at_res{res}", mem["private"], "MB", None)
+        record(f"kernel_{tag}_shared_at_res{res}", mem["shared"], "MB", None)
+        record(f"kernel_{tag}_private_dirty_at_res{res}", mem["private_dirty"], "MB", None)
+
+
+if __name__ == "__main__":
+    main()

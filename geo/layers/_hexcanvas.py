@@ -1,0 +1,205 @@
+"""H3 hexagons for real-city grids: binary outlines once, one batched canvas, a byte per cell.
+
+A Chicago-sized city has ~34k occupied res-10 cells, a metro 100k+. As GeoJSON through
+ipyleaflet each hexagon is a JSON feature to serialise and parse and a Leaflet path to draw and
+restyle on its own (212 ms per hour change at 34k cells; page open 8.3 s). :class:`HexCanvasLayer`
+sends a grid's outlines once as packed float32 lon/lat vertices through the widget's binary
+buffers (48 bytes a hexagon), and ``hexcanvas.js`` rasterises them into one canvas in the
+map's overlay pane; restyles stay one colour byte and one dashed byte per cell.
+The page never holds cell ids: hover and click send a cell's position back, and the kernel
+names the cell. The JS ships in the package (no CDN: offline rooms keep working).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import anywidget
+import h3.api.basic_int as h3i
+import ipyleaflet
+import ipywidgets as widgets
+import numpy as np
+import traitlets
+
+from geo.layers._hexes import DASHED_HEX_STYLE, HEX_STYLE, HexLayer
+from geo.layers._restyle import HIDDEN_STYLE, HOVER_STYLE, NOT_DRAWN, style_codes
+
+HEX_RENDERER_ENV = "ATLAS_HEX_RENDERER"
+"""``canvas`` (default: :class:`HexCanvasLayer`) or ``geojson`` (:class:`HexLayer`, one
+Leaflet path per cell): benchmarks set it to measure one against the other."""
+
+Handler = Callable[..., Any]
+
+
+class HexCanvas(anywidget.AnyWidget):
+    """The browser side (``hexcanvas.js``): outlines, colours and the map to draw them on."""
+
+    _esm = Path(__file__).with_name("hexcanvas.js")
+    map = traitlets.Instance(ipyleaflet.Map, allow_none=True).tag(
+        sync=True, **widgets.widget_serialization
+    )
+    vertices = traitlets.Bytes(b"").tag(sync=True)
+    """float32 (lon, lat) pairs: every cell's ring, one after the other (not closed)."""
+    offsets = traitlets.Bytes(b"").tag(sync=True)
+    """uint32, one more than cells: cell ``i``'s ring is vertices ``offsets[i]:offsets[i+1]``."""
+    grid = traitlets.Int(0).tag(sync=True)
+    """Bumped after new outlines: the browser rebuilds its projection and index once."""
+    size = traitlets.Int(0).tag(sync=True)
+    palette = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    codes = traitlets.Bytes(b"").tag(sync=True)
+    marks = traitlets.Bytes(b"").tag(sync=True)
+    base = traitlets.Dict().tag(sync=True)
+    dashed_style = traitlets.Dict().tag(sync=True)
+    hover_style = traitlets.Dict(HOVER_STYLE).tag(sync=True)
+    version = traitlets.Int(0).tag(sync=True)
+    """Bumped last in each update: the browser repaints once per version."""
+
+
+def pack_outlines(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(float32 lon/lat vertices, uint32 offsets) of the cells' rings, in order.
+
+    h3 gives (lat, lng) pairs; the buffer holds (lon, lat), as GeoJSON and the JS expect.
+    Hexagons have 6 vertices; pentagons 5 and edge-crossing cells up to 10: kept as h3 gives.
+    """
+    rings = [h3i.cell_to_boundary(int(c)) for c in np.asarray(cells, dtype=np.uint64).tolist()]
+    offsets = np.zeros(len(rings) + 1, dtype=np.uint32)
+    offsets[1:] = np.cumsum([len(r) for r in rings])
+    flat = np.array([p for ring in rings for p in ring], dtype=np.float64).reshape(-1, 2)
+    return np.ascontiguousarray(flat[:, ::-1], dtype=np.float32).reshape(-1), offsets
+
+
+class HexCanvasLayer:
+    """Hexagons drawn by ``hexcanvas.js``; the same drawing API as :class:`HexLayer`."""
+
+    def __init__(self, name: str, decimals: int = 5) -> None:
+        self.name = name
+        self.decimals = decimals
+        """Rounding of :meth:`visible_features` rings (the buffers are float32, ~5 cm)."""
+        self.base = {**HEX_STYLE, "stroke": True, "fill": True, "interactive": True}
+        self.dashed = dict(DASHED_HEX_STYLE)
+        self.layer = HexCanvas(base=self.base, dashed_style=self.dashed)
+        self.styler = self.layer
+        self.outlines = np.zeros(0, dtype=np.uint64)
+        """Cells whose outlines the browser holds, sorted; position ``i`` is ``outlines[i]``."""
+        self._codes = np.zeros(0, dtype=np.uint8)
+        self._marks = np.zeros(0, dtype=np.uint8)
+        self._palette: list[str] = []
+        self._key: tuple | None = None
+        self._handlers: dict[str, list[Handler]] = {"hover": [], "click": []}
+        self.sends = 0
+        self.feature_sends = 0
+        self.layer.on_msg(self._on_msg)
+
+    def add_to(self, m: ipyleaflet.Map) -> None:
+        """Draw on ``m`` (the canvas joins its overlay pane in the page)."""
+        self.layer.map = m
+
+    def keep_on_top(self, m: ipyleaflet.Map) -> None:
+        """Nothing to do: the canvas is in the overlay pane, above any basemap."""
+
+    def on_hover(self, handler: Handler) -> None:
+        """Call ``handler(feature=..., properties={"cell": hex})`` as the pointer enters a cell."""
+        self._handlers["hover"].append(handler)
+
+    def on_click(self, handler: Handler) -> None:
+        self._handlers["click"].append(handler)
+
+    def _on_msg(self, _widget: object, content: dict, _buffers: object) -> None:
+        event, i = content.get("event"), content.get("i")
+        if event not in self._handlers or not isinstance(i, int):
+            return
+        if not 0 <= i < self.outlines.size or self._codes[i] == NOT_DRAWN:
+            return  # a message about another grid, or a cell no longer drawn
+        properties = {"cell": format(int(self.outlines[i]), "x")}
+        for handler in self._handlers[event]:
+            handler(feature={"properties": properties}, properties=properties)
+
+    def draw(
+        self,
+        cells: np.ndarray,
+        fill: Sequence[str],
+        dashed: Sequence[bool] | None = None,
+        *,
+        grid: np.ndarray | None = None,
+    ) -> bool:
+        """As :meth:`HexLayer.draw`: outlines once per grid, then colours; True if sent."""
+        cells = np.asarray(cells, dtype=np.uint64)
+        marks = np.zeros(cells.size, dtype=np.uint8)
+        if dashed is not None:
+            marks = np.asarray(dashed, dtype=np.uint8)
+        want = np.unique(cells) if grid is None else np.union1d(grid, cells).astype(np.uint64)
+        key = (cells.tobytes(), tuple(fill), marks.tobytes(), want.tobytes())
+        if key == self._key:
+            return False
+        self._key = key
+        if grid is not None:
+            new_outlines = not np.array_equal(want, self.outlines)
+        else:
+            new_outlines = not np.isin(cells, self.outlines).all()
+        outlines = want if new_outlines else self.outlines
+        codes, per_cell, palette = style_codes(
+            np.searchsorted(outlines, cells), fill, marks, outlines.size
+        )
+        self._codes, self._marks, self._palette = codes, per_cell, palette
+        with self.layer.hold_sync():
+            if new_outlines:
+                self.outlines = outlines
+                vertices, offsets = pack_outlines(outlines)
+                self.layer.vertices = vertices.tobytes()
+                self.layer.offsets = offsets.tobytes()
+                self.layer.grid += 1
+                self.feature_sends += 1
+            self.layer.size = int(outlines.size)
+            self.layer.palette = palette
+            self.layer.codes = codes.tobytes()
+            self.layer.marks = per_cell.tobytes()
+            self.layer.version += 1
+        self.sends += 1
+        return True
+
+    def clear(self) -> None:
+        self.draw(np.zeros(0, dtype=np.uint64), [])
+
+    def style_of(self, code: int, mark: int, palette: Sequence[str]) -> dict:
+        """The style one cell is painted with (what ``hexcanvas.js`` draws)."""
+        if code == NOT_DRAWN:
+            return dict(HIDDEN_STYLE)
+        style = {**self.base, "fillColor": palette[code]}
+        return {**style, **self.dashed} if mark else style
+
+    def visible_features(self) -> list[dict]:
+        """The drawn cells as GeoJSON features with their styles (for tests and audits)."""
+        out = []
+        for i in self.drawn().tolist():
+            cell = int(self.outlines[i])
+            ring = [[round(lng, self.decimals), round(lat, self.decimals)]
+                    for lat, lng in h3i.cell_to_boundary(cell)]
+            out.append({
+                "type": "Feature",
+                "properties": {"cell": format(cell, "x"),
+                               "style": self.style_of(self._codes[i], self._marks[i],
+                                                      self._palette)},
+                "geometry": {"type": "Polygon", "coordinates": [[*ring, ring[0]]]},
+            })
+        return out
+
+    def drawn(self) -> np.ndarray:
+        """Positions of the drawn cells."""
+        return np.flatnonzero(self._codes != NOT_DRAWN)
+
+    @property
+    def feature_count(self) -> int:
+        """How many cells are drawn (not how many outlines the browser holds)."""
+        return int((self._codes != NOT_DRAWN).sum())
+
+
+def hex_layer(name: str, renderer: str | None = None) -> HexCanvasLayer | HexLayer:
+    """The hexagon layer dashboards use: the batched canvas unless ``$ATLAS_HEX_RENDERER`` (or
+    ``renderer``) says ``geojson``."""
+    choice = renderer or os.environ.get(HEX_RENDERER_ENV) or "canvas"
+    if choice not in ("canvas", "geojson"):
+        raise ValueError(f"{HEX_RENDERER_ENV}={choice!r}: choose canvas or geojson")
+    return HexCanvasLayer(name) if choice == "canvas" else HexLayer(name)

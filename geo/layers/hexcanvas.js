@@ -1,0 +1,396 @@
+// H3 hexagons drawn by one batched canvas inside the ipyleaflet map (no CDN, no GeoJSON).
+//
+// The kernel sends the outlines of a resolution's grid once, as binary buffers: `vertices`
+// (float32 lon, lat pairs, every cell's ring one after the other) and `offsets` (uint32: where
+// each cell's ring starts; n + 1 entries). On a filter change it sends only a palette and one
+// byte per cell: its colour index (255 = not drawn) and whether it is dashed. Leaflet's canvas
+// renderer would draw and restyle each hexagon as its own path object (212 ms per hour change
+// at 34k cells), and even one canvas path per hexagon costs ~70 us in software rendering; here
+// cells are rasterised as row spans into one pixel buffer, put once, so a repaint of 54k cells
+// is a few array loops (~50 ms). Outlines (dashed for hidden cells) are one-pixel walks, drawn
+// only where cells are big enough on screen to show them.
+//
+// The canvas sits first in the map's overlay pane (venue dots and other vector layers stay
+// above it) and ignores the pointer: hover and click come from the map's own mouse events, the
+// cell under the pointer is found with a uniform grid index and a point-in-polygon test, and
+// its position is sent to the kernel, which knows the cell ids (the page never gets them).
+
+const PAD = 0.25; // share of the view drawn beyond each edge, so a pan shows cells at once
+const TAU = 2 * Math.PI;
+
+function mercator(lon, lat) {
+  // Web Mercator on the unit square, as Leaflet's EPSG:3857 with scale 1.
+  const clamped = Math.max(Math.min(lat, 85.0511287798), -85.0511287798);
+  const s = Math.sin((clamped * Math.PI) / 180);
+  return [lon / 360 + 0.5, 0.5 - Math.log((1 + s) / (1 - s)) / (2 * TAU)];
+}
+
+function bytes(view, Type) {
+  if (!view || !view.byteLength) return new Type(0);
+  const buffer = view.buffer.slice(view.byteOffset, view.byteOffset + view.byteLength);
+  return new Type(buffer);
+}
+
+class Geometry {
+  // Projected rings, per-cell boxes and a grid index over them, made once per grid.
+  constructor(vertices, offsets) {
+    const n = Math.max(offsets.length - 1, 0);
+    this.n = n;
+    this.offsets = offsets;
+    this.xy = new Float64Array(vertices.length);
+    this.box = new Float64Array(4 * n);
+    for (let v = 0; v < vertices.length; v += 2) {
+      const [x, y] = mercator(vertices[v], vertices[v + 1]);
+      this.xy[v] = x;
+      this.xy[v + 1] = y;
+    }
+    let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    for (let i = 0; i < n; i++) {
+      let a = Infinity, b = Infinity, c = -Infinity, d = -Infinity;
+      for (let v = offsets[i]; v < offsets[i + 1]; v++) {
+        const x = this.xy[2 * v], y = this.xy[2 * v + 1];
+        a = Math.min(a, x); b = Math.min(b, y); c = Math.max(c, x); d = Math.max(d, y);
+      }
+      this.box.set([a, b, c, d], 4 * i);
+      x0 = Math.min(x0, a); y0 = Math.min(y0, b); x1 = Math.max(x1, c); y1 = Math.max(y1, d);
+    }
+    let width = 0;
+    for (let i = 0; i < n; i++) width += this.box[4 * i + 2] - this.box[4 * i];
+    this.cellWidth = n ? width / n : 0; // a typical cell's width on the unit square
+    this.index(x0, y0, x1, y1);
+  }
+
+  index(x0, y0, x1, y1) {
+    // ~4 cells per bucket: a lookup tests a handful of rings.
+    const side = Math.max(1, Math.ceil(Math.sqrt(this.n / 4)));
+    this.grid = { x0, y0, side, w: (x1 - x0) / side || 1, h: (y1 - y0) / side || 1 };
+    const buckets = Array.from({ length: side * side }, () => []);
+    for (let i = 0; i < this.n; i++) {
+      const [ca, ra] = this.bucket(this.box[4 * i], this.box[4 * i + 1]);
+      const [cb, rb] = this.bucket(this.box[4 * i + 2], this.box[4 * i + 3]);
+      for (let r = ra; r <= rb; r++) for (let c = ca; c <= cb; c++) buckets[r * side + c].push(i);
+    }
+    this.buckets = buckets;
+  }
+
+  bucket(x, y) {
+    const g = this.grid;
+    const c = Math.min(g.side - 1, Math.max(0, Math.floor((x - g.x0) / g.w)));
+    const r = Math.min(g.side - 1, Math.max(0, Math.floor((y - g.y0) / g.h)));
+    return [c, r];
+  }
+
+  find(x, y, drawn) {
+    const g = this.grid;
+    if (!this.n || x < g.x0 || y < g.y0 || x > g.x0 + g.w * g.side || y > g.y0 + g.h * g.side) {
+      return -1;
+    }
+    const [c, r] = this.bucket(x, y);
+    for (const i of this.buckets[r * g.side + c]) {
+      if (drawn(i) && this.inside(i, x, y)) return i;
+    }
+    return -1;
+  }
+
+  inside(i, x, y) {
+    let hit = false;
+    const xy = this.xy, start = this.offsets[i], end = this.offsets[i + 1];
+    for (let v = start, w = end - 1; v < end; w = v++) {
+      const xv = xy[2 * v], yv = xy[2 * v + 1], xw = xy[2 * w], yw = xy[2 * w + 1];
+      if ((yv > y) !== (yw > y) && x < ((xw - xv) * (y - yv)) / (yw - yv) + xv) hit = !hit;
+    }
+    return hit;
+  }
+}
+
+function rgba(colour, alpha) {
+  const hex = colour.replace("#", "");
+  const full = hex.length === 3 ? [...hex].map((h) => h + h).join("") : hex;
+  const n = parseInt(full, 16);
+  return `rgba(${(n >> 16) & 255},${(n >> 8) & 255},${n & 255},${alpha})`;
+}
+
+function packed(colour, alpha) {
+  // One RGBA pixel as the Uint32 a little-endian ImageData holds (bytes R, G, B, A).
+  const hex = colour.replace("#", "");
+  const full = hex.length === 3 ? [...hex].map((h) => h + h).join("") : hex;
+  const n = parseInt(full, 16);
+  const a = Math.max(0, Math.min(255, Math.round(alpha * 255)));
+  return ((a << 24) | ((n & 255) << 16) | (n & 0xff00) | ((n >> 16) & 255)) >>> 0;
+}
+
+function fillConvex(pixels, W, H, px, n, colour) {
+  // Pixel centres inside a convex ring; a cell smaller than a pixel still gets one.
+  let top = Infinity, bottom = -Infinity;
+  for (let v = 0; v < n; v++) {
+    top = Math.min(top, px[2 * v + 1]);
+    bottom = Math.max(bottom, px[2 * v + 1]);
+  }
+  let filled = false;
+  const rowA = Math.max(0, Math.ceil(top - 0.5)), rowB = Math.min(H - 1, Math.floor(bottom - 0.5));
+  for (let row = rowA; row <= rowB; row++) {
+    const y = row + 0.5;
+    let left = Infinity, right = -Infinity;
+    for (let v = 0, w = n - 1; v < n; w = v++) {
+      const ya = px[2 * w + 1], yb = px[2 * v + 1];
+      if ((ya <= y && yb > y) || (yb <= y && ya > y)) {
+        const x = px[2 * w] + ((y - ya) * (px[2 * v] - px[2 * w])) / (yb - ya);
+        left = Math.min(left, x);
+        right = Math.max(right, x);
+      }
+    }
+    const a = Math.max(0, Math.ceil(left - 0.5)), b = Math.min(W - 1, Math.floor(right - 0.5));
+    if (a <= b) {
+      pixels.fill(colour, row * W + a, row * W + b + 1);
+      filled = true;
+    }
+  }
+  if (!filled) {
+    let cx = 0, cy = 0;
+    for (let v = 0; v < n; v++) { cx += px[2 * v]; cy += px[2 * v + 1]; }
+    const x = Math.floor(cx / n), y = Math.floor(cy / n);
+    if (x >= 0 && y >= 0 && x < W && y < H) pixels[y * W + x] = colour;
+  }
+}
+
+function outline(pixels, W, H, px, n, colour, dash) {
+  // One-pixel edges (a DDA walk); ``dash`` [on, off] in pixels runs along the whole ring.
+  const period = dash.length >= 2 ? dash[0] + dash[1] : 0;
+  let walked = 0;
+  for (let v = 0; v < n; v++) {
+    const w = (v + 1) % n;
+    const xa = px[2 * v], ya = px[2 * v + 1], xb = px[2 * w], yb = px[2 * w + 1];
+    const steps = Math.max(1, Math.ceil(Math.max(Math.abs(xb - xa), Math.abs(yb - ya))));
+    for (let k = 0; k < steps; k++, walked++) {
+      if (period && walked % period >= dash[0]) continue;
+      const x = Math.floor(xa + ((xb - xa) * k) / steps), y = Math.floor(ya + ((yb - ya) * k) / steps);
+      if (x >= 0 && y >= 0 && x < W && y < H) pixels[y * W + x] = colour;
+    }
+  }
+}
+
+function dashes(value) {
+  if (!value) return [];
+  return String(value).split(/[ ,]+/).map(Number).filter((v) => v > 0);
+}
+
+class HexCanvas {
+  constructor(model, map) {
+    this.model = model;
+    this.map = map;
+    this.geometry = null;
+    this.hover = -1;
+    this.canvas = document.createElement("canvas");
+    this.canvas.className = "atlas-hex-canvas leaflet-zoom-hide";
+    this.top = document.createElement("canvas");
+    this.top.className = "atlas-hex-hover leaflet-zoom-hide";
+    for (const c of [this.canvas, this.top]) {
+      Object.assign(c.style, { position: "absolute", left: "0", top: "0", pointerEvents: "none" });
+    }
+    const pane = map.getPane("overlayPane");
+    pane.insertBefore(this.top, pane.firstChild);
+    pane.insertBefore(this.canvas, pane.firstChild);
+    this.handlers = {
+      moveend: () => this.draw(),
+      zoomend: () => this.draw(),
+      viewreset: () => this.draw(),
+      resize: () => this.draw(),
+      mousemove: (e) => this.pointer(e, "hover"),
+      click: (e) => this.pointer(e, "click"),
+      mouseout: () => this.setHover(-1),
+    };
+    map.on(this.handlers);
+    this.geometryChanged();
+  }
+
+  remove() {
+    this.map.off(this.handlers);
+    this.canvas.remove();
+    this.top.remove();
+  }
+
+  geometryChanged() {
+    const offsets = bytes(this.model.get("offsets"), Uint32Array);
+    const vertices = bytes(this.model.get("vertices"), Float32Array);
+    this.geometry = new Geometry(vertices, offsets);
+    this.hover = -1;
+    this.restyle();
+  }
+
+  restyle() {
+    // Cells by style group: code * 2 + dashed, so each group is one path.
+    const g = this.geometry;
+    this.codes = bytes(this.model.get("codes"), Uint8Array);
+    this.marks = bytes(this.model.get("marks"), Uint8Array);
+    this.palette = this.model.get("palette") || [];
+    const ok = g && this.codes.length === g.n;
+    const groups = new Map();
+    if (ok) {
+      for (let i = 0; i < g.n; i++) {
+        const code = this.codes[i];
+        if (code === 255) continue;
+        const key = code * 2 + (this.marks[i] ? 1 : 0);
+        if (!groups.has(key)) groups.set(key, []);
+        groups.get(key).push(i);
+      }
+    }
+    this.groups = [...groups.entries()].sort((a, b) => (a[0] & 1) - (b[0] & 1)); // dashed last
+    this.draw();
+  }
+
+  frame() {
+    // Canvas box in layer points, and the offset from projected (unit square) coordinates.
+    const map = this.map, size = map.getSize();
+    const padX = Math.round(size.x * PAD), padY = Math.round(size.y * PAD);
+    const topLeft = map.containerPointToLayerPoint([-padX, -padY]).round();
+    const origin = map.getPixelOrigin();
+    const scale = 256 * Math.pow(2, map.getZoom());
+    return { w: size.x + 2 * padX, h: size.y + 2 * padY, topLeft, scale,
+             ox: origin.x + topLeft.x, oy: origin.y + topLeft.y };
+  }
+
+  place(canvas, f) {
+    const ratio = window.devicePixelRatio || 1;
+    if (canvas.width !== Math.round(f.w * ratio) || canvas.height !== Math.round(f.h * ratio)) {
+      canvas.width = Math.round(f.w * ratio);
+      canvas.height = Math.round(f.h * ratio);
+      canvas.style.width = `${f.w}px`;
+      canvas.style.height = `${f.h}px`;
+    }
+    canvas.style.transform = `translate3d(${f.topLeft.x}px,${f.topLeft.y}px,0)`;
+    const ctx = canvas.getContext("2d");
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.clearRect(0, 0, f.w, f.h);
+    return ctx;
+  }
+
+  trace(ctx, f, i) {
+    const g = this.geometry, xy = g.xy, start = g.offsets[i], end = g.offsets[i + 1];
+    ctx.moveTo(xy[2 * start] * f.scale - f.ox, xy[2 * start + 1] * f.scale - f.oy);
+    for (let v = start + 1; v < end; v++) {
+      ctx.lineTo(xy[2 * v] * f.scale - f.ox, xy[2 * v + 1] * f.scale - f.oy);
+    }
+    ctx.closePath();
+  }
+
+  draw() {
+    if (!this.geometry || !this.map._loaded) return;
+    const started = performance.now();
+    const f = this.frame();
+    const ctx = this.place(this.canvas, f);
+    const ratio = window.devicePixelRatio || 1;
+    const W = this.canvas.width, H = this.canvas.height;
+    // Cells are rasterised here, row spans into one pixel buffer, and put once: a canvas path
+    // per hexagon costs ~70 us in software rendering (4 s for 54k cells), a span fill ~0.2 us.
+    const image = ctx.createImageData(W, H);
+    const pixels = new Uint32Array(image.data.buffer);
+    const g = this.geometry, box = g.box, xy = g.xy, offsets = g.offsets;
+    const s = f.scale * ratio, ox = f.ox * ratio, oy = f.oy * ratio;
+    const x0 = f.ox / f.scale, y0 = f.oy / f.scale;
+    const x1 = (f.ox + f.w) / f.scale, y1 = (f.oy + f.h) / f.scale;
+    // Outlines of cells a few pixels wide are noise: below 4 px cells are only filled, below
+    // 10 px hidden cells are outlined but not dashed.
+    const cellPx = g.cellWidth * f.scale;
+    const base = this.model.get("base") || {}, dashedStyle = this.model.get("dashed_style") || {};
+    const px = new Float64Array(24);
+    for (const [key, cells] of this.groups || []) {
+      const style = key & 1 ? { ...base, ...dashedStyle } : base;
+      const fill = packed(this.palette[key >> 1] || "#888888", style.fillOpacity ?? 0.7);
+      const stroke = style.weight > 0 && cellPx >= 4
+        ? packed(style.color || "#333333", (style.opacity ?? 1) * Math.min(1, style.weight * 1.5))
+        : 0;
+      const dash = stroke && cellPx >= 10 ? dashes(style.dashArray) : [];
+      for (const i of cells) {
+        const j = 4 * i;
+        if (box[j + 2] < x0 || box[j] > x1 || box[j + 3] < y0 || box[j + 1] > y1) continue;
+        const start = offsets[i], n = offsets[i + 1] - start;
+        for (let v = 0; v < n; v++) {
+          px[2 * v] = xy[2 * (start + v)] * s - ox;
+          px[2 * v + 1] = xy[2 * (start + v) + 1] * s - oy;
+        }
+        fillConvex(pixels, W, H, px, n, fill);
+        if (stroke) outline(pixels, W, H, px, n, stroke, dash);
+      }
+    }
+    ctx.putImageData(image, 0, 0);
+    this.drawHover(f);
+    this.canvas.dataset.painted = String(Number(this.canvas.dataset.painted || 0) + 1);
+    this.canvas.dataset.drawMs = (performance.now() - started).toFixed(1);
+  }
+
+  drawHover(f = this.frame()) {
+    const ctx = this.place(this.top, f);
+    if (this.hover < 0) return;
+    const style = this.model.get("hover_style") || {};
+    ctx.beginPath();
+    this.trace(ctx, f, this.hover);
+    ctx.strokeStyle = rgba(style.color || "#000000", 1);
+    ctx.lineWidth = style.weight || 3;
+    ctx.stroke();
+  }
+
+  drawn(i) {
+    return this.codes[i] !== undefined && this.codes[i] !== 255;
+  }
+
+  pointer(event, kind) {
+    if (!this.geometry) return;
+    const [x, y] = mercator(event.latlng.lng, event.latlng.lat);
+    const i = this.geometry.find(x, y, (j) => this.drawn(j));
+    if (kind === "hover") {
+      if (i !== this.hover) {
+        this.setHover(i);
+        if (i >= 0) this.model.send({ event: "hover", i });
+      }
+    } else if (i >= 0) {
+      this.model.send({ event: "click", i });
+    }
+  }
+
+  setHover(i) {
+    this.hover = i;
+    this.drawHover();
+  }
+}
+
+async function mapsOf(model) {
+  // The Leaflet maps of every view of the ipyleaflet Map this layer names.
+  const ref = model.get("map");
+  if (!ref) return [];
+  const mapModel = await model.widget_manager.get_model(ref.replace(/^IPY_MODEL_/, ""));
+  const maps = [];
+  for (const pending of Object.values(mapModel.views || {})) {
+    const view = await pending;
+    if (view && view.obj) maps.push(view.obj);
+  }
+  return maps;
+}
+
+export default {
+  initialize({ model }) {
+    const layers = new Map(); // one HexCanvas per Leaflet map (a map shown twice has two)
+    const attach = async () => {
+      for (const map of await mapsOf(model)) {
+        if (!layers.has(map) && map.getPane) {
+          layers.set(map, new HexCanvas(model, map));
+        }
+      }
+    };
+    // Views of the map appear when the page renders it, after this model exists: look every
+    // 100 ms until one is there, then every second (a map shown again gets its own canvas).
+    let timer = null;
+    const poll = () => {
+      attach().catch((e) => console.error("hexcanvas", e)).finally(() => {
+        timer = setTimeout(poll, layers.size ? 1000 : 100);
+      });
+    };
+    poll();
+    model.on("change:map", () => attach());
+    model.on("change:grid", () => layers.forEach((layer) => layer.geometryChanged()));
+    model.on("change:version", () => layers.forEach((layer) => layer.restyle()));
+    return () => {
+      clearTimeout(timer);
+      layers.forEach((layer) => layer.remove());
+    };
+  },
+};

@@ -1,0 +1,48 @@
+"""Memory-mapped cube codes (geo.cube._mapped): what kernels read from a build, without copies."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from geo.cube import build_incident_cube, load_cube, save_cube
+from geo.cube._mapped import read_mapped_codes, write_mapped_codes
+from geo.metrics import Atlas, Query
+from geo.sample import generate_city
+from geo.timewin import HourWindow
+
+
+@pytest.fixture(scope="module")
+def city():
+    return generate_city(incidents=6_000, app_reports=1_000, perceptions=800, venues=40)
+
+
+def test_mapped_codes_equal_built_codes(city, tmp_path: Path) -> None:
+    cube = build_incident_cube(city.incidents)
+    write_mapped_codes(cube, tmp_path)
+    for res in (7, 8, 9, 10):
+        built, mapped = cube.codes(res), read_mapped_codes(tmp_path, res)
+        assert mapped is not None
+        for name in ("cells", "cell", "how", "category", "source", "count"):
+            a, b = getattr(built, name), getattr(mapped, name)
+            assert a.dtype == b.dtype and np.array_equal(a, b), name
+            assert not b.flags.writeable and not b.flags.owndata  # a view of the mapped file
+        assert (mapped.categories, mapped.sources) == (built.categories, built.sources)
+    assert read_mapped_codes(tmp_path, 6) is None
+
+
+def test_arrow_cube_round_trips_and_queries_match(city, tmp_path: Path) -> None:
+    cube = build_incident_cube(city.incidents)
+    save_cube(cube, tmp_path / "cube.arrow")
+    loaded = load_cube(tmp_path / "cube.arrow")
+    pd.testing.assert_frame_equal(loaded.table, cube.table)
+    write_mapped_codes(loaded, tmp_path / "codes")
+    fresh = load_cube(tmp_path / "cube.arrow")
+    fresh.use_mapped(tmp_path / "codes")
+    query = Query(resolution=9, hours=HourWindow(22, 4), weekdays={4, 5})
+    plain = Atlas(city.incidents.iloc[:0], city.perceptions, city.venues, incident_cube=cube)
+    mapped = Atlas(city.incidents.iloc[:0], city.perceptions, city.venues, incident_cube=fresh)
+    pd.testing.assert_frame_equal(plain.query(query).table, mapped.query(query).table)
