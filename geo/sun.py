@@ -59,7 +59,7 @@ class SunWindow:
     def parse(cls, text: str) -> SunWindow:
         """``dark`` or ``dusk+H``; raises ValueError otherwise."""
         value = text.strip().lower().replace(" ", "")
-        if value in ("dark", "dusk-dawn", "night"):
+        if value == "dark":
             return cls()
         match = _DUSK_PLUS.match(value)
         if match:
