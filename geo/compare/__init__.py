@@ -27,31 +27,47 @@ from geo.compare._labels import (
     label,
 )
 from geo.compare._local import LocalResult, bh_q, bivariate_moran, gi_star
+from geo.compare._periods import (
+    CHANGE_KEYS,
+    PERIOD_COLUMNS,
+    PeriodChange,
+    bh,
+    change_line,
+    compare_periods,
+    rate_ratio_test,
+)
 from geo.compare._weights import GridWeights, as_int_cells, grid_weights
 
 __all__ = [
     "BIVARIATE_KEYS",
     "BIVARIATE_NOT_COMPARED",
     "CELL_COLUMNS",
+    "CHANGE_KEYS",
     "HOTSPOT_KEYS",
     "LABELS",
     "LEVELS",
     "LOCAL_KEYS",
+    "PERIOD_COLUMNS",
     "ComparedArrays",
     "CompareResult",
     "CompareSettings",
     "GridWeights",
     "LocalResult",
+    "PeriodChange",
     "Spearman",
     "as_int_cells",
+    "bh",
     "bh_q",
     "bivariate_classes",
     "bivariate_key",
     "bivariate_moran",
+    "change_line",
     "compare_arrays",
     "compare_cells",
+    "compare_periods",
     "gi_star",
     "grid_weights",
     "label",
     "percentile_ranks",
+    "rate_ratio_test",
 ]
