@@ -10,7 +10,14 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from geo.compare import bh, change_line, compare_periods, rate_ratio_test
+from geo.compare import (
+    bh,
+    change_line,
+    compare_periods,
+    mann_kendall,
+    monthly_trends,
+    rate_ratio_test,
+)
 from geo.metrics import Atlas, Query
 
 LYON = (45.75, 4.85)
@@ -89,3 +96,41 @@ def test_at_most_5_of_100_cities_without_change_show_a_flagged_cell() -> None:
         change = compare_periods(atlas, Query(resolution=8), BEFORE, AFTER)
         flagged += bool(change.table["change"].isin(["change.more", "change.fewer"]).any())
     assert flagged <= 5
+
+
+def test_mann_kendall_matches_scipy_kendall_tau_and_skips_hidden_months() -> None:
+    rng = np.random.default_rng(4)
+    x = rng.poisson(5, size=(3, 12)).astype(float)
+    x[2, [1, 5]] = np.nan
+    s, tau, z, p = mann_kendall(x)
+    for row in range(3):  # against the textbook double loop, ties corrected
+        v = x[row][np.isfinite(x[row])]
+        n = v.size
+        ref_s = sum(np.sign(v[j] - v[i]) for i in range(n) for j in range(i + 1, n))
+        _, t = np.unique(v, return_counts=True)
+        var = (n * (n - 1) * (2 * n + 5) - (t * (t - 1) * (2 * t + 5)).sum()) / 18
+        ref_z = (ref_s - np.sign(ref_s)) / np.sqrt(var)
+        assert s[row] == ref_s and z[row] == pytest.approx(ref_z)
+        assert p[row] == pytest.approx(2 * stats.norm.sf(abs(ref_z)))
+    s, _, _, p = mann_kendall(np.arange(12, dtype=float)[None, :])
+    assert s[0] == 66 and p[0] < 1e-4
+
+
+def test_monthly_trends_find_a_rising_district() -> None:
+    rng = np.random.default_rng(3)
+    frame = _city(rng, per_district=200)
+    lat, lon = DISTRICTS[1]
+    days = np.sort(rng.integers(0, 364, 400))
+    days = days[rng.random(days.size) < days / 364]  # rate rising through the year
+    when = pd.Timestamp("2025-01-01") + pd.to_timedelta(days * 1440 + 22 * 60, unit="min")
+    rising = frame.iloc[: days.size].copy().assign(
+        occurred_from=when.astype("datetime64[ns]").to_numpy(), lat=lat, lon=lon,
+        incident_id=[f"r{i}" for i in range(days.size)])
+    atlas = Atlas(pd.concat([frame, rising], ignore_index=True))
+    trends = monthly_trends(atlas, Query(resolution=8))
+    assert len(trends.months) == 12 and trends.city.sum() > 0
+    cell = h3i.latlng_to_cell(lat, lon, 8)
+    by_cell = trends.table.set_index("cell")["trend"]
+    assert by_cell[cell] == "trend.increasing"
+    assert (by_cell.drop(cell) != "trend.decreasing").all()
+    assert len(trends.series(cell)) == 12

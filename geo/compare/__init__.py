@@ -36,6 +36,7 @@ from geo.compare._periods import (
     compare_periods,
     rate_ratio_test,
 )
+from geo.compare._trends import MIN_MONTHS, TREND_KEYS, Trends, mann_kendall, monthly_trends
 from geo.compare._weights import GridWeights, as_int_cells, grid_weights
 
 __all__ = [
@@ -47,6 +48,7 @@ __all__ = [
     "LABELS",
     "LEVELS",
     "LOCAL_KEYS",
+    "MIN_MONTHS",
     "PERIOD_COLUMNS",
     "ComparedArrays",
     "CompareResult",
@@ -54,6 +56,8 @@ __all__ = [
     "GridWeights",
     "LocalResult",
     "PeriodChange",
+    "TREND_KEYS",
+    "Trends",
     "Spearman",
     "as_int_cells",
     "bh",
@@ -68,6 +72,8 @@ __all__ = [
     "gi_star",
     "grid_weights",
     "label",
+    "mann_kendall",
+    "monthly_trends",
     "percentile_ranks",
     "rate_ratio_test",
 ]
