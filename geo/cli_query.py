@@ -39,25 +39,37 @@ def _query_from_args(args: argparse.Namespace):
 
     Flags left out are not passed, so the defaults stay those of :class:`geo.metrics.Query`.
     """
+    import datetime as dt
+
     from geo.metrics import Query
+    from geo.sun import SunWindow
     from geo.timewin import HourWindow, parse_weekdays
 
-    parsers = {"hours": HourWindow.parse, "weekdays": parse_weekdays}
+    parsers = {"hours": HourWindow.parse, "weekdays": parse_weekdays,
+               "date_from": dt.date.fromisoformat, "date_to": dt.date.fromisoformat}
     flags = {"resolution": "res", "hours": "hours", "weekdays": "weekdays",
              "categories": "categories", "sources": "sources", "groups": "groups", "k": "k",
-             "min_answers": "min_answers", "mode": "mode"}
+             "min_answers": "min_answers", "mode": "mode", "date_from": "date_from",
+             "date_to": "date_to"}
     kwargs = {}
     for field, dest in flags.items():
         value = getattr(args, dest)
         if value is None:
             continue
+        flag = {"date_from": "from", "date_to": "to"}.get(dest, dest).replace("_", "-")
         try:
+            if field == "hours" and SunWindow.is_sun_window(value):
+                kwargs["sun"] = SunWindow.parse(value)
+                continue
             kwargs[field] = parsers[field](value) if field in parsers else value
             if field not in parsers:
                 Query(**{field: value})  # validate alone, so the message names this flag
         except ValueError as exc:
-            raise ValueError(f"--{dest.replace('_', '-')} {value!r}: {exc}") from None
-    return Query(**kwargs)
+            raise ValueError(f"--{flag} {value!r}: {exc}") from None
+    try:
+        return Query(**kwargs)
+    except ValueError as exc:
+        raise ValueError(f"--from/--to: {exc}") from None
 
 
 def _report_line(table: str, result) -> str:
@@ -219,7 +231,13 @@ def _add_query_parser(sub) -> None:
                          "(default: the sample city's public salt)")
     view = p.add_argument_group("the view")
     view.add_argument("--res", type=int, default=None, help="H3 resolution, 7-10 (default 9)")
-    view.add_argument("--hours", default=None, help="night-hour window, e.g. 22-4 (default: all)")
+    view.add_argument("--hours", default=None,
+                      help="night-hour window, e.g. 22-4, or one that follows the sun at the "
+                           "city's location: dark (civil dusk to dawn), dusk+2 (default: all)")
+    view.add_argument("--from", dest="date_from", default=None, metavar="DATE",
+                      help="first night, YYYY-MM-DD (a night belongs to the date it starts on)")
+    view.add_argument("--to", dest="date_to", default=None, metavar="DATE",
+                      help="last night, YYYY-MM-DD, inclusive")
     view.add_argument("--weekdays", default=None, help="nights, e.g. fri,sat or mon-thu")
     view.add_argument("--categories", default=None, help="comma-separated categories")
     view.add_argument("--sources", default=None, help="comma-separated sources, e.g. police,app")

@@ -139,6 +139,9 @@ def test_format_follows_the_out_suffix(formats_dir: Path, tmp_path: Path, capsys
         (["--categories", "murder"], ["--categories", "murder"]),
         (["--res", "6"], ["--res", "7"]),
         (["--format", "parquet"], ["--out"]),
+        (["--from", "2025-13-01"], ["--from", "2025-13-01"]),
+        (["--from", "2025-04-01", "--to", "2025-03-01"], ["--from/--to", "after"]),
+        (["--hours", "dusk+30"], ["--hours"]),
     ],
 )
 def test_bad_options_give_one_message_and_exit_2(tmp_path: Path, capsys, args, words) -> None:
@@ -183,6 +186,20 @@ def test_three_files_give_every_column_and_the_synthetic_label(city_dir: Path, c
     assert "synthetic" in doc["metadata"]["caption"].lower()
     for table in ("incidents", "perceptions", "venues"):
         assert f"{table}: " in err
+
+
+def test_from_and_to_take_the_nights_of_a_range(city_dir: Path, capsys) -> None:
+    base = ["--incidents", str(city_dir / "incidents.csv"), "--format", "json", "--k", "0"]
+    code, out, _ = _query(capsys, *base, "--from", "2025-03-01", "--to", "2025-03-31",
+                          "--hours", "dark")
+    assert code == EXIT_OK
+    doc = json.loads(out)
+    assert doc["metadata"]["params"]["from"] == "2025-03-01"
+    assert doc["metadata"]["params"]["hours"] == "dark"
+    march = pd.DataFrame(doc["cells"])["incidents"].sum()
+    _, whole, _ = _query(capsys, *base)
+    year = pd.DataFrame(json.loads(whole)["cells"])["incidents"].sum()
+    assert 0 < march < year / 6
 
 
 def test_coarsen_still_lists_the_comparison_columns(city_dir: Path, capsys) -> None:

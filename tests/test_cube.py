@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from geo.columns import CATEGORIES, DAYPARTS
 from geo.cube import (
+    NO_NIGHT,
     UNTIMED_REASONS,
     UNTIMED_SLOT,
     IncidentCube,
@@ -23,6 +24,7 @@ from geo.cube import (
     build_perception_cube,
     cached_cube,
     cube_key,
+    day_number,
     load_cube,
     rollup,
     save_cube,
@@ -92,8 +94,9 @@ def incidents() -> pd.DataFrame:
 def test_incident_cube_layout_and_known_answers(incidents: pd.DataFrame) -> None:
     cube = build_incident_cube(incidents)
     table = cube.table
-    assert list(table.columns) == ["cell", "how", "category", "source", "count", "key"]
+    assert list(table.columns) == ["cell", "how", "category", "source", "night", "count", "key"]
     assert table["cell"].dtype == np.uint64 and table["how"].dtype == np.int16
+    assert table["night"].dtype == np.int32
     assert table["count"].dtype == np.float64 and table["key"].dtype == np.int64
     assert list(table["category"].cat.categories) == list(CATEGORIES)
     assert list(table["source"].cat.categories) == ["police", "app", "neighbourhood watch"]
@@ -101,6 +104,8 @@ def test_incident_cube_layout_and_known_answers(incidents: pd.DataFrame) -> None
     paris = int(cells_of([PARIS[0]], [PARIS[1]], 10)[0])
     saturday_0230 = table[(table["cell"] == paris) & (table["how"] == 4 * 24 + 2)]
     assert saturday_0230["count"].tolist() == [1.0]  # Friday night, 02:00
+    assert saturday_0230["night"].tolist() == [day_number(dt.date(2026, 5, 15))]
+    assert (table.loc[table["how"] == -1, "night"] == NO_NIGHT).all()
     violence = table[table["category"] == "violence"]
     assert sorted((violence["how"] % 24).tolist()) == [0, 1, 22, 23]
     assert violence["count"].tolist() == [0.25] * 4
@@ -284,6 +289,7 @@ def test_perception_cube_moments(perceptions: pd.DataFrame) -> None:
         "hour",
         "daypart",
         "group",
+        "answered",
         "n",
         "sw",
         "sw2",

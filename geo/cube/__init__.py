@@ -22,7 +22,7 @@ from geo.cube._build import (
     summarise_reports,
     write_cube_dir,
 )
-from geo.cube._codes import UNTIMED_SLOT, CubeCodes, CubeIndex
+from geo.cube._codes import UNTIMED_SLOT, CubeCodes, CubeIndex, NightHours, day_number
 from geo.cube._combine import combine_incident_cubes
 from geo.cube._dask import (
     DEFAULT_WORKER_MEMORY,
@@ -32,9 +32,14 @@ from geo.cube._dask import (
     check_workers,
     dask_client,
 )
-from geo.cube._incidents import UNTIMED_REASONS, IncidentCube, build_incident_cube
+from geo.cube._incidents import NO_NIGHT, UNTIMED_REASONS, IncidentCube, build_incident_cube
 from geo.cube._inputs import NEEDED_COLUMNS, CubeInputs, find_inputs
-from geo.cube._perceptions import UNKNOWN_GROUP, PerceptionCube, build_perception_cube
+from geo.cube._perceptions import (
+    NO_ANSWER_DATE,
+    UNKNOWN_GROUP,
+    PerceptionCube,
+    build_perception_cube,
+)
 from geo.cube._rollup import rollup
 from geo.cube._store import CUBE_FORMAT, CubeKind, cached_cube, cube_key, load_cube, save_cube
 
@@ -45,6 +50,8 @@ __all__ = [
     "DEFAULT_WORKER_MEMORY",
     "ENGINES",
     "NEEDED_COLUMNS",
+    "NO_ANSWER_DATE",
+    "NO_NIGHT",
     "UNKNOWN_GROUP",
     "UNTIMED_REASONS",
     "UNTIMED_SLOT",
@@ -56,6 +63,7 @@ __all__ = [
     "CubeKind",
     "Engine",
     "IncidentCube",
+    "NightHours",
     "PerceptionCube",
     "WorkerEnvironmentError",
     "build_cube",
@@ -67,6 +75,7 @@ __all__ = [
     "combine_incident_cubes",
     "cube_key",
     "dask_client",
+    "day_number",
     "find_inputs",
     "load_cube",
     "read_cube_dir",

@@ -8,6 +8,7 @@ codes, and :class:`CubeIndex` keeps them for every later query.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,32 @@ if TYPE_CHECKING:
 
 UNTIMED_SLOT = HOURS_OF_WEEK
 """Slot of ``CubeCodes.how`` for "no usable hour" (the table's ``how = -1``), so it can index."""
+
+_EPOCH = dt.date(1970, 1, 1)
+
+
+def day_number(day: dt.date) -> int:
+    """Days since 1970-01-01: how the cube stores a night's date.
+
+    Examples
+    --------
+    >>> day_number(dt.date(2025, 3, 31))
+    20178
+    """
+    return (day - _EPOCH).days
+
+
+@dataclass(frozen=True)
+class NightHours:
+    """Which clock hours of which nights a window keeps, when that changes with the date.
+
+    ``table[d - first, h]`` says whether hour ``h`` of the night that starts ``first + d`` days
+    after 1970-01-01 is in the window (windows that follow the sun, :mod:`geo.sun`). Nights
+    outside the table are left out.
+    """
+
+    first: int
+    table: np.ndarray
 
 
 def _frozen(values: np.ndarray) -> np.ndarray:
@@ -59,6 +86,9 @@ class CubeCodes:
         ``uint8`` hour of week of the night 0..167, or :data:`UNTIMED_SLOT` (168).
     category, source
         ``int8`` codes into ``categories`` / ``sources``.
+    night
+        ``int32`` night date as days since 1970-01-01 (``NO_NIGHT``, below every date, for
+        untimed rows).
     count
         ``float64`` aoristic-weighted count.
     key
@@ -75,6 +105,7 @@ class CubeCodes:
     how: np.ndarray
     category: np.ndarray
     source: np.ndarray
+    night: np.ndarray
     count: np.ndarray
     key: np.ndarray
     slot: np.ndarray
@@ -83,7 +114,7 @@ class CubeCodes:
 
     @classmethod
     def from_table(cls, table: pd.DataFrame, resolution: int) -> CubeCodes:
-        """Codes of a cube table (columns cell, how, category, source, count)."""
+        """Codes of a cube table (columns cell, how, category, source, night, count, key)."""
         cell, cells = factorize_sorted(table["cell"].to_numpy(dtype=np.uint64))
         how = table["how"].to_numpy(dtype=np.int16)
         source = table["source"].cat.codes.to_numpy(dtype=np.int8)
@@ -96,6 +127,7 @@ class CubeCodes:
             how=_frozen(np.where(how < 0, UNTIMED_SLOT, how).astype(np.uint8)),
             category=_frozen(table["category"].cat.codes.to_numpy(dtype=np.int8)),
             source=_frozen(source),
+            night=_frozen(table["night"].to_numpy(dtype=np.int32, copy=True)),
             count=_frozen(table["count"].to_numpy(dtype=np.float64, copy=True)),
             key=_frozen(key.astype(np.float64)),
             slot=_frozen((cell * max(n_sources, 1) + source).astype(np.int32)),
@@ -130,14 +162,38 @@ class CubeCodes:
         sources: Iterable[str] | None = None,
         *,
         include_untimed: bool | None = None,
+        date_from: dt.date | None = None,
+        date_to: dt.date | None = None,
+        night_hours: NightHours | None = None,
     ) -> np.ndarray:
-        """Rows kept by a filter; ``None`` keeps everything on that axis."""
+        """Rows kept by a filter; ``None`` keeps everything on that axis.
+
+        ``date_from`` / ``date_to`` are night dates, both inclusive (an event at 02:30 on
+        1 April is in the night of 31 March); untimed rows have no night, so a date range or
+        ``night_hours`` leaves them out. ``night_hours`` narrows ``window`` per night.
+        """
+        dated = date_from is not None or date_to is not None or night_hours is not None
+        if dated and include_untimed is None:
+            include_untimed = False
         keep = self.how_table(window, weekdays, include_untimed=include_untimed)[self.how]
         if categories is not None:
             keep &= _names_table(categories, self.categories, "categories")[self.category]
         if sources is not None:
             keep &= _names_table(sources, self.sources, "sources")[self.source]
+        if date_from is not None:
+            keep &= self.night >= day_number(date_from)
+        if date_to is not None:
+            keep &= self.night <= day_number(date_to)
+        if night_hours is not None:
+            keep &= self.night_hours_mask(night_hours)
         return keep
+
+    def night_hours_mask(self, night_hours: NightHours) -> np.ndarray:
+        """Rows whose (night, clock hour) ``night_hours`` keeps; untimed rows never."""
+        days = self.night.astype(np.int64) - night_hours.first
+        inside = (days >= 0) & (days < night_hours.table.shape[0]) & (self.how < UNTIMED_SLOT)
+        slot = np.where(inside, days * 24 + self.how % 24, 0)
+        return inside & night_hours.table.reshape(-1)[slot]
 
     def per_cell(self, mask: np.ndarray | None = None) -> np.ndarray:
         """Weighted count per cell of ``cells`` over the rows in ``mask`` (all rows if None)."""

@@ -43,8 +43,11 @@ def _check_same_settings(cubes: Sequence[IncidentCube]) -> None:
             )
 
 
-def _packed(table: pd.DataFrame, cells: np.ndarray, sources: list[str]) -> np.ndarray:
-    """One int64 per row: (cell position, how + 1, category code, source code), mixed radix.
+def _packed(
+    table: pd.DataFrame, cells: np.ndarray, sources: list[str], nights: np.ndarray
+) -> np.ndarray:
+    """One int64 per row: (cell position, how + 1, category code, source code, night
+    position), mixed radix.
 
     The packed order is the lexicographic order of the keys, as in
     :func:`~geo.cube._aggregate.group_sum`, so the combined table sorts like a one-pass build.
@@ -57,9 +60,11 @@ def _packed(table: pd.DataFrame, cells: np.ndarray, sources: list[str]) -> np.nd
     source = lookup[column.cat.codes.to_numpy()]
     if (category < 0).any() or (source < 0).any() or (how < 0).any():
         raise ValueError("cube table has missing or unknown keys")
+    night = np.searchsorted(nights, table["night"].to_numpy(dtype=np.int32)).astype(np.int64)
     packed = cell * (HOURS_OF_WEEK + 1) + how
     packed = packed * len(CATEGORIES) + category
-    return packed * len(sources) + source
+    packed = packed * len(sources) + source
+    return packed * max(nights.size, 1) + night
 
 
 def combine_incident_cubes(cubes: Sequence[IncidentCube]) -> IncidentCube:
@@ -90,7 +95,8 @@ def combine_incident_cubes(cubes: Sequence[IncidentCube]) -> IncidentCube:
     ...     table = pd.DataFrame({"cell": pd.array([1], dtype="uint64"),
     ...                           "how": pd.array([0], dtype="int16"),
     ...                           "category": pd.Categorical(["theft"], categories=CATEGORIES),
-    ...                           "source": pd.Categorical([source]), "count": [count],
+    ...                           "source": pd.Categorical([source]),
+    ...                           "night": pd.array([20094], dtype="int32"), "count": [count],
     ...                           "key": [7]})
     ...     return IncidentCube(table, 10, 6, dt.date(2025, 1, 6), dt.date(2025, 1, 6), {}, 1)
     >>> both = combine_incident_cubes([part(1.0, "police"), part(0.5, "police")])
@@ -107,8 +113,11 @@ def combine_incident_cubes(cubes: Sequence[IncidentCube]) -> IncidentCube:
     cells = np.unique(np.concatenate(
         [np.unique(c.table["cell"].to_numpy(dtype=np.uint64)) for c in cubes]
     ))
-    radix = (cells.size, HOURS_OF_WEEK + 1, len(CATEGORIES), len(sources))
-    packed = np.concatenate([_packed(c.table, cells, sources) for c in cubes])
+    nights = np.unique(np.concatenate(
+        [np.unique(c.table["night"].to_numpy(dtype=np.int32)) for c in cubes]
+    ))
+    radix = (cells.size, HOURS_OF_WEEK + 1, len(CATEGORIES), len(sources), max(nights.size, 1))
+    packed = np.concatenate([_packed(c.table, cells, sources, nights) for c in cubes])
     counts = np.concatenate([c.table["count"].to_numpy(dtype=np.float64) for c in cubes])
     record_keys = np.concatenate([c.table["key"].to_numpy(dtype=np.int64) for c in cubes])
     # Each table is sorted already, so a stable sort (timsort) merges the runs cheaply; no
@@ -125,13 +134,14 @@ def combine_incident_cubes(cubes: Sequence[IncidentCube]) -> IncidentCube:
     for size in reversed(radix[1:]):
         keys, part = np.divmod(keys, size)
         parts.append(part)
-    src, category, how = parts
+    night, src, category, how = parts
     table = pd.DataFrame(
         {
             "cell": cells[keys],
             "how": (how - 1).astype(np.int16),
             "category": pd.Categorical.from_codes(category, categories=list(CATEGORIES)),
             "source": pd.Categorical.from_codes(src, categories=sources),
+            "night": nights[night].astype(np.int32) if nights.size else night.astype(np.int32),
             "count": sums.astype(np.float64),
             "key": key_sums.astype(np.int64),
         }

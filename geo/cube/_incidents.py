@@ -1,10 +1,17 @@
-"""The incident cube: aoristic counts per (cell, hour of week of the night, category, source).
+"""The incident cube: aoristic counts per (cell, hour of week of the night, category, source,
+night date).
 
 Counts are additive, so any coarser resolution, window, weekday set, category set or source set
 is a sum over cube rows (DESIGN §4). Events with no usable hour sit in ``how = -1`` rows: they
 count in "all times" views and the cube says, by reason, how many there are. Beside each count,
 the sum of the record keys of the cell-key method (:mod:`geo.privacy._keys`): additive too, so
 every view gets the cell key of exactly the records it holds.
+
+The night's date (days since 1970-01-01 of the date the night starts on, DESIGN §3) is a key too,
+so periods, before/after comparisons, monthly trends and windows that follow the sun are sums over
+cube rows as well (issue 15). A year of nights multiplies the cube's rows by far less than 365:
+most (cell, hour, category, source) combinations hold one event in the year or a few, so the row
+count tends to the number of aoristic lines (see benchmarks/bench_periods.py for measured sizes).
 """
 
 from __future__ import annotations
@@ -32,6 +39,9 @@ from geo.timewin import (
     timing_codes,
     wall_clock_ns,
 )
+
+NO_NIGHT = int(np.iinfo(np.int32).min)
+"""``night`` of the rows with no usable hour: below every date, so no date range holds them."""
 
 UNTIMED_REASONS: tuple[str, ...] = tuple(c for c in TIMING_CLASSES if c != "timed")
 """Keys of ``IncidentCube.untimed_by_precision``: the precision, or ``span_over_cap``."""
@@ -66,7 +76,8 @@ class IncidentCube:
         :data:`geo.columns.CATEGORIES`), ``source`` (Categorical, police and app first) and
         ``count`` (float64, aoristic-weighted; whole events count 1) and ``key`` (int64, sum of
         the record keys of the events in the row: an event spread over several hours adds its
-        whole key to each hour it touches). Sorted by the keys.
+        whole key to each hour it touches) and ``night`` (int32, the night's date as days since
+        1970-01-01, :data:`NO_NIGHT` with ``how = -1``). Sorted by the keys.
     resolution
         H3 resolution of ``cell``.
     day_boundary
@@ -83,7 +94,7 @@ class IncidentCube:
     """
 
     KIND: ClassVar[str] = "incidents"
-    KEY_COLUMNS: ClassVar[tuple[str, ...]] = ("cell", "how", "category", "source")
+    KEY_COLUMNS: ClassVar[tuple[str, ...]] = ("cell", "how", "category", "source", "night")
     MEASURES: ClassVar[tuple[str, ...]] = ("count", "key")
 
     table: pd.DataFrame = field(repr=False)
@@ -115,7 +126,7 @@ class IncidentCube:
         Examples
         --------
         >>> cube = IncidentCube(pd.DataFrame(columns=["cell", "how", "category", "source",
-        ...     "count", "key"]), 10, 6, dt.date(2026, 5, 15), dt.date(2026, 5, 23), {}, 0)
+        ...     "night", "count", "key"]), 10, 6, dt.date(2026, 5, 15), dt.date(2026, 5, 23), {}, 0)
         >>> cube.nights_per_weekday()
         {0: 1, 1: 1, 2: 1, 3: 1, 4: 2, 5: 2, 6: 1}
         """
@@ -213,12 +224,14 @@ def build_incident_cube(
     category = codes_in(incidents["category"], list(CATEGORIES), "category")
     source = codes_in(incidents["source"], sources, "source")
     cell, unique_cells = factorize_sorted(cells)
+    night_code, unique_nights = factorize_sorted(np.where(how >= 0, night, NO_NIGHT))
     parts, sums = group_sum(
         [
             (cell[row], unique_cells.size),
             (how.astype(np.int64) + 1, HOURS_OF_WEEK + 1),
             (category[row], len(CATEGORIES)),
             (source[row], len(sources)),
+            (night_code, unique_nights.size),
         ],
         {"count": weight, "key": record_keys(incidents["incident_id"], key_salt)[row]},
     )
@@ -228,6 +241,7 @@ def build_incident_cube(
             "how": (parts[1] - 1).astype(np.int16),
             "category": pd.Categorical.from_codes(parts[2], categories=list(CATEGORIES)),
             "source": pd.Categorical.from_codes(parts[3], categories=sources),
+            "night": unique_nights[parts[4]].astype(np.int32),
             "count": sums["count"],
             "key": sums["key"],
         }

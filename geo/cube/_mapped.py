@@ -29,9 +29,9 @@ MAPPED_RESOLUTIONS: tuple[int, ...] = (7, 8, 9, 10)
 """The resolutions dashboards offer, each written once at build time."""
 _META_KEY = b"insecurity_atlas.codes"
 _ROW_COLUMNS = {"cell": np.int32, "how": np.uint8, "category": np.int8, "source": np.int8,
-                "count": np.float64, "key": np.float64, "slot": np.int32}
-"""Every per-row array of :class:`~geo.cube.CubeCodes`, with the key sums of the cell-key noise
-and the (cell, source) slot the published counts are summed by."""
+                "night": np.int32, "count": np.float64, "key": np.float64, "slot": np.int32}
+"""Every per-row array of :class:`~geo.cube.CubeCodes`: with the night's date, the key sums of the
+cell-key noise and the (cell, source) slot the published counts are summed by."""
 
 
 def _write(path: Path, columns: dict[str, np.ndarray], meta: dict) -> None:

@@ -6,6 +6,7 @@ hours, dayparts and groups gives the weighted mean ``swx / sw``, the weighted va
 ``swx2 / sw - mean²`` and, with Kish's effective size ``sw² / sw2``, an interval
 (DESIGN §4-5). Raw answers never need to be kept next to the dashboard. ``key`` sums the
 answers' record keys (:mod:`geo.privacy._keys`), so any view knows the cell key of its answers.
+``answered`` keeps the day each answer was given, so survey waves can be told apart (issue 15).
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ from geo.privacy import record_keys, salt_fingerprint
 
 UNKNOWN_GROUP = "unknown"
 """Group label of answers whose respondent group is missing (kept, never dropped)."""
+
+NO_ANSWER_DATE = int(np.iinfo(np.int32).min)
+"""``answered`` of answers without a date: below every date, so no wave holds them."""
 
 _NEEDED = ("response_id", "lat", "lon", "hour", "daypart", "insecurity", "weight", "group")
 
@@ -42,8 +46,9 @@ class PerceptionCube:
     table
         Columns ``cell`` (uint64), ``hour`` (int8 0..23, or -1 when only a daypart is known),
         ``daypart`` (Categorical over :data:`geo.columns.DAYPARTS`), ``group`` (Categorical,
-        missing -> ``unknown``), ``n`` (int64 answers), ``sw``, ``sw2``, ``swx``, ``swx2``
-        (float64) and ``key`` (int64 sum of the answers' record keys).
+        missing -> ``unknown``), ``answered`` (int32 day the answer was given, days since
+        1970-01-01, :data:`NO_ANSWER_DATE` when unknown), ``n`` (int64 answers), ``sw``,
+        ``sw2``, ``swx``, ``swx2`` (float64) and ``key`` (int64 sum of the answers' record keys).
         Sorted by the keys.
     resolution
         H3 resolution of ``cell``.
@@ -54,7 +59,7 @@ class PerceptionCube:
     """
 
     KIND: ClassVar[str] = "perceptions"
-    KEY_COLUMNS: ClassVar[tuple[str, ...]] = ("cell", "hour", "daypart", "group")
+    KEY_COLUMNS: ClassVar[tuple[str, ...]] = ("cell", "hour", "daypart", "group", "answered")
     MEASURES: ClassVar[tuple[str, ...]] = ("n", "sw", "sw2", "swx", "swx2", "key")
 
     table: pd.DataFrame = field(repr=False)
@@ -85,6 +90,15 @@ class PerceptionCube:
             rows=int(meta["rows"]),
             settings=dict(meta["settings"]),
         )
+
+
+def _answer_days(perceptions: pd.DataFrame) -> np.ndarray:
+    """Day of each answer (days since 1970-01-01), :data:`NO_ANSWER_DATE` where unknown."""
+    if "answered_at" not in perceptions.columns:
+        return np.full(len(perceptions), NO_ANSWER_DATE, dtype=np.int64)
+    times = pd.to_datetime(perceptions["answered_at"]).to_numpy(dtype="datetime64[ns]")
+    days = times.astype("datetime64[D]").astype(np.int64)
+    return np.where(np.isnat(times), NO_ANSWER_DATE, days)
 
 
 def build_perception_cube(
@@ -127,12 +141,15 @@ def build_perception_cube(
     groups = perceptions["group"].astype("string").fillna(UNKNOWN_GROUP)
     group_names = group_categories(groups)
     group = codes_in(groups, group_names, "group")
+    answered = _answer_days(perceptions)
+    day_code, days = factorize_sorted(answered)
     parts, sums = group_sum(
         [
             (cell, unique_cells.size),
             (hour + 1, 25),
             (daypart, len(DAYPARTS)),
             (group, len(group_names)),
+            (day_code, days.size),
         ],
         {
             "n": np.ones(len(perceptions), dtype=np.int64),
@@ -149,6 +166,7 @@ def build_perception_cube(
             "hour": (parts[1] - 1).astype(np.int8),
             "daypart": pd.Categorical.from_codes(parts[2], categories=list(DAYPARTS)),
             "group": pd.Categorical.from_codes(parts[3], categories=group_names),
+            "answered": days[parts[4]].astype(np.int32),
             **sums,
         }
     )

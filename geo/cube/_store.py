@@ -24,9 +24,10 @@ from geo.cube._incidents import IncidentCube
 from geo.cube._perceptions import PerceptionCube
 from geo.errors import FileFormatError
 
-CUBE_FORMAT = 2
+CUBE_FORMAT = 3
 """Version of the stored cube; part of every key, so a new version never reads an old file.
-2: both cubes carry ``key``, the sum of the cell-key method's record keys."""
+2: both cubes carry ``key``, the sum of the cell-key method's record keys.
+3: the incident cube carries ``night`` (the night's date) and the perception cube ``answered``."""
 
 CubeKind = Literal["incidents", "perceptions"]
 Cube = IncidentCube | PerceptionCube

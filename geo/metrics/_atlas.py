@@ -41,6 +41,7 @@ from geo.metrics._protect import (
     protect_view,
 )
 from geo.metrics._query import Query
+from geo.metrics._when import answered_mask, clock_hours, query_night_hours, query_nights
 from geo.perceived import perceived_arrays
 from geo.privacy import (
     ANSWER_KEY,
@@ -68,6 +69,10 @@ COMPARE_COLUMNS = (
     "local_q",
     "local_class",
 )
+
+
+def _iso(day: Any) -> str | None:
+    return None if day is None else day.isoformat()
 
 
 @dataclass(frozen=True, eq=False)
@@ -286,9 +291,8 @@ class Atlas:
         return self._perceptions_at[resolution]
 
     def nights(self, query: Query) -> int:
-        per_weekday = self.incident_cube.nights_per_weekday()
-        days = range(7) if query.weekdays is None else query.weekdays
-        return int(sum(per_weekday.get(d, 0) for d in days))
+        """Nights of the query's weekdays in its date range and in the data: "per night"."""
+        return query_nights(self, query)
 
     def _recorded(self, query: Query) -> tuple[np.ndarray, np.ndarray, float, float]:
         """Exact counts and key sums per (cell, source), the untimed rows left out, and the
@@ -296,7 +300,8 @@ class Atlas:
         codes = self.incident_cube.codes(query.resolution)
         cats = sorted(query.categories) if query.categories is not None else None
         srcs = sorted(query.sources & set(codes.sources)) if query.sources is not None else None
-        mask = codes.mask(query.hours, query.weekdays, cats, srcs)
+        mask = codes.mask(query.hours, query.weekdays, cats, srcs, date_from=query.date_from,
+                          date_to=query.date_to, night_hours=query_night_hours(self, query))
         too_coarse = [i for i, name in enumerate(codes.sources)
                       if self.location_limits.get(name, query.resolution) < query.resolution]
         left_out_location = 0.0
@@ -355,7 +360,8 @@ class Atlas:
         size = grid.cells.size
         if grid.venues is None:
             return {c: np.zeros(size) for c in VENUE_COUNTS}
-        hours = query.hours.hours if query.hours is not None else range(24)
+        window = clock_hours(self, query)
+        hours = window.hours if window is not None else range(24)
         days = range(7) if query.weekdays is None else query.weekdays
         state = open_in_window(self._venue_slots, self._venue_known, hours, days)
         counts = {"venues": np.ones(len(state))}
@@ -368,7 +374,8 @@ class Atlas:
 
     def venue_states(self, query: Query) -> pd.DataFrame:
         """Each venue with its state in the window (open / closed / unknown) — public places."""
-        hours = query.hours.hours if query.hours is not None else range(24)
+        window = clock_hours(self, query)
+        hours = window.hours if window is not None else range(24)
         days = range(7) if query.weekdays is None else query.weekdays
         state = open_in_window(self._venue_slots, self._venue_known, hours, days)
         names = np.array(["closed", "open", "unknown"], dtype=object)
@@ -388,7 +395,9 @@ class Atlas:
             return np.zeros(24)
         cats = sorted(query.categories) if query.categories is not None else None
         srcs = sorted(query.sources & set(codes.sources)) if query.sources is not None else None
-        keep = codes.mask(None, query.weekdays, cats, srcs, include_untimed=False)
+        keep = codes.mask(None, query.weekdays, cats, srcs, include_untimed=False,
+                          date_from=query.date_from, date_to=query.date_to,
+                          night_hours=query_night_hours(self, query))
         keep &= codes.cell == pos
         n = max(len(codes.sources), 1)
         slot = (codes.how[keep] % 24).astype(np.int64) * n + codes.source[keep]
@@ -398,7 +407,8 @@ class Atlas:
         # The published total covers the window: protect the window's bars as one group
         # (and the other hours as another), so no subtraction isolates a hidden bar.
         inside = np.zeros(24, dtype=bool)
-        inside[list(query.hours.hours) if query.hours is not None else slice(None)] = True
+        window = clock_hours(self, query)
+        inside[list(window.hours) if window is not None else slice(None)] = True
         out = hours.copy()
         for group in (inside, ~inside):
             if group.any():
@@ -416,7 +426,12 @@ class Atlas:
             self._answer_cells[query.resolution] = parents_of(finest, query.resolution)
         inside = self._answer_cells[query.resolution] == np.uint64(cell)
         frame = self.perceptions.loc[inside]
-        keep = perception_filter(frame, query)
+        keep = perception_filter(frame, query.with_(hours=clock_hours(self, query), sun=None))
+        if "answered_at" in frame.columns:
+            days = pd.to_datetime(frame["answered_at"]).to_numpy(dtype="datetime64[D]")
+            keep &= answered_mask(days.astype(np.int64), query) & ~np.isnat(days)
+        elif query.answered_from is not None or query.answered_to is not None:
+            keep &= False
         x = frame["insecurity"].to_numpy(dtype=float)[keep]
         level = np.minimum((x * levels).astype(int), levels - 1)
         counts = np.bincount(level, minlength=levels).astype(float)
@@ -442,7 +457,9 @@ class Atlas:
                 columns[column] = np.zeros(size)
                 columns[column][grid.incidents] = values[:, j]
         if self.perception_cube is not None:
-            keep = perception_filter(self._perceptions(query.resolution), query)
+            table = self._perceptions(query.resolution)
+            keep = perception_filter(table, query.with_(hours=clock_hours(self, query), sun=None))
+            keep &= answered_mask(table["answered"].to_numpy(dtype=np.int64), query)
             rows = grid.perceptions[keep]
             names = {**{name: name for name in SUMS}, "key": ANSWER_KEY}
             for name, column in names.items():
@@ -481,6 +498,8 @@ class Atlas:
             "rows_left_out_untimed": float(left_out),
             "rows_left_out_location": left_out_location,
             "nights": self.nights(query),
+            "first_night": _iso(self.incident_cube.first_night),
+            "last_night": _iso(self.incident_cube.last_night),
             "answers_shown": int(np.nansum(table["perceived_n"])),
             "venues_open": int(np.nansum(table["venues_open"])),
             "synthetic": self.synthetic,

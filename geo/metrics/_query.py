@@ -5,11 +5,13 @@ The same object drives the CLI, the dashboards and (as URL parameters) shareable
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from geo.columns import CATEGORIES, DEFAULT_K
+from geo.sun import SunWindow
 from geo.timewin import HourWindow, format_weekdays, parse_weekdays
 
 Mode = Literal["suppress", "coarsen"]
@@ -19,6 +21,8 @@ RESOLUTIONS: tuple[int, ...] = (7, 8, 9, 10)
 QUERY_KEYS: tuple[str, ...] = (
     "res",
     "hours",
+    "from",
+    "to",
     "weekdays",
     "categories",
     "sources",
@@ -26,6 +30,8 @@ QUERY_KEYS: tuple[str, ...] = (
     "k",
     "min_answers",
     "mode",
+    "answered_from",
+    "answered_to",
 )
 """The text parameters of a Query (to_params / from_params): URL, scene files, CLI."""
 
@@ -41,6 +47,12 @@ def _names(values: Iterable[str] | str | None) -> frozenset[str] | None:
     return frozenset(v.strip().lower() for v in values)
 
 
+def _day(value: dt.date | str | None) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value.date() if isinstance(value, dt.datetime) else value
+    return dt.date.fromisoformat(str(value).strip())
+
+
 @dataclass(frozen=True)
 class Query:
     """What to show: grid resolution, time of night, filters and the privacy floor.
@@ -48,6 +60,12 @@ class Query:
     ``None`` on a filter axis keeps everything. ``hours=None`` is the "all times" view, in which
     incidents without a usable hour count too; with an hour window or a weekday filter they are
     left out, and the result says how many.
+
+    ``date_from`` / ``date_to`` are night dates, both inclusive (the night of 31 March holds an
+    event at 02:30 on 1 April, DESIGN §3); a date range leaves untimed rows out too.
+    ``sun`` replaces the clock window by one that follows the sun (:mod:`geo.sun`): its param
+    is ``hours=dark`` / ``hours=dusk+2``. ``answered_from`` / ``answered_to`` select survey
+    answers by the day they were given (survey waves); they leave incidents alone.
     """
 
     resolution: int = DEFAULT_QUERY_RESOLUTION
@@ -59,6 +77,11 @@ class Query:
     k: int = DEFAULT_K
     min_answers: int = DEFAULT_MIN_ANSWERS
     mode: Mode = "suppress"
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    sun: SunWindow | None = None
+    answered_from: dt.date | None = None
+    answered_to: dt.date | None = None
     extras: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
     def __post_init__(self) -> None:
@@ -72,6 +95,14 @@ class Query:
             raise ValueError(f"mode must be 'suppress' or 'coarsen', got {self.mode!r}")
         if self.hours is not None and self.hours.is_whole_day:
             object.__setattr__(self, "hours", None)
+        if self.sun is not None and self.hours is not None:
+            raise ValueError("a query has a clock window or a sun window, not both")
+        for first, last in (("date_from", "date_to"), ("answered_from", "answered_to")):
+            object.__setattr__(self, first, _day(getattr(self, first)))
+            object.__setattr__(self, last, _day(getattr(self, last)))
+            a, b = getattr(self, first), getattr(self, last)
+            if a is not None and b is not None and a > b:
+                raise ValueError(f"{first} {a} is after {last} {b}")
         if self.weekdays is not None:
             days = frozenset(int(d) for d in self.weekdays)
             if not days <= set(range(7)):
@@ -86,8 +117,19 @@ class Query:
 
     @property
     def timed(self) -> bool:
-        """True when an hour window or a weekday filter applies (untimed rows are left out)."""
-        return self.hours is not None or self.weekdays is not None
+        """True when an hour window, a weekday filter, a date range or a sun window applies
+        (untimed rows are left out)."""
+        return (
+            self.hours is not None
+            or self.weekdays is not None
+            or self.dated
+            or self.sun is not None
+        )
+
+    @property
+    def dated(self) -> bool:
+        """True when a night-date range applies."""
+        return self.date_from is not None or self.date_to is not None
 
     def with_(self, **changes) -> Query:
         return replace(self, **changes)
@@ -97,6 +139,13 @@ class Query:
         out: dict[str, str] = {"res": str(self.resolution)}
         if self.hours is not None:
             out["hours"] = str(self.hours)
+        if self.sun is not None:
+            out["hours"] = str(self.sun)
+        for key, day in (("from", self.date_from), ("to", self.date_to),
+                         ("answered_from", self.answered_from),
+                         ("answered_to", self.answered_to)):
+            if day is not None:
+                out[key] = day.isoformat()
         if self.weekdays is not None:
             out["weekdays"] = format_weekdays(self.weekdays)
         for name in ("categories", "sources", "groups"):
@@ -118,7 +167,14 @@ class Query:
         if params.get("res"):
             kwargs["resolution"] = int(params["res"])
         if params.get("hours"):
-            kwargs["hours"] = HourWindow.parse(params["hours"])
+            if SunWindow.is_sun_window(params["hours"]):
+                kwargs["sun"] = SunWindow.parse(params["hours"])
+            else:
+                kwargs["hours"] = HourWindow.parse(params["hours"])
+        for key, name in (("from", "date_from"), ("to", "date_to"),
+                          ("answered_from", "answered_from"), ("answered_to", "answered_to")):
+            if params.get(key):
+                kwargs[name] = _day(params[key])
         if params.get("weekdays"):
             kwargs["weekdays"] = parse_weekdays(params["weekdays"])
         for name in ("categories", "sources", "groups"):
@@ -135,7 +191,18 @@ class Query:
     def describe(self) -> str:
         """One line naming the filters, for captions and exports (English; UI translates)."""
         parts = [f"H3 res {self.resolution}"]
-        parts.append(f"hours {self.hours.label}" if self.hours else "all times")
+        if self.sun is not None:
+            parts.append(f"hours {self.sun.label}")
+        else:
+            parts.append(f"hours {self.hours.label}" if self.hours else "all times")
+        if self.dated:
+            first = self.date_from.isoformat() if self.date_from else "first night"
+            last = self.date_to.isoformat() if self.date_to else "last night"
+            parts.append(f"nights {first} to {last}")
+        if self.answered_from is not None or self.answered_to is not None:
+            first = self.answered_from.isoformat() if self.answered_from else "first"
+            last = self.answered_to.isoformat() if self.answered_to else "last"
+            parts.append(f"answers {first} to {last}")
         if self.weekdays is not None:
             parts.append(f"nights {format_weekdays(self.weekdays)}")
         for name in ("categories", "sources", "groups"):
