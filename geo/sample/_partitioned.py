@@ -28,6 +28,7 @@ import pyarrow.compute as pc
 from geo.sample._generate import DEFAULT_SEED, _metadata
 from geo.sample._incidents import make_incidents
 from geo.sample._perceptions import make_perceptions
+from geo.sample._tiles import Tiling
 from geo.sample._venues import make_venues
 from geo.sample._write import (
     METADATA_FILE,
@@ -181,7 +182,8 @@ def write_partitioned_city(
     metadata = {
         **_metadata(int(seed), {"incidents": total, "incidents_police": int(incidents),
                                 "incidents_app": int(app_reports),
-                                "perceptions": int(perceptions), "venues": int(venues)}),
+                                "perceptions": int(perceptions), "venues": int(venues)},
+                    Tiling()),
         "format": fmt,
         "files": {k: p.name for k, p in paths.items() if k != "metadata"},
         "partitions": partitions,
