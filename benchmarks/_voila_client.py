@@ -32,6 +32,10 @@ from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 from tornado.websocket import websocket_connect
 
 DRAWS = re.compile(r'data-draws="(\d+)"')
+WIDGET_VERSION = "2.1.0"
+"""ipywidgets 8's widget message protocol."""
+CONTROL_VERSION = "1.0.0"
+"""ipywidgets 8's control comm (``request_states``): its own, older, version."""
 
 
 @dataclass
@@ -73,8 +77,9 @@ class Session:
         reply = self._expect(lambda m: m["msg_type"] == "comm_msg"
                              and m["content"]["data"].get("method") == "update_states")
         await self._send("comm_open", {"comm_id": control, "target_name":
-                                       "jupyter.widget.control", "data": {}})
-        await self._send("comm_msg", {"comm_id": control, "data": {"method": "request_states"}})
+                                       "jupyter.widget.control", "data": {}}, CONTROL_VERSION)
+        await self._send("comm_msg", {"comm_id": control, "data": {"method": "request_states"}},
+                         CONTROL_VERSION)
         message = await asyncio.wait_for(reply, timeout)
         self.states = message["content"]["data"]["states"]
         stamp = self.model("HTMLModel", lambda s: "atlas-stamp" in str(s.get("value", "")))
@@ -122,12 +127,12 @@ class Session:
         self._waiters.append((test, future))
         return future
 
-    async def _send(self, msg_type: str, content: dict) -> None:
+    async def _send(self, msg_type: str, content: dict, version: str = WIDGET_VERSION) -> None:
         header = {"msg_id": uuid.uuid4().hex, "username": "load", "session": self.session_id,
                   "date": dt.datetime.now(dt.UTC).isoformat(), "msg_type": msg_type,
                   "version": "5.3"}
         await self.ws.write_message(json.dumps({
-            "header": header, "parent_header": {}, "metadata": {"version": "2.1.0"},
+            "header": header, "parent_header": {}, "metadata": {"version": version},
             "content": content, "channel": "shell", "buffers": []}))
 
     async def _read(self) -> None:
