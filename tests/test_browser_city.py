@@ -25,6 +25,7 @@ from geo.serve import voila_command
 from tests.browser import _wait_for_port, browser_page, chromium_path, free_port
 from tests.conftest import REPO, need
 from tests.test_browser import CANVAS_JS
+from tests.test_browser_panel import _open_sections
 from tests.test_city import _pins
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.formats]
@@ -125,6 +126,7 @@ def test_the_analyst_page_shows_the_city_fitted_with_its_k_floor(server: str) ->
             page, ".atlas-summary")
         assert "Synthetic" not in _text(page, ".atlas-header")
         assert "k = 7" in _text(page, ".atlas-summary")
+        _open_sections(page)  # the k field sits in the (collapsed) privacy section
         k_field = page.locator(".atlas-k input")
         assert k_field.get_attribute("min") == "7"
         k_field.fill("2")
