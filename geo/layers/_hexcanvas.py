@@ -24,7 +24,7 @@ import ipywidgets as widgets
 import numpy as np
 import traitlets
 
-from geo.layers._hexes import DASHED_HEX_STYLE, HEX_STYLE, HexLayer
+from geo.layers._hexes import DASHED_HEX_STYLE, HEX_STYLE, HexLayer, draw_plan
 from geo.layers._restyle import HIDDEN_STYLE, HOVER_STYLE, NOT_DRAWN, style_codes
 
 HEX_RENDERER_ENV = "ATLAS_HEX_RENDERER"
@@ -126,20 +126,10 @@ class HexCanvasLayer:
         grid: np.ndarray | None = None,
     ) -> bool:
         """As :meth:`HexLayer.draw`: outlines once per grid, then colours; True if sent."""
-        cells = np.asarray(cells, dtype=np.uint64)
-        marks = np.zeros(cells.size, dtype=np.uint8)
-        if dashed is not None:
-            marks = np.asarray(dashed, dtype=np.uint8)
-        want = np.unique(cells) if grid is None else np.union1d(grid, cells).astype(np.uint64)
-        key = (cells.tobytes(), tuple(fill), marks.tobytes(), want.tobytes())
-        if key == self._key:
+        plan = draw_plan(cells, fill, dashed, grid, self._key, self.outlines)
+        if plan is None:
             return False
-        self._key = key
-        if grid is not None:
-            new_outlines = not np.array_equal(want, self.outlines)
-        else:
-            new_outlines = not np.isin(cells, self.outlines).all()
-        outlines = want if new_outlines else self.outlines
+        self._key, cells, marks, outlines, new_outlines = plan
         codes, per_cell, palette = style_codes(
             np.searchsorted(outlines, cells), fill, marks, outlines.size
         )

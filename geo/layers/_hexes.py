@@ -70,20 +70,10 @@ class HexLayer(RestyledLayer):
         outside the outlines (a coarsened parent, or no grid given) sends new outlines. An
         unchanged view sends nothing.
         """
-        cells = np.asarray(cells, dtype=np.uint64)
-        marks = np.zeros(cells.size, dtype=np.uint8)
-        if dashed is not None:
-            marks = np.asarray(dashed, dtype=np.uint8)
-        want = np.unique(cells) if grid is None else np.union1d(grid, cells).astype(np.uint64)
-        key = (cells.tobytes(), tuple(fill), marks.tobytes(), want.tobytes())
-        if key == self._key:
+        plan = draw_plan(cells, fill, dashed, grid, self._key, self.outlines)
+        if plan is None:
             return False
-        self._key = key
-        if grid is not None:
-            new_outlines = not np.array_equal(want, self.outlines)
-        else:
-            new_outlines = not np.isin(cells, self.outlines).all()
-        outlines = want if new_outlines else self.outlines
+        self._key, cells, marks, outlines, new_outlines = plan
         codes, per_cell, palette = self._codes_of(
             np.searchsorted(outlines, cells), fill, marks, outlines.size
         )
@@ -117,3 +107,25 @@ class HexLayer(RestyledLayer):
 
     def on_click(self, handler: Callable[..., Any]) -> None:
         self.layer.on_click(handler)
+
+
+def draw_plan(cells, fill, dashed, grid, key, outlines):
+    """What a hex layer's draw sends: ``None`` for an unchanged view, else the new key, the
+    cells, their dashed marks, the outlines to index by and whether those must be sent.
+
+    Shared by both hex layers (per-path GeoJSON and batched canvas): outlines go once per grid,
+    and again only when a cell falls outside them (a coarsened parent, or no grid given).
+    """
+    cells = np.asarray(cells, dtype=np.uint64)
+    marks = np.zeros(cells.size, dtype=np.uint8)
+    if dashed is not None:
+        marks = np.asarray(dashed, dtype=np.uint8)
+    want = np.unique(cells) if grid is None else np.union1d(grid, cells).astype(np.uint64)
+    new_key = (cells.tobytes(), tuple(fill), marks.tobytes(), want.tobytes())
+    if new_key == key:
+        return None
+    if grid is not None:
+        new_outlines = not np.array_equal(want, outlines)
+    else:
+        new_outlines = not np.isin(cells, outlines).all()
+    return new_key, cells, marks, (want if new_outlines else outlines), new_outlines
