@@ -241,3 +241,43 @@ def change_line(change: PeriodChange, lang: str = "en") -> str:
         ratio=fmt(city["rate_ratio"]), lo=fmt(city["rr_lo"]), hi=fmt(city["rr_hi"]),
         change=t(city["change"], lang),
     )
+
+
+def compare_waves(
+    atlas: Atlas, query: Query, before: Range, after: Range, *, alpha: float = 0.05,
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Perceived insecurity per cell between two survey waves (answers' dates), with intervals.
+
+    Each wave is a published view (answers' sums with cell-key noise, "too few answers" under
+    the query's ``min_answers``); the difference of the weighted means gets a normal interval
+    from the two standard errors, a two-sided p, and BH across cells. ``change`` is
+    ``change.perceived_more`` (feels less safe than before), ``change.perceived_less``,
+    ``change.no_clear`` or ``change.not_compared``.
+    """
+    from scipy import stats
+
+    def wave(period: Range) -> pd.DataFrame:
+        result = atlas.query(query.with_(answered_from=period[0], answered_to=period[1]))
+        table = result.table
+        ok = table["perceived_ok"].to_numpy(dtype=bool)
+        return pd.DataFrame({"cell": table["cell"][ok], "mean": table["perceived"][ok],
+                             "se": table["perceived_se"][ok]})
+
+    merged = wave(before).merge(wave(after), on="cell", how="outer", suffixes=("_a", "_b"))
+    diff = (merged["mean_b"] - merged["mean_a"]).to_numpy(dtype=float)
+    se = np.hypot(merged["se_a"].to_numpy(dtype=float), merged["se_b"].to_numpy(dtype=float))
+    zq = stats.norm.ppf(0.5 + level / 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = np.where(se > 0, 2 * stats.norm.sf(np.abs(diff) / se), np.nan)
+    q = bh(p)
+    compared = np.isfinite(diff) & np.isfinite(p)
+    change = np.full(diff.size, "change.not_compared", dtype=object)
+    change[compared] = "change.no_clear"
+    change[compared & (q < alpha) & (diff > 0)] = "change.perceived_more"
+    change[compared & (q < alpha) & (diff < 0)] = "change.perceived_less"
+    return pd.DataFrame({
+        "cell": merged["cell"].to_numpy(dtype=np.uint64), "before": merged["mean_a"],
+        "after": merged["mean_b"], "difference": diff, "diff_lo": diff - zq * se,
+        "diff_hi": diff + zq * se, "p": p, "q": q, "change": change,
+    })
