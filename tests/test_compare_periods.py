@@ -158,3 +158,15 @@ def test_waves_compare_perceived_insecurity_with_intervals() -> None:
     row = out.set_index("cell").loc[h3i.latlng_to_cell(lat, lon, 8)]
     assert row["change"] == "change.perceived_less"
     assert row["diff_lo"] < -0.3 < row["diff_hi"] < 0
+
+
+@pytest.mark.parametrize("p0", [0.5, 0.75, 183 / 364, 0.1])
+def test_vectorised_exact_p_equals_scipy_binomtest(p0: float) -> None:
+    from geo.compare._periods import _exact_p
+
+    rng = np.random.default_rng(0)
+    n = np.r_[rng.integers(0, 600, 300), 12, 20, 1, 5, 100]
+    b = np.r_[(rng.random(300) * (n[:300] + 1)).astype(int), 9, 10, 0, 5, 50]
+    ref = [stats.binomtest(int(x), int(m), p0).pvalue if m else np.nan for x, m in zip(b, n,
+                                                                                       strict=True)]
+    np.testing.assert_allclose(_exact_p(b, n, p0), ref, rtol=1e-12)
