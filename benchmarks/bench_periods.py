@@ -43,7 +43,9 @@ def main() -> None:
     record(f"cube_size_on_disk_with_dates{suffix}", size / 1e6, "MB")
     atlas = Atlas(city.incidents, city.perceptions, city.venues, metadata=city.metadata,
                   incident_cube=cube)
-    record(f"cube_rows_with_dates_res9{suffix}", atlas.incident_cube.codes(9).cell.size, "rows")
+    record(f"cube_rows_with_dates_res9{suffix}",
+           atlas.incident_cube.codes(9, dated=True).cell.size,
+           "rows")
     atlas.query(Query(resolution=9))
     last = cube.last_night
     ranges = [preset_range(name, last) for name in
