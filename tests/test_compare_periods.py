@@ -14,6 +14,7 @@ from geo.compare import (
     bh,
     change_line,
     compare_periods,
+    compare_waves,
     mann_kendall,
     monthly_trends,
     rate_ratio_test,
@@ -134,3 +135,38 @@ def test_monthly_trends_find_a_rising_district() -> None:
     assert by_cell[cell] == "trend.increasing"
     assert (by_cell.drop(cell) != "trend.decreasing").all()
     assert len(trends.series(cell)) == 12
+
+
+def test_waves_compare_perceived_insecurity_with_intervals() -> None:
+    rng = np.random.default_rng(5)
+    frame = _city(rng, per_district=50)
+    n = 600
+    lat, lon = DISTRICTS[2]
+    answers = pd.DataFrame({
+        "response_id": [f"r{i}" for i in range(n)], "lat": lat + rng.normal(0, 3e-4, n),
+        "lon": lon + rng.normal(0, 3e-4, n),
+        "answered_at": pd.to_datetime(np.where(np.arange(n) < n // 2, "2025-03-01",
+                                               "2025-10-01")),
+        "hour": pd.array([None] * n, dtype="Int64"), "daypart": ["night"] * n,
+        "insecurity": np.clip(np.where(np.arange(n) < n // 2, 0.7, 0.4)
+                              + rng.normal(0, 0.1, n), 0, 1),
+        "weight": 1.0, "group": pd.array([None] * n, dtype="string"),
+    })
+    atlas = Atlas(frame, answers)
+    out = compare_waves(atlas, Query(resolution=8), (dt.date(2025, 1, 1), dt.date(2025, 6, 30)),
+                        (dt.date(2025, 7, 1), dt.date(2025, 12, 31)))
+    row = out.set_index("cell").loc[h3i.latlng_to_cell(lat, lon, 8)]
+    assert row["change"] == "change.perceived_less"
+    assert row["diff_lo"] < -0.3 < row["diff_hi"] < 0
+
+
+@pytest.mark.parametrize("p0", [0.5, 0.75, 183 / 364, 0.1])
+def test_vectorised_exact_p_equals_scipy_binomtest(p0: float) -> None:
+    from geo.compare._periods import _exact_p
+
+    rng = np.random.default_rng(0)
+    n = np.r_[rng.integers(0, 600, 300), 12, 20, 1, 5, 100]
+    b = np.r_[(rng.random(300) * (n[:300] + 1)).astype(int), 9, 10, 0, 5, 50]
+    ref = [stats.binomtest(int(x), int(m), p0).pvalue if m else np.nan for x, m in zip(b, n,
+                                                                                       strict=True)]
+    np.testing.assert_allclose(_exact_p(b, n, p0), ref, rtol=1e-12)

@@ -458,3 +458,16 @@ def test_validated_canonical_tables_build_cubes() -> None:
     clean, _ = validate_perceptions(answers, ReportBuilder("s.csv", "csv", "perceptions", 2))
     cube = build_perception_cube(clean)
     assert cube.table["n"].sum() == 2 and cube.table["sw"].sum() == 3.0
+
+
+def test_dated_codes_filter_by_night_and_undated_codes_refuse(incidents: pd.DataFrame) -> None:
+    cube = build_incident_cube(incidents)
+    dated, undated = cube.codes(9, dated=True), cube.codes(9)
+    assert dated.count.sum() == pytest.approx(undated.count.sum())
+    assert np.array_equal(dated.cells, undated.cells) and undated.cell.size <= dated.cell.size
+    friday = dated.mask(date_from=dt.date(2026, 5, 15), date_to=dt.date(2026, 5, 15))
+    assert not (friday & (dated.how == UNTIMED_SLOT)).any()  # untimed rows have no night
+    assert dated.count[friday].sum() == pytest.approx(
+        dated.count[(dated.night == day_number(dt.date(2026, 5, 15)))].sum())
+    with pytest.raises(ValueError, match="no night dates"):
+        undated.mask(date_from=dt.date(2026, 5, 15))

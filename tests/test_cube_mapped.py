@@ -24,13 +24,18 @@ def test_mapped_codes_equal_built_codes(city, tmp_path: Path) -> None:
     cube = build_incident_cube(city.incidents)
     write_mapped_codes(cube, tmp_path)
     for res in (7, 8, 9, 10):
-        built, mapped = cube.codes(res), read_mapped_codes(tmp_path, res)
-        assert mapped is not None
-        for name in ("cells", "cell", "how", "category", "source", "count"):
-            a, b = getattr(built, name), getattr(mapped, name)
-            assert a.dtype == b.dtype and np.array_equal(a, b), name
-            assert not b.flags.writeable and not b.flags.owndata  # a view of the mapped file
-        assert (mapped.categories, mapped.sources) == (built.categories, built.sources)
+        for dated in (True, False):
+            built = cube.codes(res, dated=dated)
+            mapped = read_mapped_codes(tmp_path, res, dated=dated)
+            assert mapped is not None and mapped.dated is dated
+            for name in ("cells", "cell", "how", "category", "source", "night", "count", "key"):
+                a, b = getattr(built, name), getattr(mapped, name)
+                assert a.dtype == b.dtype and np.array_equal(a, b), (res, dated, name)
+                assert not b.flags.writeable and not b.flags.owndata  # a view of the mapped file
+            assert (mapped.categories, mapped.sources) == (built.categories, built.sources)
+        # the date summed out: fewer rows, the same total
+        assert len(cube.codes(res, dated=False).count) < len(cube.codes(res, dated=True).count)
+        assert cube.codes(res, dated=False).count.sum() == cube.codes(res, dated=True).count.sum()
     assert read_mapped_codes(tmp_path, 6) is None
 
 
@@ -42,7 +47,11 @@ def test_arrow_cube_round_trips_and_queries_match(city, tmp_path: Path) -> None:
     write_mapped_codes(loaded, tmp_path / "codes")
     fresh = load_cube(tmp_path / "cube.arrow")
     fresh.use_mapped(tmp_path / "codes")
-    query = Query(resolution=9, hours=HourWindow(22, 4), weekdays={4, 5})
     plain = Atlas(city.incidents.iloc[:0], city.perceptions, city.venues, incident_cube=cube)
     mapped = Atlas(city.incidents.iloc[:0], city.perceptions, city.venues, incident_cube=fresh)
-    pd.testing.assert_frame_equal(plain.query(query).table, mapped.query(query).table)
+    first = city.incidents["occurred_from"].min().date()
+    for query in (Query(resolution=9, hours=HourWindow(22, 4), weekdays={4, 5}),
+                  Query(resolution=9, hours=HourWindow(22, 4),
+                        date_from=first + pd.Timedelta(days=30),
+                        date_to=first + pd.Timedelta(days=120))):
+        pd.testing.assert_frame_equal(plain.query(query).table, mapped.query(query).table)

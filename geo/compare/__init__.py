@@ -33,6 +33,7 @@ from geo.compare._periods import (
     bh,
     change_line,
     compare_periods,
+    compare_waves,
     rate_ratio_test,
 )
 from geo.compare._trends import MIN_MONTHS, TREND_KEYS, Trends, mann_kendall, monthly_trends
@@ -81,6 +82,7 @@ __all__ = [
     "compare_arrays",
     "compare_cells",
     "compare_periods",
+    "compare_waves",
     "gi_star",
     "grid_weights",
     "label",

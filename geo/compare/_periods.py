@@ -57,18 +57,54 @@ def bh(p: np.ndarray) -> np.ndarray:
     return q
 
 
-def _exact_p(b: np.ndarray, n: np.ndarray, p0: float) -> np.ndarray:
-    """``binomtest(b, n, p0)`` p-values, computed once per distinct ``(b, n)``."""
-    from scipy import stats
+def _search(f, d: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """SciPy's ``_binary_search_for_binom_tst``, vectorised: ``i`` in ``[lo, hi]`` with
+    ``f(i) <= d < f(i + 1)`` for an increasing ``f``."""
+    lo, hi = lo.astype(np.int64), hi.astype(np.int64)
+    found = np.full(lo.shape, -1, dtype=np.int64)
+    active = lo < hi
+    while active.any():
+        mid = lo + (hi - lo) // 2
+        value = f(mid)
+        below, above = active & (value < d), active & (value > d)
+        hit = active & ~below & ~above
+        found[hit] = mid[hit]
+        lo = np.where(below, mid + 1, lo)
+        hi = np.where(above, mid - 1, hi)
+        active = active & ~hit & (lo < hi)
+    last = np.where(f(lo) <= d, lo, lo - 1)
+    return np.where(found >= 0, found, last)
 
+
+def _exact_p(b: np.ndarray, n: np.ndarray, p0: float) -> np.ndarray:
+    """Two-sided ``scipy.stats.binomtest(b, n, p0).pvalue`` for arrays (same algorithm: the
+    other tail holds the outcomes no likelier than ``b``), so hundreds of cells cost a few
+    vectorised calls instead of a Python loop (tests check it against ``binomtest``)."""
+    from scipy.stats import binom
+
+    b, n = np.asarray(b, dtype=np.int64), np.asarray(n, dtype=np.int64)
     p = np.full(b.shape, np.nan)
-    if not b.size:
+    ok = n > 0
+    if not ok.any():
         return p
-    pairs, inverse = np.unique(np.stack([b, n], axis=1), axis=0, return_inverse=True)
-    values = np.array([
-        stats.binomtest(int(x), int(m), p0).pvalue if m > 0 else np.nan for x, m in pairs
-    ])
-    return values[inverse.reshape(-1)]
+    k, m = b[ok], n[ok]
+    d = binom.pmf(k, m, p0) * (1 + 1e-7)
+    mean = p0 * m
+    low = k < mean
+    out = np.ones(k.shape)
+    if low.any():
+        kk, mm, dd = k[low], m[low], d[low]
+        ix = _search(lambda x: -binom.pmf(x, mm, p0), -dd, np.ceil(p0 * mm), mm)
+        y = mm - ix + (dd == binom.pmf(ix, mm, p0))
+        out[low] = binom.cdf(kk, mm, p0) + binom.sf(mm - y, mm, p0)
+    high = k > mean
+    if high.any():
+        kk, mm, dd = k[high], m[high], d[high]
+        ix = _search(lambda x: binom.pmf(x, mm, p0), dd, np.zeros_like(mm),
+                     np.floor(p0 * mm))
+        out[high] = binom.cdf(ix, mm, p0) + binom.sf(kk - 1, mm, p0)
+    p[ok] = np.minimum(out, 1.0)
+    return p
 
 
 def rate_ratio_test(
@@ -111,14 +147,16 @@ def rate_ratio_test(
                         1.0)
         lo = np.where(n > 0, lo_p / (1 - lo_p) * scale, np.nan)
         hi = np.where(n > 0, np.where(hi_p < 1, hi_p / (1 - hi_p) * scale, np.inf), np.nan)
-    # toward the null along the diagonal (after down, before up, or the reverse): the p-value
-    # grows until the pair crosses the null, so the largest over the steps is the box's
-    toward = np.where(b * nights_before > a * nights_after, 1, -1)
+    # Along the diagonal (after down, before up, or the reverse) the sum n stays, and the
+    # p-value grows toward the null: the largest over the box is at the step nearest the null
+    # (``s*`` below), clipped to the bound; two evaluations, whatever the bound.
     p = _exact_p(b, n, p0)
-    for step in range(1, d + 1):
-        bs = np.clip(b - toward * step, 0, None)
-        as_ = np.clip(a + toward * step, 0, None)
-        p = np.fmax(p, _exact_p(bs, as_ + bs, p0))
+    if d > 0:
+        null_step = (b * nights_before - a * nights_after) / (nights_before + nights_after)
+        for step in (np.floor(null_step), np.ceil(null_step)):
+            step = np.clip(step, -d, d).astype(np.int64)
+            shifted = np.clip(b - step, 0, n)
+            p = np.fmax(p, _exact_p(shifted, n, p0))
     p = np.where(n > 0, p, np.nan)
     return rr, lo, hi, p
 
@@ -241,3 +279,43 @@ def change_line(change: PeriodChange, lang: str = "en") -> str:
         ratio=fmt(city["rate_ratio"]), lo=fmt(city["rr_lo"]), hi=fmt(city["rr_hi"]),
         change=t(city["change"], lang),
     )
+
+
+def compare_waves(
+    atlas: Atlas, query: Query, before: Range, after: Range, *, alpha: float = 0.05,
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Perceived insecurity per cell between two survey waves (answers' dates), with intervals.
+
+    Each wave is a published view (answers' sums with cell-key noise, "too few answers" under
+    the query's ``min_answers``); the difference of the weighted means gets a normal interval
+    from the two standard errors, a two-sided p, and BH across cells. ``change`` is
+    ``change.perceived_more`` (feels less safe than before), ``change.perceived_less``,
+    ``change.no_clear`` or ``change.not_compared``.
+    """
+    from scipy import stats
+
+    def wave(period: Range) -> pd.DataFrame:
+        result = atlas.query(query.with_(answered_from=period[0], answered_to=period[1]))
+        table = result.table
+        ok = table["perceived_ok"].to_numpy(dtype=bool)
+        return pd.DataFrame({"cell": table["cell"][ok], "mean": table["perceived"][ok],
+                             "se": table["perceived_se"][ok]})
+
+    merged = wave(before).merge(wave(after), on="cell", how="outer", suffixes=("_a", "_b"))
+    diff = (merged["mean_b"] - merged["mean_a"]).to_numpy(dtype=float)
+    se = np.hypot(merged["se_a"].to_numpy(dtype=float), merged["se_b"].to_numpy(dtype=float))
+    zq = stats.norm.ppf(0.5 + level / 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = np.where(se > 0, 2 * stats.norm.sf(np.abs(diff) / se), np.nan)
+    q = bh(p)
+    compared = np.isfinite(diff) & np.isfinite(p)
+    change = np.full(diff.size, "change.not_compared", dtype=object)
+    change[compared] = "change.no_clear"
+    change[compared & (q < alpha) & (diff > 0)] = "change.perceived_more"
+    change[compared & (q < alpha) & (diff < 0)] = "change.perceived_less"
+    return pd.DataFrame({
+        "cell": merged["cell"].to_numpy(dtype=np.uint64), "before": merged["mean_a"],
+        "after": merged["mean_b"], "difference": diff, "diff_lo": diff - zq * se,
+        "diff_hi": diff + zq * se, "p": p, "q": q, "change": change,
+    })

@@ -88,7 +88,7 @@ class CubeCodes:
         ``int8`` codes into ``categories`` / ``sources``.
     night
         ``int32`` night date as days since 1970-01-01 (``NO_NIGHT``, below every date, for
-        untimed rows).
+        untimed rows); all ``NO_NIGHT`` when ``dated`` is False.
     count
         ``float64`` aoristic-weighted count.
     key
@@ -111,10 +111,15 @@ class CubeCodes:
     slot: np.ndarray
     categories: tuple[str, ...]
     sources: tuple[str, ...]
+    dated: bool = True
 
     @classmethod
     def from_table(cls, table: pd.DataFrame, resolution: int) -> CubeCodes:
-        """Codes of a cube table (columns cell, how, category, source, night, count, key)."""
+        """Codes of a cube table (columns cell, how, category, source, count, key, and
+        ``night`` when the codes are to filter by date)."""
+        dated = "night" in table.columns
+        night = (table["night"].to_numpy(dtype=np.int32, copy=True) if dated
+                 else np.full(len(table), np.iinfo(np.int32).min, dtype=np.int32))
         cell, cells = factorize_sorted(table["cell"].to_numpy(dtype=np.uint64))
         how = table["how"].to_numpy(dtype=np.int16)
         source = table["source"].cat.codes.to_numpy(dtype=np.int8)
@@ -127,12 +132,13 @@ class CubeCodes:
             how=_frozen(np.where(how < 0, UNTIMED_SLOT, how).astype(np.uint8)),
             category=_frozen(table["category"].cat.codes.to_numpy(dtype=np.int8)),
             source=_frozen(source),
-            night=_frozen(table["night"].to_numpy(dtype=np.int32, copy=True)),
+            night=_frozen(night),
             count=_frozen(table["count"].to_numpy(dtype=np.float64, copy=True)),
             key=_frozen(key.astype(np.float64)),
             slot=_frozen((cell * max(n_sources, 1) + source).astype(np.int32)),
             categories=tuple(str(c) for c in table["category"].cat.categories),
             sources=tuple(str(c) for c in table["source"].cat.categories),
+            dated=dated,
         )
 
     def how_table(
@@ -173,6 +179,8 @@ class CubeCodes:
         ``night_hours`` leaves them out. ``night_hours`` narrows ``window`` per night.
         """
         dated = date_from is not None or date_to is not None or night_hours is not None
+        if dated and not self.dated:
+            raise ValueError("these codes hold no night dates: ask the cube for dated codes")
         if dated and include_untimed is None:
             include_untimed = False
         keep = self.how_table(window, weekdays, include_untimed=include_untimed)[self.how]
@@ -224,31 +232,38 @@ class CubeIndex:
 
     def __init__(self, cube: IncidentCube) -> None:
         self._cube = cube
-        self._codes: dict[int, CubeCodes] = {}
+        self._codes: dict[tuple[int, bool], CubeCodes] = {}
         self.mapped: Path | None = None
         """A build's ``codes/`` folder: resolutions written there are memory-mapped, not built."""
 
-    def codes(self, resolution: int | None = None) -> CubeCodes:
-        """Codes at ``resolution`` (default: the cube's), built on first use then kept."""
+    def codes(self, resolution: int | None = None, *, dated: bool = False) -> CubeCodes:
+        """Codes at ``resolution`` (default: the cube's), built on first use then kept.
+
+        Views without a date range or sun window ask for undated codes (``dated=False``): the
+        night date summed out, so a year of nights does not multiply the rows every slider
+        move scans (1M incidents at res 9: 0.35M rows instead of 0.99M). Dated codes are built
+        the first time a view filters by date.
+        """
         cube = self._cube
         res = cube.resolution if resolution is None else int(resolution)
         if res > cube.resolution:
             raise ValueError(f"cube is at resolution {cube.resolution}, cannot refine to {res}")
-        if res not in self._codes and self.mapped is not None:
+        if (res, dated) not in self._codes and self.mapped is not None:
             from geo.cube._mapped import read_mapped_codes
 
-            mapped = read_mapped_codes(self.mapped, res)
+            mapped = read_mapped_codes(self.mapped, res, dated=dated)
             if mapped is not None:
-                self._codes[res] = mapped
-        if res not in self._codes:
+                self._codes[res, dated] = mapped
+        if (res, dated) not in self._codes:
             table = cube.table
-            if res != cube.resolution:
-                parents = parents_of(table["cell"].to_numpy(), res)
-                table = aggregate_table(
-                    table, cube.KEY_COLUMNS, cube.MEASURES, replace={"cell": parents}
-                )
-            self._codes[res] = CubeCodes.from_table(table, res)
-        return self._codes[res]
+            keys = tuple(c for c in cube.KEY_COLUMNS if dated or c != "night")
+            if res != cube.resolution or not dated:
+                replace = {}
+                if res != cube.resolution:
+                    replace["cell"] = parents_of(table["cell"].to_numpy(), res)
+                table = aggregate_table(table, keys, cube.MEASURES, replace=replace)
+            self._codes[res, dated] = CubeCodes.from_table(table, res)
+        return self._codes[res, dated]
 
     def clear(self) -> None:
         """Forget every cached resolution (to free memory)."""

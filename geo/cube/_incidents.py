@@ -138,9 +138,10 @@ class IncidentCube:
         counts = np.bincount((days.astype(np.int64) + 3) % 7, minlength=7)
         return {d: int(counts[d]) for d in range(7)}
 
-    def codes(self, resolution: int | None = None) -> CubeCodes:
-        """Pre-factorised arrays at ``resolution`` (cached) for mask + ``np.bincount`` queries."""
-        return self._index.codes(resolution)
+    def codes(self, resolution: int | None = None, *, dated: bool = False) -> CubeCodes:
+        """Pre-factorised arrays at ``resolution`` (cached) for mask + ``np.bincount`` queries;
+        ``dated`` keeps the night date (for date ranges and sun windows)."""
+        return self._index.codes(resolution, dated=dated)
 
     def use_mapped(self, folder: str | os.PathLike[str]) -> None:
         """Take codes from a build's ``codes/`` folder (memory-mapped, shared by kernels)."""

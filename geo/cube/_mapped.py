@@ -24,7 +24,9 @@ if TYPE_CHECKING:
     from geo.cube._incidents import IncidentCube
 
 CODES_DIR = "codes"
-"""Folder of a build generation holding ``r<res>.arrow`` and ``cells-r<res>.arrow``."""
+"""Folder of a build generation holding, per resolution, ``r<res>.arrow`` (rows with the night
+date), ``r<res>-undated.arrow`` (the date summed out, what views without a date range read) and
+``cells-r<res>.arrow``."""
 MAPPED_RESOLUTIONS: tuple[int, ...] = (7, 8, 9, 10)
 """The resolutions dashboards offer, each written once at build time."""
 _META_KEY = b"insecurity_atlas.codes"
@@ -51,10 +53,13 @@ def write_mapped_codes(cube: IncidentCube, folder: str | Path,
     for res in resolutions:
         if res > cube.resolution:
             continue
-        codes = cube.codes(res)
-        meta = {"resolution": res, "categories": list(codes.categories),
-                "sources": list(codes.sources)}
-        _write(out / f"r{res}.arrow", {name: getattr(codes, name) for name in _ROW_COLUMNS}, meta)
+        for dated in (True, False):
+            codes = cube.codes(res, dated=dated)
+            meta = {"resolution": res, "categories": list(codes.categories),
+                    "sources": list(codes.sources), "dated": dated}
+            _write(out / _rows_name(res, dated),
+                   {name: getattr(codes, name) for name in _ROW_COLUMNS}, meta)
+        # both share the cells: the date is summed out within each cell
         _write(out / f"cells-r{res}.arrow", {"cells": codes.cells}, meta)
     return out
 
@@ -75,9 +80,14 @@ def _array(table: pa.Table, name: str, dtype: type) -> np.ndarray:
     return values
 
 
-def read_mapped_codes(folder: str | Path, resolution: int) -> CubeCodes | None:
+def _rows_name(resolution: int, dated: bool) -> str:
+    return f"r{resolution}.arrow" if dated else f"r{resolution}-undated.arrow"
+
+
+def read_mapped_codes(folder: str | Path, resolution: int, *,
+                      dated: bool = True) -> CubeCodes | None:
     """The codes at ``resolution`` from ``folder``, memory-mapped; None when not written."""
-    rows_path = Path(folder) / f"r{resolution}.arrow"
+    rows_path = Path(folder) / _rows_name(resolution, dated)
     cells_path = Path(folder) / f"cells-r{resolution}.arrow"
     if not (rows_path.is_file() and cells_path.is_file()):
         return None
@@ -89,4 +99,5 @@ def read_mapped_codes(folder: str | Path, resolution: int) -> CubeCodes | None:
         **{name: _array(rows, name, dtype) for name, dtype in _ROW_COLUMNS.items()},
         categories=tuple(meta["categories"]),
         sources=tuple(meta["sources"]),
+        dated=bool(meta.get("dated", True)),
     )

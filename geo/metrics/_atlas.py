@@ -71,6 +71,11 @@ COMPARE_COLUMNS = (
 )
 
 
+def _dated(query: Query) -> bool:
+    """Whether a query needs the cube's night dates (a date range or a sun window)."""
+    return query.dated or query.sun is not None
+
+
 def _iso(day: Any) -> str | None:
     return None if day is None else day.isoformat()
 
@@ -297,7 +302,7 @@ class Atlas:
     def _recorded(self, query: Query) -> tuple[np.ndarray, np.ndarray, float, float]:
         """Exact counts and key sums per (cell, source), the untimed rows left out, and the
         rows of sources located too coarsely for this resolution, left out too."""
-        codes = self.incident_cube.codes(query.resolution)
+        codes = self.incident_cube.codes(query.resolution, dated=_dated(query))
         cats = sorted(query.categories) if query.categories is not None else None
         srcs = sorted(query.sources & set(codes.sources)) if query.sources is not None else None
         mask = codes.mask(query.hours, query.weekdays, cats, srcs, date_from=query.date_from,
@@ -389,7 +394,7 @@ class Atlas:
         k floor); hidden bars are NaN: a cell's hourly bars must not reveal what its
         protected total hides.
         """
-        codes = self.incident_cube.codes(query.resolution)
+        codes = self.incident_cube.codes(query.resolution, dated=_dated(query))
         pos = int(np.searchsorted(codes.cells, np.uint64(cell)))
         if pos >= codes.cells.size or codes.cells[pos] != np.uint64(cell):
             return np.zeros(24)
