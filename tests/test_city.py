@@ -219,6 +219,35 @@ def test_rebuild_reuses_unchanged_sources_and_rereads_a_changed_mapping(exports:
     assert open_city(project.folder).atlas.perceptions["insecurity"].min() == 0.25
 
 
+def test_an_up_to_date_build_reads_no_file_and_an_edit_is_still_seen(
+        exports: Path, monkeypatch) -> None:
+    """Unchanged files are known by identity (no re-hash, no cached table read); an edit that
+    keeps the size and puts the old mtime back still changes the ctime and is re-read."""
+    import geo.city._build as build
+    import geo.city._digest as digest
+
+    project = load_project(_write(exports.parent / "us", US_PROJECT))
+    first = build_project(project)
+    old = time.time() - 3600  # older than the racy margin: the memo may trust them
+    for path in exports.iterdir():
+        os.utime(path, (old, old))
+    build_project(project)  # records the identities with their (now old) mtimes
+    hashed: list[str] = []
+    real_digest = digest.file_digest
+    monkeypatch.setattr(digest, "file_digest", lambda p: hashed.append(p.name) or real_digest(p))
+    monkeypatch.setattr(build, "read_source", lambda *a: pytest.fail("read a source"))
+    again = build_project(load_project(project.folder))
+    assert not again.rebuilt and again.generation == first.generation and hashed == []
+    monkeypatch.undo()
+    pins = exports / "pins_unsafe.csv"
+    text = pins.read_text()
+    pins.write_text(text.replace("2024-02-10T23:15", "2024-02-11T23:15"))  # same size
+    os.utime(pins, (old, old))
+    edited = build_project(load_project(project.folder))
+    assert edited.rebuilt
+    assert {Path(e["path"]).name for e in edited.sources if not e["cached"]} == {pins.name}
+
+
 _KILLED_BUILD = """
 import os, sys, time
 import geo.city._build as build

@@ -27,6 +27,7 @@ from typing import Any
 
 import pandas as pd
 
+from geo.city._digest import DigestMemo, file_digest
 from geo.city._project import CityProject, SourceSpec
 from geo.city._report import BuildReport, source_entry
 from geo.columns import DEFAULT_RESOLUTION
@@ -36,6 +37,8 @@ from geo.schema import LoadOptions, ValidationReport
 CURRENT = "CURRENT"
 """File in the build folder naming the generation in use (replaced atomically)."""
 BUILD_INFO = "build.json"
+DIGESTS = "digests.json"
+"""In ``build/cache``: source files' content hashes by file identity (geo.city._digest)."""
 CUBE_FILE = "incident-cube.parquet"
 MAPPED_CUBE_FILE = "incident-cube.arrow"
 """The same cube uncompressed, for kernels to memory-map (``codes/`` beside it)."""
@@ -56,15 +59,6 @@ class ReadSource:
     report: ValidationReport
     format: str
     cached: bool
-
-
-def file_digest(path: Path) -> str:
-    """Content hash of a file, streamed (a city-year CSV is hundreds of MB)."""
-    h = hashlib.blake2b(digest_size=16)
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _json_key(value: Any) -> str:
@@ -133,14 +127,18 @@ def _read_polygon(path: Path):
     return area
 
 
+def source_key(spec: SourceSpec, path: Path, settings: dict[str, Any], memo: DigestMemo) -> str:
+    """What a file's canonical table depends on: its bytes, how it is read, the project."""
+    return _json_key({"file": memo.digest(path), "table": spec.table, "format": spec.format,
+                      "mapping": _mapping_state(spec), "source": spec.source,
+                      "precision": spec.location_precision, **settings})
+
+
 def read_source(project: CityProject, spec: SourceSpec, path: Path, cache: Path,
-                settings: dict[str, Any]) -> ReadSource:
+                key: str) -> ReadSource:
     """Read one file of a source entry, from the cache when its key is there."""
     from geo.io import read_table
 
-    key = _json_key({"file": file_digest(path), "table": spec.table, "format": spec.format,
-                     "mapping": _mapping_state(spec), "source": spec.source,
-                     "precision": spec.location_precision, **settings})
     entry = cache / key
     if (entry / "done").is_file():
         meta = json.loads((entry / "report.json").read_text())
@@ -230,19 +228,14 @@ def build_project(project: CityProject, *, progress: Progress | None = None,
         _remove_leftovers(root)
         settings = _settings(project)
         cache = root / "cache"
-        reads: list[ReadSource] = []
+        memo = DigestMemo(cache / DIGESTS)
         jobs = [(spec, path) for spec in project.sources for path in project.files(spec)]
-        for i, (spec, path) in enumerate(jobs, 1):
-            t0 = time.perf_counter()
-            read = read_source(project, spec, path, cache, settings)
-            reads.append(read)
-            how = "cached" if read.cached else f"{time.perf_counter() - t0:.1f} s"
-            say(f"[{i}/{len(jobs)}] {spec.table}: {path.name} — {read.report.rows_out:,} of "
-                f"{read.report.rows_in:,} rows kept ({how})")
+        keys = [source_key(spec, path, settings, memo) for spec, path in jobs]
+        memo.save()
         from geo.privacy import salt_fingerprint
 
         salt = key_salt(project)
-        key = _json_key({"sources": [r.key for r in reads], "day_boundary": project.day_boundary,
+        key = _json_key({"sources": keys, "day_boundary": project.day_boundary,
                          "resolution": DEFAULT_RESOLUTION, "salt": salt_fingerprint(salt),
                          "cube_format": CUBE_FORMAT,
                          **settings})
@@ -252,6 +245,14 @@ def build_project(project: CityProject, *, progress: Progress | None = None,
             say("up to date: nothing changed since the last build")
             return BuildReport.from_info(info, current, rebuilt=False,
                                          seconds=time.perf_counter() - start)
+        reads: list[ReadSource] = []
+        for i, ((spec, path), source) in enumerate(zip(jobs, keys, strict=True), 1):
+            t0 = time.perf_counter()
+            read = read_source(project, spec, path, cache, source)
+            reads.append(read)
+            how = "cached" if read.cached else f"{time.perf_counter() - t0:.1f} s"
+            say(f"[{i}/{len(jobs)}] {spec.table}: {path.name} — {read.report.rows_out:,} of "
+                f"{read.report.rows_in:,} rows kept ({how})")
         say("building cubes ...")
         generation = _write_generation(project, reads, key, root, salt)
         _publish_generation(root, generation)
