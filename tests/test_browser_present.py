@@ -124,6 +124,15 @@ def _redrawn(page, draws: int) -> None:
     )
 
 
+OVERLAP_JS = """() => {
+  const a = document.querySelector('.atlas-legend')?.getBoundingClientRect();
+  const b = document.querySelector('.atlas-clock')?.getBoundingClientRect();
+  if (!a || !b) return null;
+  return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+}"""
+"""Whether the legend and the clock overlap on screen (None when one is missing)."""
+
+
 def _text(page, selector: str) -> str:
     return page.evaluate(f"() => document.querySelector({selector!r})?.innerText ?? ''")
 
@@ -145,11 +154,12 @@ def _state(page) -> dict:
         "hour": _text(page, ".atlas-clock-hour"),
         "venues": _text(page, ".atlas-clock-venues"),
         "canvas": page.evaluate(CANVAS_JS)["hash"],
+        "overlap": page.evaluate(OVERLAP_JS),
     }
 
 
 def test_stepping_through_three_scenes_changes_title_layers_and_view(server: str) -> None:
-    with browser_page() as page:
+    with browser_page(1920, 1080) as page:  # a projector's full HD
         _open(page, server + "/voila/render/present.ipynb?scenes=three.yaml&basemap=none")
         states = [_state(page)]
         draws = _draws(page)
@@ -171,6 +181,7 @@ def test_stepping_through_three_scenes_changes_title_layers_and_view(server: str
         ]
         assert len({s["scale"] for s in states}) == 3, states  # zoom 15, 13, 14
         assert len({s["canvas"] for s in states}) == 3
+        assert [s["overlap"] for s in states] == [False] * 3  # legend and clock both readable
         draws = _draws(page)
         page.keyboard.press("PageUp")
         _redrawn(page, draws)

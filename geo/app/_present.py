@@ -152,8 +152,10 @@ class PresentApp(SceneNavigation, PageApp):
         self.hexes.add_to(self.map)
         self.legend = widgets.HTML()
         self.clock = widgets.HTML()
-        self.map.add(ipyleaflet.WidgetControl(widget=self.legend, position="bottomright"))
+        # one corner, clock first: Leaflet stacks a corner's controls, so a tall legend sits
+        # under the clock instead of over it (and scrolls past CLOCK_ROOM)
         self.map.add(ipyleaflet.WidgetControl(widget=self.clock, position="topright"))
+        self.map.add(ipyleaflet.WidgetControl(widget=self.legend, position="topright"))
         self.table = widgets.HTML()
         self.stage = widgets.Box([self.map], layout=widgets.Layout(width="100%"))
         self.progress = widgets.IntProgress(

@@ -8,6 +8,9 @@ introduces is listed in :data:`TEXT_COLOURS` and checked by the tests with
 from __future__ import annotations
 
 MAP_HEIGHT = "calc(100vh - 280px)"
+CLOCK_ROOM = "240px"
+"""Height the clock (label, 64 px hour, venues line, padding, margins) takes above the legend in
+the map's top-right corner: the legend is never taller than the rest, a taller one scrolls."""
 """The map takes the screen below the control bar, title and note, above the footer line."""
 VENUE_RADIUS = 7
 
@@ -46,7 +49,7 @@ body:has(.atlas-present) .jp-OutputArea-output, body:has(.atlas-present) main {{
 .atlas-present-note {{ font-size: 28px; line-height: 1.25; margin: 0 0 8px; color: #222;
   max-width: 85em; }}
 .atlas-present .atlas-legend {{ font-size: 22px; max-width: 480px; background: #f2f2f2;
-  color: #111; }}
+  color: #111; max-height: calc({MAP_HEIGHT} - {CLOCK_ROOM}); overflow-y: auto; }}
 .atlas-present .atlas-legend-title {{ font-size: 24px; }}
 .atlas-present .atlas-legend-unit, .atlas-present .atlas-note,
 .atlas-present .atlas-bivariate-x, .atlas-present .atlas-bivariate-y {{ font-size: 20px;
