@@ -169,9 +169,9 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [{c: columns[c][i] for c in frame.columns} for i in range(len(frame))]
 
 
-def _filters(result: QueryResult) -> str:
+def _filters(result: QueryResult, lang: str = "en") -> str:
     """The query's filters without its k part, which the caption states on its own."""
-    parts = result.query.describe().split("; ")
+    parts = result.query.describe(lang).split("; ")
     return "; ".join(p for p in parts if not p.startswith("k = "))
 
 
@@ -181,10 +181,9 @@ def caption(result: QueryResult, data_label: str, lang: str = "en") -> str:
     e.g. "Data: Sampleville. Filters: H3 res 9; hours 22:00–04:00. Privacy threshold k = 5.
     Counts of reports and answers carry a small random noise (at most ±2) so that no one can be
     singled out by comparing views; [...] Synthetic data: not real incidents, answers or
-    venues." The filters are the Query's English :meth:`~geo.metrics.Query.describe`; the
-    sentences around them are translated.
+    venues." The filters are the Query's :meth:`~geo.metrics.Query.describe` in ``lang``.
     """
-    text = t("export.caption", lang, data=data_label, filters=_filters(result), k=result.k)
+    text = t("export.caption", lang, data=data_label, filters=_filters(result, lang), k=result.k)
     notes = result.privacy_notes(lang)  # the k floor (said above when on), then the noise
     text += " " + " ".join(notes if result.k == 0 else notes[1:])
     if result.summary.get("synthetic"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import doctest
 import json
 import re
@@ -190,6 +191,16 @@ def test_caption_names_data_filters_k_and_synthetic(night, atlas: Atlas) -> None
     assert "off" in caption(atlas.query(Query(k=0)), LABEL)
     assert "noise" in text and "±2" in text
     assert "bruit" in caption(night, LABEL, "fr") and "±2" in caption(night, LABEL, "fr")
+
+
+def test_a_french_caption_names_the_filters_in_french(atlas: Atlas) -> None:
+    result = atlas.query(Query(resolution=9, hours=HourWindow(22, 4), weekdays={4, 5},
+                               date_from=dt.date(2025, 3, 1), k=5))
+    english, french = caption(result, LABEL), caption(result, LABEL, "fr")
+    assert "hours 22:00–04:00" in english and "nights fri,sat" in english
+    assert "heures 22:00–04:00" in french and "ven., sam." in french
+    assert "2025-03-01 – dernière nuit" in french
+    assert not {"hours", "nights", "last night"} & set(french.replace(";", " ").split())
 
 
 def test_empty_result_exports_an_empty_table(empty, tmp_path: Path) -> None:

@@ -188,26 +188,37 @@ class Query:
             kwargs["mode"] = params["mode"]
         return cls(**kwargs)
 
-    def describe(self) -> str:
-        """One line naming the filters, for captions and exports (English; UI translates)."""
-        parts = [f"H3 res {self.resolution}"]
+    def describe(self, lang: str = "en") -> str:
+        """One line naming the filters, for captions and exports, in ``lang`` (English is the
+        canonical form export metadata keeps)."""
+        from geo.i18n import t, weekday_names
+
+        def say(key: str, **fmt: object) -> str:
+            return t(f"filters.{key}", lang, **fmt)
+
+        parts = [say("resolution", res=self.resolution)]
         if self.sun is not None:
-            parts.append(f"hours {self.sun.label}")
+            parts.append(say("hours", window=self.sun.label))
         else:
-            parts.append(f"hours {self.hours.label}" if self.hours else "all times")
+            parts.append(say("hours", window=self.hours.label) if self.hours
+                         else say("all_times"))
         if self.dated:
-            first = self.date_from.isoformat() if self.date_from else "first night"
-            last = self.date_to.isoformat() if self.date_to else "last night"
-            parts.append(f"nights {first} to {last}")
+            first = self.date_from.isoformat() if self.date_from else say("first_night")
+            last = self.date_to.isoformat() if self.date_to else say("last_night")
+            parts.append(say("nights", first=first, last=last))
         if self.answered_from is not None or self.answered_to is not None:
-            first = self.answered_from.isoformat() if self.answered_from else "first"
-            last = self.answered_to.isoformat() if self.answered_to else "last"
-            parts.append(f"answers {first} to {last}")
+            first = self.answered_from.isoformat() if self.answered_from else say("first")
+            last = self.answered_to.isoformat() if self.answered_to else say("last")
+            parts.append(say("answers", first=first, last=last))
         if self.weekdays is not None:
-            parts.append(f"nights {format_weekdays(self.weekdays)}")
+            days = format_weekdays(self.weekdays)  # canonical English: what links carry
+            if lang != "en":
+                days = (say("all_weekdays") if days == "all"
+                        else ", ".join(weekday_names(lang)[d] for d in sorted(self.weekdays)))
+            parts.append(say("weekdays", days=days))
         for name in ("categories", "sources", "groups"):
             values = getattr(self, name)
             if values is not None:
-                parts.append(f"{name} {', '.join(sorted(values))}")
-        parts.append(f"k = {self.k}" if self.k else "k = 0 (no suppression)")
+                parts.append(say(name, values=", ".join(sorted(values))))
+        parts.append(f"k = {self.k}" if self.k else say("no_suppression"))
         return "; ".join(parts)
