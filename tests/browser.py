@@ -62,7 +62,6 @@ def voila_server(
 ) -> Iterator[str]:
     """Serve a folder of notebooks with Voila; yield its base URL; stop it and its kernels."""
     port = free_port()
-    log = open(REPO / "tests" / f".voila-{port}.log", "w")  # noqa: SIM115 (closed below)
     cmd = [
         str(Path(sys.executable).with_name("voila")),
         "--no-browser",
@@ -72,26 +71,33 @@ def voila_server(
         *extra_args,
         str(root),
     ]
-    proc = subprocess.Popen(
-        cmd,
-        cwd=REPO,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, **(env or {})},
-        start_new_session=True,
-    )
-    try:
-        _wait_for_port(port, proc, 60)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
+    with running_server(cmd, port, {**os.environ, **(env or {})}) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def running_server(argv: list[str], port: int, env: dict[str, str],
+                   log: Path | None = None) -> Iterator[str]:
+    """Run ``argv`` (a server on loopback ``port``) in its own process group; yield its URL once
+    it listens; stop the group (server and kernels) after. Without ``log``, output goes to a
+    file in tests/ removed afterwards."""
+    keep_log = log is not None
+    log = log or REPO / "tests" / f".voila-{port}.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(argv, cwd=REPO, stdout=out, stderr=subprocess.STDOUT, env=env,
+                                start_new_session=True)
         try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-        log.close()
-        Path(log.name).unlink(missing_ok=True)
+            _wait_for_port(port, proc, 60)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+    if not keep_log:
+        log.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager

@@ -8,11 +8,7 @@ round-trips; presentation mode steps through the project's own scenes.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
-import signal
-import subprocess
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,8 +18,8 @@ import pytest
 
 from geo.city import build_project, load_project
 from geo.serve import voila_command
-from tests.browser import _wait_for_port, browser_page, chromium_path, free_port
-from tests.conftest import REPO, need
+from tests.browser import browser_page, chromium_path, free_port, running_server
+from tests.conftest import need
 from tests.test_browser import CANVAS_JS
 from tests.test_browser_panel import _open_sections
 from tests.test_city import _pins
@@ -77,21 +73,8 @@ def city(tmp_path_factory: pytest.TempPathFactory, formats_dir: Path) -> Path:
 def server(city: Path) -> Iterator[str]:
     port = free_port()
     argv, env = voila_command(city, port=port)
-    log = open(REPO / "tests" / f".voila-{port}.log", "w")  # noqa: SIM115 (closed below)
-    proc = subprocess.Popen(argv, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
-    try:
-        _wait_for_port(port, proc, 60)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-        log.close()
-        Path(log.name).unlink(missing_ok=True)
+    with running_server(argv, port, env) as url:
+        yield url
 
 
 def _open(page, url: str) -> None:

@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import http.client
-import os
 import re
 import shlex
-import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -29,7 +27,7 @@ from traitlets.config.loader import PyFileConfigLoader
 
 from geo.app._data_panel import MAX_UPLOAD_BYTES
 from geo.serve import DASHBOARDS, voila_command
-from tests.browser import _wait_for_port, free_port
+from tests.browser import free_port, running_server
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.slow
@@ -170,20 +168,9 @@ def serve_command(port: int, root: Path | None = None) -> list[str]:
 def serving(argv: list[str], log: Path) -> Iterator[str]:
     """Run ``argv`` (a Voila server on loopback); yield its URL; stop it and its kernels."""
     port = int(next(a for a in argv if a.startswith("--port=")).split("=")[1])
-    with log.open("w") as out:
-        _argv, env = voila_command(REPO / "data" / "sample", public=True)
-        proc = subprocess.Popen(argv, cwd=REPO, stdout=out, stderr=subprocess.STDOUT,
-                                start_new_session=True, env=env)
-        try:
-            _wait_for_port(port, proc, 60)
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
+    _argv, env = voila_command(REPO / "data" / "sample", public=True)
+    with running_server(argv, port, env, log) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
