@@ -31,6 +31,7 @@ from geo.app._change_layer import (
     trend_summary_html,
     waves,
 )
+from geo.app._controls import _set_options
 from geo.app._style import LayerStyle, _notes
 from geo.columns import DEFAULT_TIMEZONE
 from geo.i18n import t
@@ -52,6 +53,7 @@ class TimeLayers:
                                      layout=widgets.Layout(display="none"))
         self.time_box.add_class("atlas-change-controls")
         self._time_cache: dict = {}
+        self._time_lang: str | None = None
         self._time_state: tuple | None = None
         """What the current time layer shows: (kind, payload), read by hover and detail."""
         for w in (self.baseline, self.split_date, self.change_of):
@@ -62,13 +64,29 @@ class TimeLayers:
         if not self._muted and self.result is not None and self.controls is not None:
             self.redraw()
 
+    def time_share(self) -> dict:
+        """The change layer's choices for a "Share this view" link (only while it is shown)."""
+        if self.controls.layer.value != "change":
+            return {}
+        split = self.split_date.value if self.baseline.value == "split" else None
+        return {"baseline": self.baseline.value, "split": split, "change_of": self.change_of.value}
+
+    def _apply_time_view(self, view) -> None:
+        """A shared link's change-layer choices into the widgets (the caller mutes redraws)."""
+        if view.baseline:
+            self.baseline.value = view.baseline
+        if view.split is not None:
+            self.split_date.value = view.split
+        if view.change_of:
+            self.change_of.value = view.change_of
+
     def _relabel_time(self) -> None:
         lang = self.lang
         self.baseline.description = t("change.baseline", lang)
-        self.baseline.options = [(t(f"change.baseline.{b}", lang), b) for b in BASELINES]
+        _set_options(self.baseline, [(t(f"change.baseline.{b}", lang), b) for b in BASELINES])
         self.split_date.description = t("change.split_date", lang)
         self.change_of.description = t("change.of", lang)
-        self.change_of.options = [(t(f"change.of.{c}", lang), c) for c in CHANGE_OF]
+        _set_options(self.change_of, [(t(f"change.of.{c}", lang), c) for c in CHANGE_OF])
 
     def _cached(self, key: tuple, compute):
         if key not in self._time_cache:
@@ -86,8 +104,10 @@ class TimeLayers:
         self._time_state = None
         if not shown:
             return None
-        with self._mute():
-            self._relabel_time()
+        if self._time_lang != self.lang:  # new labels only when the language changes
+            with self._mute():
+                self._relabel_time()
+            self._time_lang = self.lang
         query, lang = self.result.query, self.lang
         notes = _notes(self.result, lang, bool(self.atlas.synthetic))
         empty = LayerStyle(np.zeros(0, dtype=np.uint64), [], [], "", True)
