@@ -18,6 +18,7 @@ from geo.app._change_layer import (
     MORE,
     MORE_STRONG,
     MUTED,
+    change_cell_line,
     change_fill,
     change_style,
     periods,
@@ -25,7 +26,7 @@ from geo.app._change_layer import (
     trend_style,
 )
 from geo.classes import SUPPRESSED_COLOR
-from geo.compare import compare_periods, monthly_trends
+from geo.compare import PeriodChange, compare_periods, monthly_trends
 from geo.metrics import Atlas, Query
 from tests.test_compare_periods import AFTER, BEFORE, DISTRICTS, _city
 
@@ -120,6 +121,8 @@ def test_the_app_switches_to_change_with_the_city_line_and_cell_detail(doubled: 
     summary = app.summary.value
     assert "City-wide:" in summary and "recorded in 181 nights" in summary
     assert "Selected period 2025-07-01" in summary
+    app._on_hover(properties={"cell": format(centre, "x")})
+    assert "Change: ratio" in app.info.value
     app.select_cell(centre)
     detail = app.detail.value
     assert "Change: ratio" in detail and "more recorded" in detail
@@ -166,3 +169,18 @@ def test_the_month_chart_never_shows_1_to_k_minus_1() -> None:
     assert shown == ["0", "hidden", "hidden", "5", "12", "hidden"]
     french = cell_chart_html(pd.DataFrame({"month": months, "incidents": counts}), 5, [], "fr")
     assert "masqué" in french and "moins de 5" in french
+
+
+def test_a_cell_hidden_in_one_period_says_hidden_never_its_count() -> None:
+    table = pd.DataFrame({
+        "cell": np.array([1, 2], dtype=np.uint64), "before": [np.nan, 8.0], "after": [6.0, 9.0],
+        "rate_ratio": [np.nan, 1.125], "rr_lo": [np.nan, 0.4], "rr_hi": [np.nan, 3.1],
+        "p": [np.nan, 1.0], "q": [np.nan, 1.0],
+        "change": ["change.not_compared", "change.no_clear"]})
+    change = PeriodChange((dt.date(2025, 1, 1), dt.date(2025, 1, 28)),
+                          (dt.date(2025, 1, 29), dt.date(2025, 2, 25)), (28, 28), table, {})
+    hidden = change_cell_line(change, 1, "en")
+    assert "hidden recorded in 28 nights, then 6 in 28 nights" in hidden and "ratio –" in hidden
+    assert "ratio 1.12 (0.40–3.10); 8 recorded" in change_cell_line(change, 2, "en")
+    assert "masqué" in change_cell_line(change, 1, "fr")
+    assert change_cell_line(change, 3, "en") is None
