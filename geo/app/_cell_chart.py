@@ -60,21 +60,21 @@ def month_bars_svg(series: pd.DataFrame, k: int, lang: str) -> str:
     parts = [HATCH, f'<line x1="{PAD}" y1="{base}" x2="{WIDTH - PAD}" y2="{base}" '
              'stroke="#555"/>']
     word = html.escape(t("chart.hidden", lang))
+    colon = "\u00a0: " if lang == "fr" else ": "  # French typography
     for i, (month, value, off) in enumerate(zip(months, values, hidden, strict=True)):
         x = PAD + i * step + 1
-        tip = f"{_month_label(month, lang)} {month.year}"
         if off:
             parts.append(f'<rect class="atlas-hidden-month" x="{x:.1f}" y="{PAD}" '
                          f'width="{step - 2:.1f}" height="{base - PAD}" fill="{HIDDEN_FILL}">'
-                         f"<title>{html.escape(month.isoformat()[:7])}: {word}</title></rect>")
+                         f"<title>{html.escape(month.isoformat()[:7])}{colon}{word}</title></rect>")
         else:
             h = (base - PAD) * value / top if top > 0 else 0
             parts.append(f'<rect class="atlas-month" x="{x:.1f}" y="{base - h:.1f}" '
                          f'width="{step - 2:.1f}" height="{h:.1f}" fill="{BAR_COLOR}">'
-                         f"<title>{html.escape(month.isoformat()[:7])}: "
+                         f"<title>{html.escape(month.isoformat()[:7])}{colon}"
                          f"{number(value, lang, 0)}</title></rect>")
         parts.append(f'<text x="{x + step / 2 - 1:.1f}" y="{HEIGHT - 5}" '
-                     f'text-anchor="middle">{html.escape(tip[:1])}</text>')
+                     f'text-anchor="middle">{html.escape(_month_label(month, lang))}</text>')
     parts.append(f'<text x="{PAD}" y="{PAD - 5}">{number(top, lang, 0)}</text>')
     return _svg("".join(parts), t("chart.title", lang))
 

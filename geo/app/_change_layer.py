@@ -120,15 +120,15 @@ def _fmt(value: float, lang: str, decimals: int = 2) -> str:
     return number(value, lang, decimals) if np.isfinite(value) else "∞" if value > 0 else "–"
 
 
-def _rows(title_more: str, title_fewer: str, threshold: str, lang: str,
+def _rows(more: str, fewer: str, key: str, bounds: tuple[str, str, str, str], lang: str,
           k: int) -> list[tuple[str, str, bool]]:
-    strong, mild = "legend.change.strong", "legend.change.mild"
+    """Legend rows, strongest "more" first; ``bounds`` label the four coloured classes."""
     return [
-        (MORE_STRONG, t(strong, lang, change=title_more, ratio=threshold[0]), False),
-        (MORE, t(mild, lang, change=title_more, ratio=threshold[0]), False),
+        (MORE_STRONG, t(key, lang, change=more, bound=bounds[0]), False),
+        (MORE, t(key, lang, change=more, bound=bounds[1]), False),
         (MUTED, t("change.no_clear", lang), False),
-        (FEWER, t(mild, lang, change=title_fewer, ratio=threshold[1]), False),
-        (FEWER_STRONG, t(strong, lang, change=title_fewer, ratio=threshold[1]), False),
+        (FEWER, t(key, lang, change=fewer, bound=bounds[2]), False),
+        (FEWER_STRONG, t(key, lang, change=fewer, bound=bounds[3]), False),
         (SUPPRESSED_COLOR, t("legend.change.hidden", lang, k=k), True),
     ]
 
@@ -153,9 +153,9 @@ def change_style(change: PeriodChange, lang: str, k: int, notes: list[str]) -> L
     fill = change_fill(keys, table["rate_ratio"].to_numpy(dtype=float), STRONG_RATIO,
                        1 / STRONG_RATIO)
     hidden = keys == "change.not_compared"
-    rows = _rows(t("change.more", lang), t("change.fewer", lang),
-                 (f"×{_fmt(STRONG_RATIO, lang, 0)}", f"×{_fmt(1 / STRONG_RATIO, lang, 1)}"),
-                 lang, k)
+    up, down = _fmt(STRONG_RATIO, lang, 0), _fmt(1 / STRONG_RATIO, lang, 1)
+    rows = _rows(t("change.more", lang), t("change.fewer", lang), "legend.change.ratio",
+                 (f"≥ {up}", f"< {up}", f"> {down}", f"≤ {down}"), lang, k)
     legend = legend_html(t("legend.change.title", lang), t("unit.rate_ratio", lang), None,
                          extra=rows, notes=[t("legend.change.fdr", lang), *notes])
     return LayerStyle(table["cell"].to_numpy(dtype=np.uint64), list(fill), list(hidden),
@@ -171,7 +171,8 @@ def perceived_change_style(table: pd.DataFrame, lang: str, k: int,
     hidden = keys == "change.not_compared"
     d = _fmt(STRONG_DIFFERENCE, lang, 1)
     rows = _rows(t("change.perceived_more", lang), t("change.perceived_less", lang),
-                 (f"+{d}", f"−{d}"), lang, k)
+                 "legend.change.difference", (f"≥ +{d}", f"< +{d}", f"> −{d}", f"≤ −{d}"),
+                 lang, k)
     legend = legend_html(t("legend.change.perceived_title", lang),
                          t("unit.insecurity_difference", lang), None, extra=rows,
                          notes=[t("legend.change.fdr", lang), *notes])
