@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 
 import h3.api.basic_int as h3i
 import numpy as np
@@ -180,7 +181,22 @@ def test_a_cell_hidden_in_one_period_says_hidden_never_its_count() -> None:
     change = PeriodChange((dt.date(2025, 1, 1), dt.date(2025, 1, 28)),
                           (dt.date(2025, 1, 29), dt.date(2025, 2, 25)), (28, 28), table, {})
     hidden = change_cell_line(change, 1, "en")
-    assert "hidden recorded in 28 nights, then 6 in 28 nights" in hidden and "ratio –" in hidden
+    assert "hidden recorded in 28 nights, then 6 in 28 nights" in hidden and "ratio" not in hidden
     assert "ratio 1.12 (0.40–3.10); 8 recorded" in change_cell_line(change, 2, "en")
     assert "masqué" in change_cell_line(change, 1, "fr")
     assert change_cell_line(change, 3, "en") is None
+
+
+def test_every_message_of_the_time_layers_is_in_both_catalogues() -> None:
+    from geo.app import _cell_chart, _change_layer, _time_layers
+    from geo.app._change_layer import BASELINES, CHANGE_OF
+    from geo.i18n import keys
+
+    used = set()
+    for module in (_cell_chart, _change_layer, _time_layers):
+        used |= set(re.findall(r'\bt\(\s*"([a-z_.]+)"', Path(module.__file__).read_text()))
+    used |= {f"change.baseline.{b}" for b in BASELINES} | {f"change.of.{c}" for c in CHANGE_OF}
+    used |= {"layer.change", "layer.trend", "howto.change", "howto.trend"}
+    assert len(used) > 30
+    for lang in ("en", "fr"):
+        assert sorted(used - keys(lang)) == []

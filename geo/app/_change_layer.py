@@ -259,6 +259,10 @@ def change_cell_line(change: PeriodChange, cell: int, lang: str) -> str | None:
     def count(value: float) -> str:
         return number(value, lang, 0) if np.isfinite(value) else t("change.hidden_count", lang)
 
+    if not np.isfinite(row["rr_lo"]):  # not compared: the counts, no ratio to give
+        return t("change.cell_not_compared", lang, before=count(row["before"]),
+                 after=count(row["after"]), nights_before=change.nights[0],
+                 nights_after=change.nights[1], change=t(row["change"], lang))
     return t("change.cell", lang, ratio=_fmt(row["rate_ratio"], lang),
              lo=_fmt(row["rr_lo"], lang), hi=_fmt(row["rr_hi"], lang),
              before=count(row["before"]), after=count(row["after"]),

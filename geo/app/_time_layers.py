@@ -120,6 +120,9 @@ class TimeLayers:
         baseline, split = self.baseline.value, self.split_date.value
         try:
             before, after = periods(self.atlas, query, baseline, split)
+            if baseline == "split" and split != after[0]:  # show the date actually used
+                with self._mute():
+                    self.split_date.value = after[0]
             if self.change_of.value == "perceived":
                 from geo.compare import compare_waves
 
