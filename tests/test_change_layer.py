@@ -141,9 +141,30 @@ def test_perceived_option_compares_survey_waves_or_says_why_not(doubled: Atlas) 
     app = AtlasApp(doubled)  # no survey at all: the perceived option explains itself
     _all_nights(app)
     app.controls.layer.value = "change"
-    app.change_of.value = "perceived"
+    assert app.change_of.layout.display == "none"  # no dated answers: no perceived option
+    app.change_of.value = "perceived"  # as a shared link may still ask
     assert "survey answers carry no dates" in app.summary.value
     assert app.hexes.visible_features() == []
+
+
+def test_perceived_waves_with_dated_answers() -> None:
+    from geo.sample import generate_city
+
+    city = generate_city(seed=5, incidents=6_000, app_reports=1_500, perceptions=3_000, venues=80)
+    atlas = Atlas(city.incidents, city.perceptions, city.venues, metadata=city.metadata)
+    app = AtlasApp(atlas)
+    app.controls.layer.value = "change"
+    assert app.change_of.layout.display == ""
+    app.baseline.value = "split"
+    app.change_of.value = "perceived"
+    summary = app.summary.value
+    assert "Change in perceived insecurity" in app.legend.value
+    assert "feel less safe than before" in summary and "Selected period" in summary
+    table = app._time_state[1]
+    fills = _fills(app)
+    compared = table[table["change"] != "change.not_compared"]
+    assert len(compared) and all(fills[int(c)] == MUTED for c in
+                                 compared.loc[compared["change"] == "change.no_clear", "cell"])
 
 
 def test_trend_layer_classes_and_city_series(doubled: Atlas) -> None:

@@ -18,6 +18,7 @@ import numpy as np
 from geo.app._change_layer import (
     BASELINES,
     CHANGE_OF,
+    answer_span,
     cannot_html,
     change_cell_line,
     change_style,
@@ -117,6 +118,8 @@ class TimeLayers:
             trends = self._cached(("trend", query), lambda: monthly_trends(self.atlas, query))
             self._time_state = ("trend", trends)
             return trend_style(trends, lang, notes), trend_summary_html(trends, lang)
+        dated = self._cached(("answers", id(self.atlas)), lambda: answer_span(self.atlas))
+        self.change_of.layout.display = "" if dated is not None else "none"  # waves need dates
         baseline, split = self.baseline.value, self.split_date.value
         try:
             before, after = periods(self.atlas, query, baseline, split)
