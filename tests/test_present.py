@@ -120,6 +120,8 @@ def test_a_low_k_is_raised_to_the_floor_with_a_note(atlas: Atlas, tmp_path: Path
         ({"title": "A", "layers": ["perception_points"]}, "never raw points"),
         ({"title": "A", "layers": ["app_points", "venues"]}, "never raw points"),
         ({"title": "A", "layers": ["hotspots"]}, "aggregated layers only"),
+        ({"title": "A", "layers": ["change"]}, "not available in presentation mode yet"),
+        ({"title": "A", "layers": ["trend", "venues"]}, "?layer=trend"),
         ({"title": "A", "layers": ["recorded", "perceived"]}, "one cell layer at a time"),
         ({"title": "A", "query": {"hours": "late"}}, "not an hour window"),
         ({"title": "A", "query": {"res": 12}}, "resolution must be one of"),

@@ -231,3 +231,45 @@ def test_presentation_refuses_paths_in_the_url(
     app = PresentApp(atlas)
     assert app.deck.name == "example.yaml"
     assert "scenes=" in app.foot_notes.value  # the presenter sees what was left out
+
+
+# ---------------------------------------------------------------------------- time layers
+@given(
+    layer=st.sampled_from(["change", "trend"]),
+    baseline=st.sampled_from(share.VIEW_BASELINES),
+    split=st.one_of(st.none(), st.dates()),
+    change_of=st.one_of(st.none(), st.sampled_from(share.VIEW_CHANGE_OF)),
+)
+def test_change_and_trend_views_survive_their_url(layer, baseline, split, change_of) -> None:
+    state = ViewState(layer=layer, baseline=baseline, split=split, change_of=change_of)
+    back = ViewState.from_query_string(state.href)
+    assert back.problems == ()
+    assert (back.layer, back.baseline, back.split, back.change_of) == (
+        layer, baseline, split, change_of)
+
+
+def test_bad_change_values_are_left_out_with_a_reason() -> None:
+    back = ViewState.from_query_string("layer=change&baseline=lastweek&split=July&change_of=x")
+    assert back.layer == "change" and (back.baseline, back.split, back.change_of) == (
+        None, None, None)
+    assert [p.split("=")[0] for p in back.problems] == ["split", "baseline", "change_of"]
+
+
+def test_analyst_dashboard_restores_a_shared_change_view(
+    atlas: Atlas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import datetime as dt
+
+    first = AtlasApp(atlas)
+    first.controls.layer.value = "change"
+    first.baseline.value = "split"
+    first.split_date.value = dt.date(2025, 7, 1)
+    href = _href(first.share.value)
+    assert "layer=change" in href and "baseline=split" in href and "split=2025-07-01" in href
+
+    monkeypatch.setenv("QUERY_STRING", href[1:])
+    second = AtlasApp(atlas)
+    assert second.controls.layer.value == "change"
+    assert (second.baseline.value, second.split_date.value) == ("split", dt.date(2025, 7, 1))
+    assert second.summary.value == first.summary.value
+    assert _href(second.share.value) == href

@@ -34,6 +34,7 @@ class AnalystViews:
                 c.layer.value = view.layer
             if view.metric:
                 c.metric.value = view.metric
+            self._apply_time_view(view)
         if view.basemap:
             c.basemap.value = view.basemap
         if view.lang and view.lang != self.lang:
@@ -55,6 +56,7 @@ class AnalystViews:
             basemap=c.basemap.value,
             centre=(float(lat), float(lon)),
             zoom=float(self.map.zoom),
+            **self.time_share(),
         )
 
     def _update_share(self) -> None:

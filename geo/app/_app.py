@@ -33,13 +33,14 @@ from geo.app._panels import (
 )
 from geo.app._share import ViewState, read_view
 from geo.app._style import VENUE_COLORS, style_layer, venue_legend_html
+from geo.app._time_layers import TimeLayers
 from geo.city import City, DefaultView
 from geo.i18n import t
 from geo.layers import VenueLayer, basemap_layer, fit_view, hex_layer, make_map
 from geo.metrics import Atlas, Query, QueryResult
 
 
-class AtlasApp(AnalystViews, AnalystCells, PageApp):
+class AtlasApp(TimeLayers, AnalystViews, AnalystCells, PageApp):
     """The analyst dashboard (DESIGN §7).
 
     Parameters
@@ -96,6 +97,7 @@ class AtlasApp(AnalystViews, AnalystCells, PageApp):
         self.summary = widgets.HTML()
         self.detail = widgets.HTML()
         self.howto = widgets.HTML()
+        self._init_time_layers()
         """"How to read this map" for the layer shown (geo.app._howto)."""
         self.controls: Controls | None = None
         self.controls_box = widgets.VBox(
@@ -206,7 +208,7 @@ class AtlasApp(AnalystViews, AnalystCells, PageApp):
         self.controls.language.observe(self._on_language, names="value")
         self.controls.basemap.observe(self._on_basemap, names="value")
         self.show_venues.observe(lambda _: self.redraw(), names="value")
-        self.controls_box.children = [self.controls.panel((self.show_venues,))]
+        self.controls_box.children = [self.controls.panel((self.time_box, self.show_venues))]
         if bbox is not None:
             self.map.center, self.map.zoom = fit_view(bbox)
         else:
@@ -248,13 +250,10 @@ class AtlasApp(AnalystViews, AnalystCells, PageApp):
         if self.result is None or self.controls is None:
             return
         c = self.controls
-        style = style_layer(
-            self.result,
-            c.layer.value,
-            metric=c.metric.value,
-            scheme=c.scheme.value,
-            k_classes=c.classes.value,
-            lang=self.lang,
+        timed = self.time_style()  # change / trend layers (geo.app._time_layers), else None
+        style = timed[0] if timed else style_layer(
+            self.result, c.layer.value, metric=c.metric.value, scheme=c.scheme.value,
+            k_classes=c.classes.value, lang=self.lang,
             synthetic=bool(self.atlas and self.atlas.synthetic),
         )
         legend = style.legend
@@ -275,7 +274,7 @@ class AtlasApp(AnalystViews, AnalystCells, PageApp):
         self.legend.value = legend
         self._stamp_map()
         self._table_cells = style.cells
-        self.summary.value = summary_html(self.result, self.lang)
+        self.summary.value = timed[1] if timed else summary_html(self.result, self.lang)
         if self._selected is not None:
             self._show_detail(self._selected)
         else:

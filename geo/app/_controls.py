@@ -22,7 +22,9 @@ from geo.i18n import LANGUAGES, t, weekday_names
 from geo.metrics import RESOLUTIONS, Query
 from geo.timewin import HourWindow
 
-LAYERS: tuple[str, ...] = ("recorded", "perceived", "gap", "bivariate", "hotspots")
+LAYERS: tuple[str, ...] = (
+    "recorded", "perceived", "gap", "bivariate", "hotspots", "change", "trend",
+)
 RECORDED_METRICS: tuple[str, ...] = ("incidents_per_night", "incidents", "incidents_per_km2")
 NOON_AXIS: tuple[int, ...] = (*range(12, 24), *range(0, 13))
 """Slider stops: 12:00 ... 23:00, 00:00 ... 12:00 (the last one is next day's noon)."""

@@ -70,7 +70,7 @@ class ExportPanel:
                 "gap": "gap",
                 "bivariate": "bivariate_class",
                 "hotspots": metric,
-            }[layer]
+            }.get(layer, metric)  # change / trend: the figure shows the recorded metric
             path = export_figure(
                 result,
                 folder / f"{stem}.{fmt}",

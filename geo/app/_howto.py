@@ -20,6 +20,8 @@ LAYER_NOTES: dict[str, tuple[str, ...]] = {
     "gap": ("howto.gap", "howto.perceived", "howto.dark_number"),
     "bivariate": ("howto.bivariate", "howto.perceived", "howto.dark_number"),
     "hotspots": ("howto.hotspots", "howto.recorded", "howto.dark_number"),
+    "change": ("howto.change", "howto.recorded", "howto.dark_number"),
+    "trend": ("howto.trend", "howto.recorded", "howto.dark_number"),
 }
 """The notes each layer needs, its own first; the privacy rule closes every list."""
 

@@ -47,6 +47,8 @@ CELL_LAYERS: tuple[str, ...] = ("recorded", "perceived", "gap", "bivariate")
 """Aggregated cell layers a scene may show (one at a time)."""
 SCENE_LAYERS: tuple[str, ...] = (*CELL_LAYERS, "venues")
 """Every layer a scene may name: cells and venues (public places), never raw points."""
+TIME_LAYERS: tuple[str, ...] = ("change", "trend")
+"""Analyst layers a scene may not name yet (each compares several views): a clear error."""
 RECORDED_METRICS: tuple[str, ...] = ("incidents_per_night", "incidents", "incidents_per_km2")
 """Values the recorded layer may colour by."""
 
@@ -224,6 +226,12 @@ def _layers(value: Any, where: str) -> tuple[str | None, bool]:
         raise ValueError(f"{where}.layers must be a list such as [recorded, venues]")
     names = [str(n).strip().lower() for n in names]
     for name in names:
+        if name in TIME_LAYERS:
+            raise ValueError(
+                f"{where}.layers: {name!r} is not available in presentation mode yet; "
+                f"open the analyst dashboard with ?layer={name} (its share link keeps the "
+                "baseline), or show each period as a scene with query dates (from, to)"
+            )
         if name not in SCENE_LAYERS:
             raise ValueError(
                 f"{where}.layers: {name!r} cannot be shown in presentation mode; it shows "

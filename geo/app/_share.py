@@ -22,6 +22,7 @@ with a note in :attr:`ViewState.problems` instead of stopping the page.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import os
 from collections.abc import Mapping
@@ -31,9 +32,14 @@ from urllib.parse import parse_qsl, quote, urlencode
 from geo.i18n import LANGUAGES, t
 from geo.metrics import QUERY_KEYS, Query
 
-VIEW_LAYERS: tuple[str, ...] = ("recorded", "perceived", "gap", "bivariate", "hotspots")
+VIEW_LAYERS: tuple[str, ...] = (
+    "recorded", "perceived", "gap", "bivariate", "hotspots", "change", "trend",
+)
 VIEW_METRICS: tuple[str, ...] = ("incidents_per_night", "incidents", "incidents_per_km2")
 VIEW_BASEMAPS: tuple[str, ...] = ("light", "osm", "none")
+VIEW_BASELINES: tuple[str, ...] = ("previous", "year_earlier", "split")
+"""Baselines of the change layer (geo.app._change_layer.BASELINES)."""
+VIEW_CHANGE_OF: tuple[str, ...] = ("recorded", "perceived")
 COORD_DECIMALS = 5
 """Map centre precision in a link: about 1 m, and stable under the browser's float echo."""
 
@@ -55,6 +61,12 @@ class ViewState:
     """Presentation: the scene, 1-based as people count."""
     hour: int | None = None
     """Presentation: the clock hour shown by night playback."""
+    baseline: str | None = None
+    """Change layer: what the selected period is compared with (:data:`VIEW_BASELINES`)."""
+    split: dt.date | None = None
+    """Change layer, "before and after a date": the first night after."""
+    change_of: str | None = None
+    """Change layer: recorded incidents or perceived insecurity."""
     problems: tuple[str, ...] = ()
     """Values of the link that were left out, each with the reason."""
     query_params: tuple[tuple[str, str], ...] = field(default=(), compare=False)
@@ -91,6 +103,12 @@ class ViewState:
             out["scene"] = str(self.scene)
         if self.hour is not None:
             out["hour"] = str(self.hour)
+        if self.baseline:
+            out["baseline"] = self.baseline
+        if self.split is not None:
+            out["split"] = self.split.isoformat()
+        if self.change_of:
+            out["change_of"] = self.change_of
         return out
 
     def to_query_string(self) -> str:
@@ -151,6 +169,13 @@ class ViewState:
                 return None
             return out
 
+        split = params.get("split")
+        if split is not None:
+            try:
+                split = dt.date.fromisoformat(split)
+            except ValueError:
+                problems.append(f"split={split!r}: a date such as 2025-07-01")
+                split = None
         lat, lon = number("lat", -90, 90), number("lon", -180, 180)
         centre = (lat, lon) if lat is not None and lon is not None else None
         scenes = params.get("scenes")
@@ -169,6 +194,9 @@ class ViewState:
             scenes=scenes,
             scene=number("scene", 1, 999, int),
             hour=number("hour", 0, 23, int),
+            baseline=choice("baseline", VIEW_BASELINES),
+            split=split,
+            change_of=choice("change_of", VIEW_CHANGE_OF),
             problems=tuple(problems),
         )
 
