@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from geo.app._cells_table import TABLE_CSS, cells_table_html
-from geo.app._labels import hour_label, window_label
+from geo.app._labels import hour_label, query_window_label, range_label
 from geo.app._page import PageApp
 from geo.app._panels import CSS, FOCUS_CSS
 from geo.app._present_bar import PLAY_HOURS, PLAY_INTERVAL_MS, PresentBar
@@ -247,9 +247,13 @@ class PresentApp(SceneNavigation, PageApp):
     # ------------------------------------------------------------------ the update path
     def query(self) -> Query:
         """The scene's query, for the playback hour if one is shown; never k below the floor."""
-        q = self.scene.query
-        if self.hour is not None:
-            q = q.with_(hours=HourWindow(self.hour, (self.hour + 1) % 24))
+        return self.scene_query(self.index, self.hour)
+
+    def scene_query(self, index: int, hour: int | None = None) -> Query:
+        """Scene ``index``'s query, for one clock ``hour`` of playback (dates kept)."""
+        q = self.deck[index].query
+        if hour is not None:  # one clock hour, whatever window (clock or sun) the scene has
+            q = q.with_(hours=HourWindow(hour, (hour + 1) % 24), sun=None)
         if self.coarsen:  # the project merges small cells into parents rather than hide them
             q = q.with_(mode="coarsen")
         return q.with_(k=max(q.k, self.k_floor))
@@ -270,9 +274,9 @@ class PresentApp(SceneNavigation, PageApp):
         synthetic = self.atlas.synthetic
         legend = ""
         if scene.layer is not None:
-            style = style_layer(
-                self.result, scene.layer, metric=scene.metric, lang=lang, synthetic=synthetic
-            )
+            classes, fixed = self.fixed_scale()  # one scale for a played night or a period run
+            style = style_layer(self.result, scene.layer, metric=scene.metric, lang=lang,
+                                synthetic=synthetic, classes=classes)
             self.cells = np.asarray(style.cells, dtype=np.uint64)
             self.hexes.draw(
                 style.cells,
@@ -280,7 +284,7 @@ class PresentApp(SceneNavigation, PageApp):
                 style.dashed,
                 grid=self.atlas.grid_cells(self.result.query.resolution),
             )
-            legend = style.legend
+            legend = style.legend + fixed
             if style.empty:
                 legend += f'<div class="atlas-note"><b>{t("empty.no_cells", lang)}</b></div>'
         else:
@@ -317,12 +321,11 @@ class PresentApp(SceneNavigation, PageApp):
         return open_count(self._venue_states())
 
     def _clock_html(self, venues_open: tuple[int, int]) -> str:
-        lang = self.lang
-        shown = (
-            hour_label(self.hour, lang)
-            if self.hour is not None
-            else window_label(self.scene.query.hours, lang)
-        )
+        lang, query = self.lang, self.scene.query
+        shown = hour_label(self.hour, lang) if self.hour is not None else query_window_label(
+            query, lang)
+        if query.dated:  # scenes stepping through periods say which one
+            shown = f"{shown} · {range_label(query, lang)}"
         return clock_html(shown, venues_open, lang)
 
     def _table_html(self) -> str:
@@ -374,7 +377,8 @@ class PresentApp(SceneNavigation, PageApp):
         self.bar.relabel(self.lang)
 
     def _relabel_hours(self) -> None:
-        self.bar.relabel_hours(self.scene.query.hours, self.lang)
+        query = self.scene.query
+        self.bar.relabel_hours(query.hours, self.lang, query_window_label(query, self.lang))
 
     def _relabel_scene(self) -> None:
         assert self.deck is not None

@@ -7,8 +7,12 @@ bar, then asks the app to refresh).
 
 from __future__ import annotations
 
+import html
+
 from geo.app._present_bar import PLAY_HOURS
+from geo.app._scale import SCALED_LAYERS, period_series, pooled_classes
 from geo.app._scenes import Scene
+from geo.classes import Classes
 from geo.i18n import t
 
 
@@ -71,6 +75,37 @@ class SceneNavigation:
         """Show one hour of the night (18..23, 0..5)."""
         self.show_step(PLAY_HOURS.index(hour) + 1)
 
+    def fixed_scale(self) -> tuple[Classes | None, str]:
+        """Classes shared by the series this view belongs to, and the legend line saying so.
+
+        During playback the series is the night (every hour of :data:`PLAY_HOURS`); on a
+        scene's own window it is the run of neighbouring scenes that differ only by their
+        dates. Each series is computed once (a dozen queries, well under a second) and kept,
+        so every hour and every period of it is drawn with the same breaks and legend.
+        ``(None, "")`` for a view that stands alone (its own breaks, as before).
+        """
+        scene = self.scene
+        if scene.layer not in SCALED_LAYERS:
+            return None, ""
+        if self.step:
+            key = ("night", self.index)
+            queries = [self.scene_query(self.index, h) for h in PLAY_HOURS]
+            note = "legend.fixed_night"
+        else:
+            series = period_series([_period_key(s) for s in self.deck.scenes], self.index)
+            if not series:
+                return None, ""
+            key = ("periods", series)
+            queries = [self.scene_query(i) for i in series]
+            note = "legend.fixed_periods"
+        key = (id(self.atlas), id(self.deck), self.k_floor, self.coarsen, *key)
+        scales = self.__dict__.setdefault("_scales", {})
+        if key not in scales:
+            scales[key] = pooled_classes((self.atlas.query(q) for q in queries), scene.layer,
+                                         scene.metric)
+        text = html.escape(t(note, self.lang))
+        return scales[key], f'<div class="atlas-note atlas-fixed-scale">{text}</div>'
+
     def _on_hour(self, change) -> None:
         # From the page (Play ticking, a key on the slider): the page keeps Play and slider
         # equal itself; writing Play's value back from here would race the next tick.
@@ -84,3 +119,11 @@ class SceneNavigation:
         )
         if change["new"] and self.step >= len(PLAY_HOURS):  # played to the end: from the top
             self.show_step(0)
+
+
+def _period_key(scene: Scene) -> tuple | None:
+    """What scenes of one period series share: everything but their dates (None: undated)."""
+    q = scene.query
+    if not q.dated:
+        return None
+    return scene.layer, scene.metric, q.with_(date_from=None, date_to=None)
