@@ -68,6 +68,9 @@ def test_a_preset_is_relative_to_the_last_night_and_requeries_once(
 
 def test_picking_dates_is_custom_clamped_and_ordered(app: AtlasApp) -> None:
     cube, d = app.atlas.incident_cube, app.controls.dates
+    d.preset.value = "custom"  # the pickers' dates apply, and the view follows at once
+    assert (app.result.query.date_from, app.result.query.date_to) == (
+        cube.first_night, cube.last_night)
     d.date_from.value = cube.first_night - dt.timedelta(days=30)  # before the data: clamped
     assert d.date_from.value == cube.first_night
     d.date_from.value = cube.first_night + dt.timedelta(days=10)

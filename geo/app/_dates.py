@@ -201,10 +201,11 @@ class DateControls:
                 callback(None)
 
     def _on_preset(self, change) -> None:
-        if self._busy or change["new"] == "custom":
+        if self._busy:
             return
-        with self._quiet():
-            self._fill(*self._range_of(change["new"]))
+        if change["new"] != "custom":  # "custom" keeps the pickers' dates (now applied)
+            with self._quiet():
+                self._fill(*self._range_of(change["new"]))
         self._changed()
 
     def _on_picker(self, change) -> None:

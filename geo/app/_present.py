@@ -127,6 +127,7 @@ class PresentApp(SceneNavigation, PageApp):
         self.notices: list[str] = []
         """Things the presenter should know (link values left out, tiles not found)."""
         self.error: str | None = None
+        self._scales: dict = {}  # fixed colour scales of played nights and period runs
         self._muted = False
 
         self.css = widgets.HTML(CSS + FOCUS_CSS + TABLE_CSS + PRESENT_CSS)

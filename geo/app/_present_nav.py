@@ -99,12 +99,11 @@ class SceneNavigation:
             queries = [self.scene_query(i) for i in series]
             note = "legend.fixed_periods"
         key = (id(self.atlas), id(self.deck), self.k_floor, self.coarsen, *key)
-        scales = self.__dict__.setdefault("_scales", {})
-        if key not in scales:
-            scales[key] = pooled_classes((self.atlas.query(q) for q in queries), scene.layer,
-                                         scene.metric)
+        if key not in self._scales:
+            self._scales[key] = pooled_classes((self.atlas.query(q) for q in queries),
+                                               scene.layer, scene.metric)
         text = html.escape(t(note, self.lang))
-        return scales[key], f'<div class="atlas-note atlas-fixed-scale">{text}</div>'
+        return self._scales[key], f'<div class="atlas-note atlas-fixed-scale">{text}</div>'
 
     def _on_hour(self, change) -> None:
         # From the page (Play ticking, a key on the slider): the page keeps Play and slider
