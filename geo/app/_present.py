@@ -65,7 +65,6 @@ from geo.app._tiles import basemap_for
 from geo.i18n import LANGUAGES, t
 from geo.layers import VenueLayer, fit_view, hex_layer, make_map
 from geo.metrics import Atlas, Query, QueryResult
-from geo.timewin import HourWindow
 
 
 class PresentApp(SceneNavigation, PageApp):
@@ -249,15 +248,6 @@ class PresentApp(SceneNavigation, PageApp):
     def query(self) -> Query:
         """The scene's query, for the playback hour if one is shown; never k below the floor."""
         return self.scene_query(self.index, self.hour)
-
-    def scene_query(self, index: int, hour: int | None = None) -> Query:
-        """Scene ``index``'s query, for one clock ``hour`` of playback (dates kept)."""
-        q = self.deck[index].query
-        if hour is not None:  # one clock hour, whatever window (clock or sun) the scene has
-            q = q.with_(hours=HourWindow(hour, (hour + 1) % 24), sun=None)
-        if self.coarsen:  # the project merges small cells into parents rather than hide them
-            q = q.with_(mode="coarsen")
-        return q.with_(k=max(q.k, self.k_floor))
 
     def refresh(self) -> None:
         """Query -> compute -> draw: the only path from a scene or an hour to the map."""

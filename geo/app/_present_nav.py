@@ -14,6 +14,8 @@ from geo.app._scale import SCALED_LAYERS, period_series, pooled_classes
 from geo.app._scenes import Scene
 from geo.classes import Classes
 from geo.i18n import t
+from geo.metrics import Query
+from geo.timewin import HourWindow
 
 
 class SceneNavigation:
@@ -28,6 +30,15 @@ class SceneNavigation:
     def hour(self) -> int | None:
         """The clock hour shown by playback, or ``None`` for the scene's own window."""
         return PLAY_HOURS[self.step - 1] if self.step else None
+
+    def scene_query(self, index: int, hour: int | None = None) -> Query:
+        """Scene ``index``'s query, for one clock ``hour`` of playback (dates kept)."""
+        q = self.deck[index].query
+        if hour is not None:  # one clock hour, whatever window (clock or sun) the scene has
+            q = q.with_(hours=HourWindow(hour, (hour + 1) % 24), sun=None)
+        if self.coarsen:  # the project merges small cells into parents rather than hide them
+            q = q.with_(mode="coarsen")
+        return q.with_(k=max(q.k, self.k_floor))
 
     def go(
         self,
