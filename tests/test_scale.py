@@ -118,3 +118,11 @@ def test_period_series_is_a_run_of_equal_keys() -> None:
     assert period_series([None, None], 0) == ()
     assert period_series(["x", "x", "y"], 1) == (0, 1)
     assert period_series(["x", "y", "x"], 2) == ()
+
+
+def test_doctests() -> None:
+    import doctest
+
+    import geo.app._scale
+
+    assert doctest.testmod(geo.app._scale).failed == 0
