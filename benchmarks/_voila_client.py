@@ -22,12 +22,15 @@ import asyncio
 import datetime as dt
 import json
 import re
-import struct
 import uuid
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from typing import Any
 
+from jupyter_server.services.kernels.connection.base import (
+    deserialize_msg_from_ws_v1,
+    serialize_msg_to_ws_v1,
+)
 from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 from tornado.websocket import websocket_connect
 
@@ -36,6 +39,10 @@ WIDGET_VERSION = "2.1.0"
 """ipywidgets 8's widget message protocol."""
 CONTROL_VERSION = "1.0.0"
 """ipywidgets 8's control comm (``request_states``): its own, older, version."""
+SUBPROTOCOL = "v1.kernel.websocket.jupyter.org"
+"""The binary websocket framing the page itself asks for (JupyterLab's services): the kernel's
+message parts go through unparsed. With the legacy JSON framing the control comm's
+``update_states`` reply never arrived through Voila, though a bare kernel answers it in 0.6 s."""
 
 
 @dataclass
@@ -71,7 +78,7 @@ class Session:
                f"?session_id={self.session_id}")
         self.ws = await websocket_connect(HTTPRequest(
             url, headers={"Cookie": self._cookie_header()}, connect_timeout=timeout,
-            request_timeout=timeout), max_message_size=256 * 2**20)
+            request_timeout=timeout), max_message_size=256 * 2**20, subprotocols=[SUBPROTOCOL])
         self._reader = asyncio.create_task(self._read())
         control = uuid.uuid4().hex
         reply = self._expect(lambda m: m["msg_type"] == "comm_msg"
@@ -140,9 +147,9 @@ class Session:
         header = {"msg_id": msg_id, "username": "load", "session": self.session_id,
                   "date": dt.datetime.now(dt.UTC).isoformat(), "msg_type": msg_type,
                   "version": "5.3"}
-        await self.ws.write_message(json.dumps({
-            "header": header, "parent_header": {}, "metadata": {"version": version},
-            "content": content, "channel": "shell", "buffers": []}))
+        parts = [json.dumps(part).encode() for part in
+                 (header, {}, {"version": version}, content)]
+        await self.ws.write_message(serialize_msg_to_ws_v1(parts, "shell"), binary=True)
         return msg_id
 
     async def _read(self) -> None:
@@ -150,21 +157,13 @@ class Session:
             raw = await self.ws.read_message()
             if raw is None:
                 return
-            if isinstance(raw, bytes):  # a message with binary buffers: outlines, colour bytes
-                self.binary_bytes += len(raw)
-                raw = _json_part(raw)
-            message = json.loads(raw)
-            message["msg_type"] = message.get("msg_type") or message["header"]["msg_type"]
+            channel, parts = deserialize_msg_from_ws_v1(raw)
+            self.binary_bytes += sum(len(p) for p in parts[4:])  # outlines, colour bytes
+            header, parent, _metadata, content = (json.loads(p) for p in parts[:4])
+            message = {"channel": channel, "header": header, "parent_header": parent,
+                       "content": content, "msg_type": header["msg_type"]}
             for test, future in list(self._waiters):
                 if not future.done() and test(message):
                     future.set_result(message)
                     self._waiters.remove((test, future))
 
-
-def _json_part(frame: bytes) -> bytes:
-    """The JSON of a binary websocket frame (jupyter_server's ``serialize_binary_message``:
-    a count, offsets, then the JSON and the buffers); the buffers are left alone."""
-    (count,) = struct.unpack("!I", frame[:4])
-    offsets = struct.unpack(f"!{count}I", frame[4:4 + 4 * count])
-    end = offsets[1] if count > 1 else len(frame)
-    return frame[offsets[0]:end]
