@@ -19,7 +19,8 @@ Made for a projector in a room that may have no network:
   app user's point.
 
 The pieces live beside it: the control bar (:mod:`geo.app._present_bar`), the texts
-(:mod:`geo.app._present_html`), the look (:mod:`geo.app._present_style`), local tiles
+(:mod:`geo.app._present_html`), the cell layer, change and trend included
+(:mod:`geo.app._present_layers`), the look (:mod:`geo.app._present_style`), local tiles
 (:mod:`geo.app._tiles`) and the table of shown cells (:mod:`geo.app._cells_table`).
 """
 
@@ -34,7 +35,7 @@ import ipywidgets as widgets
 import numpy as np
 import pandas as pd
 
-from geo.app._cells_table import TABLE_CSS, cells_table_html
+from geo.app._cells_table import TABLE_CSS
 from geo.app._labels import hour_label, window_label
 from geo.app._page import PageApp
 from geo.app._panels import CSS, FOCUS_CSS
@@ -48,6 +49,7 @@ from geo.app._present_html import (
     scene_header_html,
     view_privacy_notes,
 )
+from geo.app._present_layers import PresentLayers, SceneLayer
 from geo.app._present_nav import SceneNavigation
 from geo.app._present_style import MAP_HEIGHT, PRESENT_CSS, VENUE_RADIUS
 from geo.app._scenes import (
@@ -60,7 +62,7 @@ from geo.app._scenes import (
     load_scenes,
 )
 from geo.app._share import ViewState, read_view, share_link_html
-from geo.app._style import VENUE_COLORS, style_layer, venue_legend_html
+from geo.app._style import VENUE_COLORS, venue_legend_html
 from geo.app._tiles import basemap_for
 from geo.i18n import LANGUAGES, t
 from geo.layers import VenueLayer, fit_view, hex_layer, make_map
@@ -68,7 +70,7 @@ from geo.metrics import Atlas, Query, QueryResult
 from geo.timewin import HourWindow
 
 
-class PresentApp(SceneNavigation, PageApp):
+class PresentApp(PresentLayers, SceneNavigation, PageApp):
     """Presentation mode (DESIGN §7): scenes, night playback, share link, offline-safe map.
 
     Parameters
@@ -128,6 +130,11 @@ class PresentApp(SceneNavigation, PageApp):
         """Things the presenter should know (link values left out, tiles not found)."""
         self.error: str | None = None
         self._muted = False
+        self._time_cache: dict = {}
+        """Change and trend comparisons already made (geo.app._present_layers)."""
+        self._shown: SceneLayer | None = None
+        self.time_lines: tuple[str, ...] = ()
+        """The city-wide sentences of a change or trend scene, shown under its note."""
 
         self.css = widgets.HTML(CSS + FOCUS_CSS + TABLE_CSS + PRESENT_CSS)
         self.bar = PresentBar(lang, interval_ms)
@@ -269,26 +276,7 @@ class PresentApp(SceneNavigation, PageApp):
         if self.result is None or self.atlas is None or self.error:
             return
         scene, lang = self.scene, self.lang
-        synthetic = self.atlas.synthetic
-        legend = ""
-        if scene.layer is not None:
-            style = style_layer(
-                self.result, scene.layer, metric=scene.metric, lang=lang, synthetic=synthetic
-            )
-            self.cells = np.asarray(style.cells, dtype=np.uint64)
-            self.hexes.draw(
-                style.cells,
-                style.fill,
-                style.dashed,
-                grid=self.atlas.grid_cells(self.result.query.resolution),
-            )
-            legend = style.legend
-            if style.empty:
-                legend += f'<div class="atlas-note"><b>{t("empty.no_cells", lang)}</b></div>'
-        else:
-            venues = self.result.table["venues"].to_numpy(dtype=float) > 0
-            self.cells = self.result.table["cell"].to_numpy(dtype=np.uint64)[venues]
-            self.hexes.clear()
+        legend = self._draw_cells()  # geo.app._present_layers
         if scene.venues and len(self.atlas.venues):
             legend += venue_legend_html(lang)
         self.legend.value = legend
@@ -326,11 +314,6 @@ class PresentApp(SceneNavigation, PageApp):
             else window_label(self.scene.query.hours, lang)
         )
         return clock_html(shown, venues_open, lang)
-
-    def _table_html(self) -> str:
-        assert self.result is not None
-        sort_by = "perceived_eb" if self.scene.layer == "perceived" else "incidents"
-        return cells_table_html(self.result, self.cells, self.lang, sort_by=sort_by)
 
     def _show_stage(self) -> None:
         showing_table = self.table_button.value
@@ -382,7 +365,7 @@ class PresentApp(SceneNavigation, PageApp):
         assert self.deck is not None
         lang, scene = self.lang, self.scene
         self.counter.value = counter_html(self.index, self.deck, lang)
-        self.header.value = scene_header_html(scene, lang)
+        self.header.value = scene_header_html(scene, lang, self.time_lines)
         self.foot_notes.value = foot_notes_html(
             self.deck,
             scene,
