@@ -401,6 +401,18 @@ def test_change_and_trend_scenes_draw_with_legend_words_and_the_k_floor(
     assert "Changement" in app.legend.value and "Toute la ville" in app.header.value
 
 
+def test_a_change_scene_without_a_baseline_in_the_data_says_so(atlas: Atlas,
+                                                               tmp_path: Path) -> None:
+    """The fixture holds one year (from 31 Dec 2024): June 2024 has no night."""
+    deck = [{"title": "A year on", "layers": ["change"], "baseline": "year_earlier",
+             "query": {"from": "2025-06-01", "to": "2025-06-28"}}]
+    app = PresentApp(atlas, _deck(deck, tmp_path))
+    assert app.error is None and app.hexes.visible_features() == []
+    assert "No comparison: the data hold no night" in app.header.value
+    app.table_button.value = True  # the table falls back to the (protected) cells of the view
+    assert "cells shown" in app.table.value
+
+
 def test_playback_coarsens_to_reach_k_when_the_project_says_so_and_the_page_says_it(
     atlas: Atlas,
 ) -> None:

@@ -40,6 +40,7 @@ from typing import Any
 
 import yaml
 
+from geo.app._change_layer import BASELINES
 from geo.columns import DEFAULT_K
 from geo.errors import AtlasError
 from geo.i18n import DEFAULT_LANGUAGE, LANGUAGES
@@ -62,8 +63,6 @@ SCENE_KEYS: tuple[str, ...] = ("title", "note", "query", "layers", "metric", "ce
 CHANGE_KEYS: tuple[str, ...] = ("baseline", "split")
 """Keys of a ``layers: [change]`` scene: what the query's dates (``from``/``to``) are compared
 with (``previous``, ``year_earlier`` or ``split`` at the date ``split``)."""
-BASELINES: tuple[str, ...] = ("previous", "year_earlier", "split")
-"""Baselines of a change scene (as geo.app._change_layer.BASELINES)."""
 FILE_KEYS: tuple[str, ...] = ("title", "scenes")
 """Top-level keys of a scene file (a scene's query takes geo.metrics.QUERY_KEYS)."""
 SUFFIXES: tuple[str, ...] = (".yaml", ".yml", ".json")
@@ -127,6 +126,8 @@ class Scene:
             raise ValueError("a scene shows at least one layer")
         if self.metric not in RECORDED_METRICS:
             raise ValueError(f"metric must be one of {RECORDED_METRICS}, got {self.metric!r}")
+        if self.baseline not in BASELINES:
+            raise ValueError(f"baseline must be one of {BASELINES}, got {self.baseline!r}")
         if self.query.k < PRESENT_K_FLOOR:  # the floor holds however a Scene is built
             object.__setattr__(self, "query", replace(self.query, k=PRESENT_K_FLOOR))
 
@@ -272,7 +273,8 @@ def _change_choice(data: Mapping, layer: str | None, where: str) -> tuple[str, d
     if baseline != "split":
         raise ValueError(f"{where}.split needs baseline: split (got baseline: {baseline})")
     try:
-        split = raw if isinstance(raw, dt.date) else dt.date.fromisoformat(str(raw).strip())
+        split = (raw.date() if isinstance(raw, dt.datetime) else raw if isinstance(raw, dt.date)
+                 else dt.date.fromisoformat(str(raw).strip()))
     except ValueError:
         raise ValueError(f"{where}.split must be a date YYYY-MM-DD, got {raw!r}") from None
     return baseline, split
