@@ -264,6 +264,21 @@ def test_the_change_table_writes_a_hidden_count_as_below_k() -> None:
     assert "masqués" in change_table_html(change, "fr", 5)
 
 
+def test_the_perceived_table_lists_both_waves_and_flagged_cells_first() -> None:
+    from geo.app._time_table import perceived_table_html
+
+    table = pd.DataFrame({
+        "cell": np.array([1, 2], dtype=np.uint64), "before": [0.4, np.nan],
+        "after": [0.45, 0.6], "difference": [0.05, np.nan], "diff_lo": [-0.02, np.nan],
+        "diff_hi": [0.12, np.nan], "p": [0.2, np.nan], "q": [0.2, np.nan],
+        "change": ["change.no_clear", "change.not_compared"]})
+    header, *rows = _rows(perceived_table_html(table, "en", 5))
+    assert header[4:] == ["Mean perceived insecurity, first wave",
+                          "Mean perceived insecurity, second wave"]
+    assert rows == [["1", "no clear change", "0.05", "-0.02 – 0.12", "0.40", "0.45"],
+                    ["2", "not compared: too few records in a period", "—", "—", "—", "0.60"]]
+
+
 def test_every_message_of_the_time_layers_is_in_both_catalogues() -> None:
     from geo.app import _cell_chart, _change_layer, _present_layers, _time_layers, _time_table
     from geo.app._change_layer import BASELINES, CHANGE_OF
