@@ -40,7 +40,7 @@ from typing import Any
 
 import yaml
 
-from geo.app._change_layer import BASELINES
+from geo.app._change_layer import BASELINES, parse_baseline
 from geo.columns import DEFAULT_K
 from geo.errors import AtlasError
 from geo.i18n import DEFAULT_LANGUAGE, LANGUAGES
@@ -259,25 +259,9 @@ def _layers(value: Any, where: str) -> tuple[str | None, bool]:
 def _change_choice(data: Mapping, layer: str | None, where: str) -> tuple[str, dt.date | None]:
     """``baseline`` and ``split`` of a change scene; named on any other layer, a mistake."""
     named = [k for k in CHANGE_KEYS if data.get(k) is not None]
-    if layer != "change":
-        if named:
-            raise ValueError(f"{where}.{named[0]} only applies to a scene with layers: [change]")
-        return "previous", None
-    baseline = str(data.get("baseline") or "previous").strip().lower()
-    if baseline not in BASELINES:
-        raise ValueError(f"{where}.baseline must be one of {', '.join(BASELINES)}, "
-                         f"got {baseline!r}")
-    raw = data.get("split")
-    if raw is None:
-        return baseline, None
-    if baseline != "split":
-        raise ValueError(f"{where}.split needs baseline: split (got baseline: {baseline})")
-    try:
-        split = (raw.date() if isinstance(raw, dt.datetime) else raw if isinstance(raw, dt.date)
-                 else dt.date.fromisoformat(str(raw).strip()))
-    except ValueError:
-        raise ValueError(f"{where}.split must be a date YYYY-MM-DD, got {raw!r}") from None
-    return baseline, split
+    if layer != "change" and named:
+        raise ValueError(f"{where}.{named[0]} only applies to a scene with layers: [change]")
+    return parse_baseline(data.get("baseline"), data.get("split"), where)
 
 
 def _centre(value: Any, where: str) -> tuple[float, float] | None:
