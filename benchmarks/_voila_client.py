@@ -76,8 +76,15 @@ class Session:
         control = uuid.uuid4().hex
         reply = self._expect(lambda m: m["msg_type"] == "comm_msg"
                              and m["content"]["data"].get("method") == "update_states")
-        await self._send("comm_open", {"comm_id": control, "target_name":
-                                       "jupyter.widget.control", "data": {}}, CONTROL_VERSION)
+        opened = await self._send("comm_open", {"comm_id": control, "target_name":
+                                                "jupyter.widget.control", "data": {}},
+                                  CONTROL_VERSION)
+        # ipykernel 7 may handle the next shell message before the comm exists ("No such
+        # comm"): wait until the kernel is idle after the open, as the page's await does
+        await asyncio.wait_for(self._expect(
+            lambda m: m["msg_type"] == "status"
+            and m.get("parent_header", {}).get("msg_id") == opened
+            and m["content"].get("execution_state") == "idle"), timeout)
         await self._send("comm_msg", {"comm_id": control, "data": {"method": "request_states"}},
                          CONTROL_VERSION)
         message = await asyncio.wait_for(reply, timeout)
@@ -127,13 +134,16 @@ class Session:
         self._waiters.append((test, future))
         return future
 
-    async def _send(self, msg_type: str, content: dict, version: str = WIDGET_VERSION) -> None:
-        header = {"msg_id": uuid.uuid4().hex, "username": "load", "session": self.session_id,
+    async def _send(self, msg_type: str, content: dict, version: str = WIDGET_VERSION) -> str:
+        """Send a shell message; return its id (replies name it as their parent)."""
+        msg_id = uuid.uuid4().hex
+        header = {"msg_id": msg_id, "username": "load", "session": self.session_id,
                   "date": dt.datetime.now(dt.UTC).isoformat(), "msg_type": msg_type,
                   "version": "5.3"}
         await self.ws.write_message(json.dumps({
             "header": header, "parent_header": {}, "metadata": {"version": version},
             "content": content, "channel": "shell", "buffers": []}))
+        return msg_id
 
     async def _read(self) -> None:
         while True:

@@ -452,6 +452,7 @@ def test_a_month_only_city_opens_on_all_times_with_the_hour_controls_off(exports
     assert c.all_times.value and c.all_times.disabled and c.hours.disabled
     assert all(b.disabled and b.value for b in c.weekdays)
     assert "month" in c.time_note.value
+    assert c.dates.night_kind.disabled and c.dates.sun() is None  # no sun window either
     assert app.result.query.hours is None and app.result.query.weekdays is None
     assert c.metric.value == "incidents"  # no night is known: not "per night"
     assert app.result.summary["incidents_shown"] > 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 from pathlib import Path
@@ -15,6 +16,7 @@ from geo.app import _share as share
 from geo.columns import CATEGORIES
 from geo.metrics import RESOLUTIONS, Atlas, Query
 from geo.sample import generate_city
+from geo.sun import SUN_WINDOW_NAMES, SunWindow
 from geo.timewin import HourWindow
 from tests.conftest import REPO
 
@@ -271,5 +273,42 @@ def test_analyst_dashboard_restores_a_shared_change_view(
     second = AtlasApp(atlas)
     assert second.controls.layer.value == "change"
     assert (second.baseline.value, second.split_date.value) == ("split", dt.date(2025, 7, 1))
+
+
+@given(
+    query=queries,
+    first=st.dates(dt.date(2024, 1, 1), dt.date(2026, 12, 31)),
+    days=st.integers(0, 400),
+    sun=st.one_of(st.none(), st.sampled_from(SUN_WINDOW_NAMES)),
+)
+def test_a_date_range_and_a_sun_window_survive_the_url(query, first, days, sun) -> None:
+    query = query.with_(date_from=first, date_to=first + dt.timedelta(days=days))
+    if sun is not None:
+        query = query.with_(hours=None, sun=SunWindow.parse(sun))
+    href = ViewState(query=query, layer="recorded").href
+    assert f"from={first.isoformat()}" in href
+    back = ViewState.from_query_string(href)
+    assert back.problems == () and back.query == query
+    assert (back.query.date_from, back.query.date_to, back.query.sun) == (
+        query.date_from, query.date_to, query.sun)
+
+
+def test_analyst_link_round_trips_dates_and_sun_window(
+    atlas: Atlas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = AtlasApp(atlas)
+    first.controls.dates.preset.value = "last_3_months"
+    first.controls.dates.night_kind.value = "dusk+2"
+    q = first.query()
+    assert q.date_from is not None and q.sun == SunWindow(2) and q.hours is None
+    href = _href(first.share.value)
+    assert f"from={q.date_from.isoformat()}" in href and "hours=dusk%2B2" in href  # + is a space
+    assert "hours=all" not in href  # a sun window is not "all times"
+
+    monkeypatch.setenv("QUERY_STRING", href[1:])
+    second = AtlasApp(atlas)
+    assert second.query() == q
+    assert second.controls.dates.preset.value == "last_3_months"
+    assert second.controls.hours.disabled  # the sun window holds the clock slider off
     assert second.summary.value == first.summary.value
     assert _href(second.share.value) == href

@@ -21,6 +21,7 @@ from geo.app._analyst_views import AnalystViews
 from geo.app._cells_table import TABLE_CSS, cells_table_html
 from geo.app._controls import DEFAULT_K_FLOOR, Controls
 from geo.app._data_panel import MAX_UPLOAD_BYTES, DataPanel
+from geo.app._dates import data_when
 from geo.app._export_panel import ExportPanel
 from geo.app._howto import howto_html
 from geo.app._page import PageApp
@@ -195,9 +196,8 @@ class AtlasApp(TimeLayers, AnalystViews, AnalystCells, PageApp):
         self.k_floor = k_floor
         old = self.controls
         labels = self.city.project.labels if self.city is not None else None
-        self.controls = Controls(
-            atlas.sources, atlas.groups, self.lang, k_floor=k_floor, labels=labels
-        )
+        self.controls = Controls(atlas.sources, atlas.groups, self.lang, k_floor=k_floor,
+                                 labels=labels, when=data_when(atlas))
         if old is not None:
             self.controls.set_query(old.query())
         elif defaults is not None:
@@ -275,6 +275,7 @@ class AtlasApp(TimeLayers, AnalystViews, AnalystCells, PageApp):
         self._stamp_map()
         self._table_cells = style.cells
         self.summary.value = timed[1] if timed else summary_html(self.result, self.lang)
+        c.dates.show_nights(self.result.summary["nights"])
         if self._selected is not None:
             self._show_detail(self._selected)
         else:

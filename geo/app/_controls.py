@@ -14,6 +14,7 @@ from collections.abc import Callable
 import ipywidgets as widgets
 
 from geo.app._chips import ChipGroup
+from geo.app._dates import DataWhen, DateControls
 from geo.app._sections import Section
 from geo.city import DisplayLabels
 from geo.classes import SCHEMES
@@ -65,6 +66,7 @@ class Controls:
         *,
         k_floor: int = DEFAULT_K_FLOOR,
         labels: DisplayLabels | None = None,
+        when: DataWhen | None = None,
     ) -> None:
         style: dict = {}  # label widths come from the panel's CSS: labels sit above and wrap
         self.k_floor = max(int(k_floor), 1)
@@ -131,6 +133,9 @@ class Controls:
         self.filters = Section(open_=True)
         self.display_section = Section()
         self.data_section = Section()
+        self.dates = DateControls(lang, clock=(self.all_times, self.hours))
+        """Date range of nights and the night window kind (clock or sun), geo.app._dates."""
+        self.dates.set_when(when or DataWhen())
         self.relabel(lang)
 
     def disable_time(self, note: str) -> None:
@@ -141,6 +146,7 @@ class Controls:
         for button in self.weekdays:
             button.value = True
         self.time_note.value = f'<div class="atlas-note" role="note">{note}</div>'
+        self.dates.disable_sun()
 
     # ------------------------------------------------------------------ reading
     def window(self) -> HourWindow | None:
@@ -166,9 +172,11 @@ class Controls:
     def query(self) -> Query:
         days = frozenset(d for d, b in enumerate(self.weekdays) if b.value)
         sources = frozenset(self.sources.value)
+        when = self.dates.query_fields()  # date range and sun window: no clock window then
         return Query(
             resolution=int(self.resolution.value),
-            hours=self.window(),
+            hours=None if when["sun"] is not None else self.window(),
+            **when,
             weekdays=days,
             categories=(
                 frozenset(self.categories.value)
@@ -187,7 +195,9 @@ class Controls:
     def set_query(self, query: Query) -> None:
         """Put a query (e.g. from a shared URL) into the widgets."""
         self.resolution.value = query.resolution
-        self.set_window(query.hours)
+        if query.sun is None:  # a sun window keeps the clock slider where it was
+            self.set_window(query.hours)
+        self.dates.set_query(query)
         days = query.weekdays if query.weekdays is not None else range(7)
         for d, button in enumerate(self.weekdays):
             button.value = d in days
@@ -218,6 +228,7 @@ class Controls:
             w.observe(on_query, names="value")
         for w in self.widgets_that_change_the_style():
             w.observe(on_style, names="value")
+        self.dates.observe(on_query)  # once per change, however many pickers a preset moves
 
     # ------------------------------------------------------------------ labels
     def relabel(self, lang: str) -> None:
@@ -256,6 +267,7 @@ class Controls:
         self.filters.relabel(t("ui.section.filters", lang))
         self.display_section.relabel(t("ui.section.display", lang))
         self.data_section.relabel(t("ui.section.data", lang))
+        self.dates.relabel(lang)
         _label(self.k, t("ui.k", lang))
         _label(self.basemap, t("ui.basemap", lang))
         _set_options(self.basemap, [(t(f"basemap.{b}", lang), b) for b in ("light", "osm", "none")])
@@ -267,7 +279,8 @@ class Controls:
         filters, display and privacy in collapsible sections."""
         weekdays = widgets.HBox(self.weekdays, layout=widgets.Layout(flex_flow="row wrap"))
         self.filters.body.children = [
-            self.hours_label, self.time_note, self.all_times, self.hours,
+            *self.dates.widgets(), self.hours_label, self.time_note, self.dates.night_kind,
+            self.dates.sun_note, self.all_times, self.hours,
             self.weekdays_label, weekdays, self.categories, self.sources, self.groups,
         ]
         self.display_section.body.children = [

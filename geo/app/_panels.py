@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from geo.app._dates import date_items
 from geo.i18n import number, reason, t
 from geo.metrics import QueryResult
 from geo.schema import EXACT, ValidationReport
@@ -100,6 +101,7 @@ def summary_items(result: QueryResult, lang: str) -> list[str]:
     hidden = max(s["cells_suppressed"].get("incidents", 0), 0)
     rho = s["spearman"]["rho"]
     items = [
+        *date_items(result, lang),  # which nights and which sun window (geo.app._dates)
         t("summary.cells_shown", lang, n=_n(s["cells_shown"], lang)),
         t("summary.cells_hidden_k", lang, n=_n(hidden, lang)),
         t("summary.incidents", lang, n=_n(s["incidents_shown"], lang)),

@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from geo.app._cells_table import TABLE_CSS
-from geo.app._labels import hour_label, window_label
+from geo.app._labels import hour_label, query_window_label, range_label
 from geo.app._page import PageApp
 from geo.app._panels import CSS, FOCUS_CSS
 from geo.app._present_bar import PLAY_HOURS, PLAY_INTERVAL_MS, PresentBar
@@ -67,7 +67,6 @@ from geo.app._tiles import basemap_for
 from geo.i18n import LANGUAGES, t
 from geo.layers import VenueLayer, fit_view, hex_layer, make_map
 from geo.metrics import Atlas, Query, QueryResult
-from geo.timewin import HourWindow
 
 
 class PresentApp(PresentLayers, SceneNavigation, PageApp):
@@ -129,6 +128,7 @@ class PresentApp(PresentLayers, SceneNavigation, PageApp):
         self.notices: list[str] = []
         """Things the presenter should know (link values left out, tiles not found)."""
         self.error: str | None = None
+        self._scales: dict = {}  # fixed colour scales of played nights and period runs
         self._muted = False
         self._time_cache: dict = {}
         """Change and trend comparisons already made (geo.app._present_layers)."""
@@ -256,12 +256,7 @@ class PresentApp(PresentLayers, SceneNavigation, PageApp):
     # ------------------------------------------------------------------ the update path
     def query(self) -> Query:
         """The scene's query, for the playback hour if one is shown; never k below the floor."""
-        q = self.scene.query
-        if self.hour is not None:
-            q = q.with_(hours=HourWindow(self.hour, (self.hour + 1) % 24))
-        if self.coarsen:  # the project merges small cells into parents rather than hide them
-            q = q.with_(mode="coarsen")
-        return q.with_(k=max(q.k, self.k_floor))
+        return self.scene_query(self.index, self.hour)
 
     def refresh(self) -> None:
         """Query -> compute -> draw: the only path from a scene or an hour to the map."""
@@ -307,12 +302,11 @@ class PresentApp(PresentLayers, SceneNavigation, PageApp):
         return open_count(self._venue_states())
 
     def _clock_html(self, venues_open: tuple[int, int]) -> str:
-        lang = self.lang
-        shown = (
-            hour_label(self.hour, lang)
-            if self.hour is not None
-            else window_label(self.scene.query.hours, lang)
-        )
+        lang, query = self.lang, self.scene.query
+        shown = hour_label(self.hour, lang) if self.hour is not None else query_window_label(
+            query, lang)
+        if query.dated:  # scenes stepping through periods say which one
+            shown = f"{shown} · {range_label(query, lang)}"
         return clock_html(shown, venues_open, lang)
 
     def _show_stage(self) -> None:
@@ -359,7 +353,8 @@ class PresentApp(PresentLayers, SceneNavigation, PageApp):
         self.bar.relabel(self.lang)
 
     def _relabel_hours(self) -> None:
-        self.bar.relabel_hours(self.scene.query.hours, self.lang)
+        query = self.scene.query
+        self.bar.relabel_hours(query.hours, self.lang, query_window_label(query, self.lang))
 
     def _relabel_scene(self) -> None:
         assert self.deck is not None

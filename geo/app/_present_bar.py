@@ -112,11 +112,14 @@ class PresentBar:
             "table.show_map" if self.table_button.value else "table.show", lang
         )
 
-    def relabel_hours(self, window: HourWindow | None, lang: str) -> None:
-        """Slider stops: the scene's own window first, then each hour of the night."""
+    def relabel_hours(
+        self, window: HourWindow | None, lang: str, label: str | None = None
+    ) -> None:
+        """Slider stops: the scene's own window first (``label``, e.g. a sun window, else the
+        clock ``window``), then each hour of the night."""
         index = self.hour_slider.index or 0
         self.hour_slider.options = [
-            (window_label(window, lang), 0),
+            (label or window_label(window, lang), 0),
             *((hour_label(h, lang), i) for i, h in enumerate(PLAY_HOURS, start=1)),
         ]
         self.hour_slider.index = index

@@ -111,15 +111,18 @@ class PresentLayers:
             return ""
         if scene.layer in ("change", "trend"):
             shown = time_scene_layer(self.atlas, self.result, scene, lang, self._time_cache)
+            fixed = ""  # fixed class bounds: the same scale in every scene and hour already
         else:
+            classes, fixed = self.fixed_scale()  # one scale for a played night or a period run
             shown = SceneLayer(style_layer(self.result, scene.layer, metric=scene.metric,
-                                           lang=lang, synthetic=self.atlas.synthetic))
+                                           lang=lang, synthetic=self.atlas.synthetic,
+                                           classes=classes))
         self._shown, self.time_lines = shown, shown.lines
         style = shown.style
         self.cells = np.asarray(style.cells, dtype=np.uint64)
         self.hexes.draw(style.cells, style.fill, style.dashed,
                         grid=self.atlas.grid_cells(self.result.query.resolution))
-        legend = style.legend
+        legend = style.legend + fixed
         if style.empty:
             legend += f'<div class="atlas-note"><b>{t("empty.no_cells", lang)}</b></div>'
         return legend

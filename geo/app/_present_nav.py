@@ -7,9 +7,15 @@ bar, then asks the app to refresh).
 
 from __future__ import annotations
 
+import html
+
 from geo.app._present_bar import PLAY_HOURS
+from geo.app._scale import SCALED_LAYERS, period_series, pooled_classes
 from geo.app._scenes import Scene
+from geo.classes import Classes
 from geo.i18n import t
+from geo.metrics import Query
+from geo.timewin import HourWindow
 
 
 class SceneNavigation:
@@ -24,6 +30,15 @@ class SceneNavigation:
     def hour(self) -> int | None:
         """The clock hour shown by playback, or ``None`` for the scene's own window."""
         return PLAY_HOURS[self.step - 1] if self.step else None
+
+    def scene_query(self, index: int, hour: int | None = None) -> Query:
+        """Scene ``index``'s query, for one clock ``hour`` of playback (dates kept)."""
+        q = self.deck[index].query
+        if hour is not None:  # one clock hour, whatever window (clock or sun) the scene has
+            q = q.with_(hours=HourWindow(hour, (hour + 1) % 24), sun=None)
+        if self.coarsen:  # the project merges small cells into parents rather than hide them
+            q = q.with_(mode="coarsen")
+        return q.with_(k=max(q.k, self.k_floor))
 
     def go(
         self,
@@ -71,6 +86,36 @@ class SceneNavigation:
         """Show one hour of the night (18..23, 0..5)."""
         self.show_step(PLAY_HOURS.index(hour) + 1)
 
+    def fixed_scale(self) -> tuple[Classes | None, str]:
+        """Classes shared by the series this view belongs to, and the legend line saying so.
+
+        During playback the series is the night (every hour of :data:`PLAY_HOURS`); on a
+        scene's own window it is the run of neighbouring scenes that differ only by their
+        dates. Each series is computed once (a dozen queries, well under a second) and kept,
+        so every hour and every period of it is drawn with the same breaks and legend.
+        ``(None, "")`` for a view that stands alone (its own breaks, as before).
+        """
+        scene = self.scene
+        if scene.layer not in SCALED_LAYERS:
+            return None, ""
+        if self.step:
+            key = ("night", self.index)
+            queries = [self.scene_query(self.index, h) for h in PLAY_HOURS]
+            note = "legend.fixed_night"
+        else:
+            series = period_series([_period_key(s) for s in self.deck.scenes], self.index)
+            if not series:
+                return None, ""
+            key = ("periods", series)
+            queries = [self.scene_query(i) for i in series]
+            note = "legend.fixed_periods"
+        key = (id(self.atlas), id(self.deck), self.k_floor, self.coarsen, *key)
+        if key not in self._scales:
+            self._scales[key] = pooled_classes((self.atlas.query(q) for q in queries),
+                                               scene.layer, scene.metric)
+        text = html.escape(t(note, self.lang))
+        return self._scales[key], f'<div class="atlas-note atlas-fixed-scale">{text}</div>'
+
     def _on_hour(self, change) -> None:
         # From the page (Play ticking, a key on the slider): the page keeps Play and slider
         # equal itself; writing Play's value back from here would race the next tick.
@@ -84,3 +129,11 @@ class SceneNavigation:
         )
         if change["new"] and self.step >= len(PLAY_HOURS):  # played to the end: from the top
             self.show_step(0)
+
+
+def _period_key(scene: Scene) -> tuple | None:
+    """What scenes of one period series share: everything but their dates (None: undated)."""
+    q = scene.query
+    if not q.dated:
+        return None
+    return scene.layer, scene.metric, q.with_(date_from=None, date_to=None)

@@ -79,7 +79,7 @@ class ViewState:
             out = dict(self.query.to_params())
             # "all" said out loud: a link to an all-times view must not fall back to a
             # dashboard's default window when it is opened (see merged_query).
-            if self.query.hours is None:
+            if self.query.hours is None and self.query.sun is None:  # a sun window says itself
                 out["hours"] = "all"
             if self.query.weekdays is None:
                 out["weekdays"] = "all"

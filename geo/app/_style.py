@@ -63,11 +63,12 @@ def _notes(result: QueryResult, lang: str, synthetic: bool) -> list[str]:
 
 
 def _legible(
-    values: np.ndarray, scheme: str, k_classes: int, palette: str, decimals: int, lang: str
+    values: np.ndarray, scheme: str, k_classes: int, palette: str, decimals: int, lang: str,
+    fixed: Classes | None = None,
 ) -> tuple[Classes, list[str], list[str]]:
-    """Breaks of the shown values, labels whose bounds never print alike, and a note when
-    classes had to be merged for that."""
-    classes = classify(values, scheme, k_classes, palette)
+    """Breaks of the shown values (or the ``fixed`` ones of a series, geo.app._scale), labels
+    whose bounds never print alike, and a note when classes had to be merged for that."""
+    classes = fixed if fixed is not None else classify(values, scheme, k_classes, palette)
     classes, labels, merged = legible(classes, lambda v, d: number(v, lang, d), decimals)
     return classes, labels, [t("legend.merged", lang)] if merged else []
 
@@ -88,8 +89,14 @@ def style_layer(
     k_classes: int = 5,
     lang: str = "en",
     synthetic: bool = False,
+    classes: Classes | None = None,
 ) -> LayerStyle:
-    """Colours and legend of one layer for one query result."""
+    """Colours and legend of one layer for one query result.
+
+    ``classes`` fixes the breaks of the recorded and perceived layers (one scale for a played
+    night or a series of periods, :mod:`geo.app._scale`); by default each view has its own.
+    """
+    fixed = classes
     table = result.table
     notes = _notes(result, lang, synthetic)
     hidden_label = t("legend.hidden", lang, k=result.k)
@@ -99,7 +106,7 @@ def style_layer(
         values = table[metric].to_numpy(dtype=float)
         shown = np.isfinite(values) & (table["incidents"].fillna(0).to_numpy() > 0)
         classes, labels, merged = _legible(
-            values[shown], scheme, k_classes, "viridis", METRIC_FORMAT[metric], lang
+            values[shown], scheme, k_classes, "viridis", METRIC_FORMAT[metric], lang, fixed
         )
         draw = shown | hidden
         fill = np.where(hidden, SUPPRESSED_COLOR, classes.colors_of(values))
@@ -125,7 +132,8 @@ def style_layer(
         ok = table["perceived_ok"].to_numpy(dtype=bool)
         values = table["perceived_eb"].to_numpy(dtype=float)
         few = (table["perceived_n"].fillna(0).to_numpy() > 0) & ~ok & ~hidden
-        classes, labels, merged = _legible(values[ok], scheme, k_classes, "magma", 2, lang)
+        classes, labels, merged = _legible(values[ok], scheme, k_classes, "magma", 2, lang,
+                                           fixed)
         fill = np.where(
             hidden, SUPPRESSED_COLOR, np.where(few, NO_DATA_COLOR, classes.colors_of(values))
         )
