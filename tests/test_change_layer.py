@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 from pathlib import Path
 
@@ -208,13 +209,83 @@ def test_a_cell_hidden_in_one_period_says_hidden_never_its_count() -> None:
     assert change_cell_line(change, 3, "en") is None
 
 
+def _rows(html_text: str) -> list[list[str]]:
+    """Rows of a table as cell texts (tags stripped, entities read back)."""
+    rows = re.findall(r"<tr>(.*?)</tr>", html_text)
+    return [[html.unescape(re.sub(r"<[^>]+>", "", c))
+             for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", r)] for r in rows]
+
+
+def test_the_table_tab_lists_the_change_or_trend_per_cell(doubled: Atlas) -> None:
+    app = AtlasApp(doubled)
+    _all_nights(app)
+    app.controls.layer.value = "change"
+    app.baseline.value = "split"
+    app.split_date.value = SPLIT
+    app.side.selected_index = list(app.side.children).index(app.table)
+    header, *rows = _rows(app.table.value)
+    assert header[:4] == ["Cell", "Change", "rate ratio, recorded incidents per night "
+                          "(after / before)", "95 % interval"]
+    assert header[4].startswith("Recorded before (181 nights")
+    change = app._time_state[1]
+    assert len(rows) == len(change.table)
+    centre = h3i.latlng_to_cell(*DISTRICTS[4], 8)
+    row = next(r for r in rows if r[0] == format(centre, "x"))
+    published = change.table.set_index("cell").loc[centre]
+    assert row[1] == "more recorded" and row[4] == f"{published['before']:,.0f}"
+    assert rows[0][1] == "more recorded"  # flagged cells first
+    k = app.result.k
+    for text in (r[i] for r in rows for i in (4, 5)):
+        assert text in (f"< {k}", "0") or float(text.replace(",", "")) >= k, text
+    app.controls.layer.value = "trend"
+    header, *rows = _rows(app.table.value)
+    assert header[1:] == ["Trend", "Kendall's tau", "Months published / all months"]
+    months = len(app._time_state[1].months)
+    assert rows and all(r[3].endswith(f"/ {months}") for r in rows)
+    assert {r[1] for r in rows} <= {"increasing records", "decreasing records", "no clear trend",
+                                     "too few months to tell"}
+    app.controls.layer.value = "recorded"
+    assert _rows(app.table.value)[0][1] == "Incidents"
+
+
+def test_the_change_table_writes_a_hidden_count_as_below_k() -> None:
+    from geo.app._time_table import change_table_html
+
+    table = pd.DataFrame({
+        "cell": np.array([1, 2], dtype=np.uint64), "before": [np.nan, 8.0], "after": [6.0, 9.0],
+        "rate_ratio": [np.nan, 1.125], "rr_lo": [np.nan, 0.4], "rr_hi": [np.nan, 3.1],
+        "p": [np.nan, 1.0], "q": [np.nan, 1.0],
+        "change": ["change.not_compared", "change.no_clear"]})
+    change = PeriodChange((dt.date(2025, 1, 1), dt.date(2025, 1, 28)),
+                          (dt.date(2025, 1, 29), dt.date(2025, 2, 25)), (28, 28), table, {})
+    rows = _rows(change_table_html(change, "en", 5))[1:]
+    assert rows == [["2", "no clear change", "1.12", "0.40 – 3.10", "8", "9"],
+                    ["1", "not compared: too few records in a period", "—", "—", "< 5", "6"]]
+    assert "masqués" in change_table_html(change, "fr", 5)
+
+
+def test_the_perceived_table_lists_both_waves_and_flagged_cells_first() -> None:
+    from geo.app._time_table import perceived_table_html
+
+    table = pd.DataFrame({
+        "cell": np.array([1, 2], dtype=np.uint64), "before": [0.4, np.nan],
+        "after": [0.45, 0.6], "difference": [0.05, np.nan], "diff_lo": [-0.02, np.nan],
+        "diff_hi": [0.12, np.nan], "p": [0.2, np.nan], "q": [0.2, np.nan],
+        "change": ["change.no_clear", "change.not_compared"]})
+    header, *rows = _rows(perceived_table_html(table, "en", 5))
+    assert header[4:] == ["Mean perceived insecurity, first wave",
+                          "Mean perceived insecurity, second wave"]
+    assert rows == [["1", "no clear change", "0.05", "-0.02 – 0.12", "0.40", "0.45"],
+                    ["2", "not compared: too few records in a period", "—", "—", "—", "0.60"]]
+
+
 def test_every_message_of_the_time_layers_is_in_both_catalogues() -> None:
-    from geo.app import _cell_chart, _change_layer, _time_layers
+    from geo.app import _cell_chart, _change_layer, _present_layers, _time_layers, _time_table
     from geo.app._change_layer import BASELINES, CHANGE_OF
     from geo.i18n import keys
 
     used = set()
-    for module in (_cell_chart, _change_layer, _time_layers):
+    for module in (_cell_chart, _change_layer, _time_layers, _time_table, _present_layers):
         used |= set(re.findall(r'\bt\(\s*"([a-z_.]+)"', Path(module.__file__).read_text()))
     used |= {f"change.baseline.{b}" for b in BASELINES} | {f"change.of.{c}" for c in CHANGE_OF}
     used |= {"layer.change", "layer.trend", "howto.change", "howto.trend"}

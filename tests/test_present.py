@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from html.parser import HTMLParser
 from pathlib import Path
@@ -120,8 +121,11 @@ def test_a_low_k_is_raised_to_the_floor_with_a_note(atlas: Atlas, tmp_path: Path
         ({"title": "A", "layers": ["perception_points"]}, "never raw points"),
         ({"title": "A", "layers": ["app_points", "venues"]}, "never raw points"),
         ({"title": "A", "layers": ["hotspots"]}, "aggregated layers only"),
-        ({"title": "A", "layers": ["change"]}, "not available in presentation mode yet"),
-        ({"title": "A", "layers": ["trend", "venues"]}, "?layer=trend"),
+        ({"title": "A", "layers": ["change"], "baseline": "week"}, "baseline must be one of"),
+        ({"title": "A", "layers": ["trend"], "baseline": "previous"}, "layers: [change]"),
+        ({"title": "A", "layers": ["change"], "split": "2025-07-01"}, "needs baseline: split"),
+        ({"title": "A", "layers": ["change"], "baseline": "split", "split": "July"},
+         "split must be a date YYYY-MM-DD"),
         ({"title": "A", "layers": ["recorded", "perceived"]}, "one cell layer at a time"),
         ({"title": "A", "query": {"hours": "late"}}, "not an hour window"),
         ({"title": "A", "query": {"res": 12}}, "resolution must be one of"),
@@ -333,6 +337,80 @@ def test_cells_table_helper_hides_small_counts(atlas: Atlas) -> None:
         assert shown[format(int(cell), "x")] == "< 5"
     assert len(rows) == len(result.table)
     assert np.isfinite(result.table["incidents"]).sum() + hidden.sum() == len(result.table)
+
+
+# ---------------------------------------------------------------------------- change and trend
+SPLIT = dt.date(2025, 7, 1)
+TIME_DECK = [
+    {"title": "Before and after the new lighting", "layers": ["change", "venues"],
+     "baseline": "split", "split": SPLIT.isoformat(), "query": {"hours": "22-4"}},
+    {"title": "Month by month", "layers": ["trend"], "query": {"k": 2}},
+]
+
+
+def _counts_in_table(html_text: str, columns: tuple[int, ...]) -> list[str]:
+    return [row[i] for row in _table(html_text).rows[1:] for i in columns]
+
+
+def test_change_and_trend_scenes_draw_with_legend_words_and_the_k_floor(
+    atlas: Atlas, tmp_path: Path
+) -> None:
+    from geo.compare import change_line, compare_periods
+
+    app = PresentApp(atlas, _deck(TIME_DECK, tmp_path))
+    k = app.result.k
+    assert k >= PRESENT_K_FLOOR
+    assert app.hexes.feature_count > 0
+    assert "Change in recorded incidents" in app.legend.value
+    assert "rate ratio, recorded incidents per night" in app.legend.value  # the unit
+    assert "no clear change" in app.legend.value and "Nightlife venues" in app.legend.value
+    # the city-wide sentence, from the scene's own split date, under the title
+    first, last = atlas.incident_cube.first_night, atlas.incident_cube.last_night
+    expected = compare_periods(atlas, app.query(), (first, SPLIT - dt.timedelta(days=1)),
+                               (SPLIT, last))
+    assert change_line(expected, "en") in app.header.value
+    assert SPLIT.isoformat() in app.header.value
+    change = app._shown.payload
+    counts = change.table[["before", "after"]].to_numpy(dtype=float)
+    assert np.isnan(counts).any(), "the fixture must hide some counts for this to mean anything"
+    assert not ((counts > 0) & (counts < k)).any()
+    # the table lists the comparison, hidden counts as "< k", never 1..k-1
+    app.table_button.value = True
+    header = _table(app.table.value).rows[0]
+    assert header[1] == "Change" and header[4].startswith("Recorded before")
+    for text in _counts_in_table(app.table.value, (4, 5)):
+        assert text == f"< {k}" or text == "0" or float(text.replace(",", "")) >= k, text
+    assert f"< {k}" in _counts_in_table(app.table.value, (4, 5))
+    # one colour scale in every hour of the night: fixed bounds, same legend rows
+    legend = app.legend.value
+    app.show_hour(1)
+    assert app.result.query.hours == HourWindow(1, 2) and app.legend.value == legend
+    app.table_button.value = False
+
+    app.next()  # the trend scene: its k asked (2) is raised to the floor
+    assert app.result.k >= PRESENT_K_FLOOR and app.scene.k_raised
+    assert app.hexes.feature_count > 0
+    assert "Trend of recorded incidents" in app.legend.value
+    assert "month by month" in app.legend.value and "no clear trend" in app.legend.value
+    assert "too few months" in app.header.value
+    monthly = app._shown.payload.counts
+    assert not ((monthly > 0) & (monthly < app.result.k)).any()
+    app.set_language("fr")
+    assert "Tendance des faits enregistrés" in app.legend.value
+    app.previous()
+    assert "Changement" in app.legend.value and "Toute la ville" in app.header.value
+
+
+def test_a_change_scene_without_a_baseline_in_the_data_says_so(atlas: Atlas,
+                                                               tmp_path: Path) -> None:
+    """The fixture holds one year (from 31 Dec 2024): June 2024 has no night."""
+    deck = [{"title": "A year on", "layers": ["change"], "baseline": "year_earlier",
+             "query": {"from": "2025-06-01", "to": "2025-06-28"}}]
+    app = PresentApp(atlas, _deck(deck, tmp_path))
+    assert app.error is None and app.hexes.visible_features() == []
+    assert "No comparison: the data hold no night" in app.header.value
+    app.table_button.value = True  # the table falls back to the (protected) cells of the view
+    assert "cells shown" in app.table.value
 
 
 def test_playback_coarsens_to_reach_k_when_the_project_says_so_and_the_page_says_it(

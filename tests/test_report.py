@@ -45,6 +45,40 @@ def test_the_sample_report_has_every_section_and_says_synthetic(lang: str,
     assert "atlas-download" in app.export_panel.downloads.value
 
 
+def test_a_report_of_the_change_layer_says_the_change_instead_of_the_method_notes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import html
+
+    from geo.app._report import build_report
+    from geo.compare import change_line
+    from geo.metrics import Atlas
+    from geo.sample import generate_city
+
+    monkeypatch.delenv("QUERY_STRING", raising=False)
+    city = generate_city(seed=5, incidents=4_000, app_reports=800, perceptions=800, venues=40)
+    app = AtlasApp(Atlas(city.incidents, city.perceptions, city.venues, metadata=city.metadata))
+    app.controls.layer.value = "change"
+    app.baseline.value = "split"
+    change = app._time_state[1]
+    _, page = app.council_report(tmp_path / "change")
+    text = html.unescape(page.read_text(encoding="utf-8"))
+    assert '<section id="change"><h2>Change between periods</h2>' in text
+    assert '<section id="methods">' not in text
+    assert change_line(change, "en") in text
+    assert change.after[0].isoformat() in text and change.before[0].isoformat() in text
+    counts = change.counts()
+    assert (f"{counts['change.no_clear']} no clear change, "
+            f"{counts['change.not_compared']} not compared") in text
+    french = build_report(app.result, layer="change", metric="incidents", data_label="x",
+                          lang="fr", reports={}, synthetic=True, change=change)
+    assert [s.key for s in french.sections][2] == "change"
+    assert "Changement entre deux périodes" in french.text()
+    assert change_line(change, "fr") in french.text()
+    app.controls.layer.value = "recorded"
+    assert app._shown_change() is None  # the recorded layer's report keeps its method notes
+
+
 @pytest.mark.formats
 def test_a_report_of_real_export_slices_never_says_synthetic(tmp_path: Path,
                                                             formats_dir: Path) -> None:

@@ -63,6 +63,11 @@ class AnalystViews:
         if self.result is not None and self.controls is not None:
             self.share.value = share_link_html(self.share_state(), self.lang)
 
+    def _shown_change(self):
+        """The recorded comparison the change layer shows, for the report (else None)."""
+        state = getattr(self, "_time_state", None)
+        return state[1] if state is not None and state[0] == "change" else None
+
     def council_report(self, folder: Path | None = None) -> tuple[Path, Path]:
         """The current view as the council report (PDF and HTML), offered for download."""
         import tempfile
@@ -78,7 +83,7 @@ class AnalystViews:
             self.result, layer=self.controls.layer.value, metric=self.controls.metric.value,
             data_label=self.data_label, lang=self.lang, reports=self.atlas.reports,
             synthetic=bool(self.atlas.synthetic), provenance=provenance,
-            labels=self.controls.labels,
+            labels=self.controls.labels, change=self._shown_change(),
         )
         folder = folder or Path(tempfile.mkdtemp(prefix="atlas-report-"))
         paths = write_report(report, folder, f"atlas-report-{self.lang}")

@@ -300,9 +300,9 @@ class AtlasApp(TimeLayers, AnalystViews, AnalystCells, PageApp):
         if self.result is None:
             return
         sort_by = "perceived_eb" if self.controls.layer.value == "perceived" else "incidents"
-        self.table.value = TABLE_CSS + cells_table_html(
+        self.table.value = TABLE_CSS + (self.time_table_html() or cells_table_html(
             self.result, self._table_cells, self.lang, sort_by=sort_by
-        )
+        ))  # the change or trend columns while those layers are shown
 
     def _venue_states(self) -> pd.DataFrame | None:
         """Venues with their state in the window, or None when the venue layer is off."""

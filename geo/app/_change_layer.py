@@ -115,6 +115,26 @@ def waves(atlas: Atlas, before: Range, after: Range, baseline: str) -> tuple[Ran
     return (span[0], after[0] - dt.timedelta(days=1)), (after[0], span[1])
 
 
+def parse_baseline(baseline: object, split: object, where: str) -> tuple[str, dt.date | None]:
+    """A baseline and split date written by hand (a scene file), checked with one sentence
+    naming ``where``: the baseline is one of :data:`BASELINES`, a split date needs ``split``."""
+    name = str(baseline or "previous").strip().lower()
+    if name not in BASELINES:
+        raise ValueError(f"{where}.baseline must be one of {', '.join(BASELINES)}, got {name!r}")
+    if split is None:
+        return name, None
+    if name != "split":
+        raise ValueError(f"{where}.split needs baseline: split (got baseline: {name})")
+    if isinstance(split, dt.datetime):
+        return name, split.date()
+    if isinstance(split, dt.date):
+        return name, split
+    try:
+        return name, dt.date.fromisoformat(str(split).strip())
+    except ValueError:
+        raise ValueError(f"{where}.split must be a date YYYY-MM-DD, got {split!r}") from None
+
+
 # ------------------------------------------------------------------ styles
 def _fmt(value: float, lang: str, decimals: int = 2) -> str:
     return number(value, lang, decimals) if np.isfinite(value) else "∞" if value > 0 else "–"

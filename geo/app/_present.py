@@ -19,7 +19,8 @@ Made for a projector in a room that may have no network:
   app user's point.
 
 The pieces live beside it: the control bar (:mod:`geo.app._present_bar`), the texts
-(:mod:`geo.app._present_html`), the look (:mod:`geo.app._present_style`), local tiles
+(:mod:`geo.app._present_html`), the cell layer, change and trend included
+(:mod:`geo.app._present_layers`), the look (:mod:`geo.app._present_style`), local tiles
 (:mod:`geo.app._tiles`) and the table of shown cells (:mod:`geo.app._cells_table`).
 """
 
@@ -34,7 +35,7 @@ import ipywidgets as widgets
 import numpy as np
 import pandas as pd
 
-from geo.app._cells_table import TABLE_CSS, cells_table_html
+from geo.app._cells_table import TABLE_CSS
 from geo.app._labels import hour_label, query_window_label, range_label
 from geo.app._page import PageApp
 from geo.app._panels import CSS, FOCUS_CSS
@@ -48,6 +49,7 @@ from geo.app._present_html import (
     scene_header_html,
     view_privacy_notes,
 )
+from geo.app._present_layers import PresentLayers, SceneLayer
 from geo.app._present_nav import SceneNavigation
 from geo.app._present_style import MAP_HEIGHT, PRESENT_CSS, VENUE_RADIUS
 from geo.app._scenes import (
@@ -60,14 +62,14 @@ from geo.app._scenes import (
     load_scenes,
 )
 from geo.app._share import ViewState, read_view, share_link_html
-from geo.app._style import VENUE_COLORS, style_layer, venue_legend_html
+from geo.app._style import VENUE_COLORS, venue_legend_html
 from geo.app._tiles import basemap_for
 from geo.i18n import LANGUAGES, t
 from geo.layers import VenueLayer, fit_view, hex_layer, make_map
 from geo.metrics import Atlas, Query, QueryResult
 
 
-class PresentApp(SceneNavigation, PageApp):
+class PresentApp(PresentLayers, SceneNavigation, PageApp):
     """Presentation mode (DESIGN §7): scenes, night playback, share link, offline-safe map.
 
     Parameters
@@ -128,6 +130,11 @@ class PresentApp(SceneNavigation, PageApp):
         self.error: str | None = None
         self._scales: dict = {}  # fixed colour scales of played nights and period runs
         self._muted = False
+        self._time_cache: dict = {}
+        """Change and trend comparisons already made (geo.app._present_layers)."""
+        self._shown: SceneLayer | None = None
+        self.time_lines: tuple[str, ...] = ()
+        """The city-wide sentences of a change or trend scene, shown under its note."""
 
         self.css = widgets.HTML(CSS + FOCUS_CSS + TABLE_CSS + PRESENT_CSS)
         self.bar = PresentBar(lang, interval_ms)
@@ -264,26 +271,7 @@ class PresentApp(SceneNavigation, PageApp):
         if self.result is None or self.atlas is None or self.error:
             return
         scene, lang = self.scene, self.lang
-        synthetic = self.atlas.synthetic
-        legend = ""
-        if scene.layer is not None:
-            classes, fixed = self.fixed_scale()  # one scale for a played night or a period run
-            style = style_layer(self.result, scene.layer, metric=scene.metric, lang=lang,
-                                synthetic=synthetic, classes=classes)
-            self.cells = np.asarray(style.cells, dtype=np.uint64)
-            self.hexes.draw(
-                style.cells,
-                style.fill,
-                style.dashed,
-                grid=self.atlas.grid_cells(self.result.query.resolution),
-            )
-            legend = style.legend + fixed
-            if style.empty:
-                legend += f'<div class="atlas-note"><b>{t("empty.no_cells", lang)}</b></div>'
-        else:
-            venues = self.result.table["venues"].to_numpy(dtype=float) > 0
-            self.cells = self.result.table["cell"].to_numpy(dtype=np.uint64)[venues]
-            self.hexes.clear()
+        legend = self._draw_cells()  # geo.app._present_layers
         if scene.venues and len(self.atlas.venues):
             legend += venue_legend_html(lang)
         self.legend.value = legend
@@ -320,11 +308,6 @@ class PresentApp(SceneNavigation, PageApp):
         if query.dated:  # scenes stepping through periods say which one
             shown = f"{shown} · {range_label(query, lang)}"
         return clock_html(shown, venues_open, lang)
-
-    def _table_html(self) -> str:
-        assert self.result is not None
-        sort_by = "perceived_eb" if self.scene.layer == "perceived" else "incidents"
-        return cells_table_html(self.result, self.cells, self.lang, sort_by=sort_by)
 
     def _show_stage(self) -> None:
         showing_table = self.table_button.value
@@ -377,7 +360,7 @@ class PresentApp(SceneNavigation, PageApp):
         assert self.deck is not None
         lang, scene = self.lang, self.scene
         self.counter.value = counter_html(self.index, self.deck, lang)
-        self.header.value = scene_header_html(scene, lang)
+        self.header.value = scene_header_html(scene, lang, self.time_lines)
         self.foot_notes.value = foot_notes_html(
             self.deck,
             scene,

@@ -46,12 +46,15 @@ def counter_html(index: int, deck: SceneDeck, lang: str) -> str:
     )
 
 
-def scene_header_html(scene: Scene, lang: str) -> str:
-    """The scene's title, and its note when it has one."""
+def scene_header_html(scene: Scene, lang: str, lines: tuple[str, ...] = ()) -> str:
+    """The scene's title, its note when it has one, then ``lines`` (a change scene's periods
+    and city-wide change, said in words as well as in colours)."""
     note = scene.text("note", lang)
+    said = "".join(f'<p class="atlas-present-note atlas-change-line">{html.escape(x)}</p>'
+                   for x in lines)
     return f'<h1 class="atlas-present-title">{html.escape(scene.text("title", lang))}</h1>' + (
         f'<p class="atlas-present-note">{html.escape(note)}</p>' if note else ""
-    )
+    ) + said
 
 
 def error_header_html(message: str, lang: str) -> str:

@@ -18,6 +18,7 @@ import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from geo.app._howto import method_notes
 from geo.app._labels import describe_query
@@ -27,13 +28,17 @@ from geo.i18n import number, reason, t
 from geo.metrics import QueryResult
 from geo.schema import ValidationReport
 
+if TYPE_CHECKING:
+    from geo.compare import PeriodChange
+
 __all__ = ["A4_INCHES", "SECTIONS", "CouncilReport", "ReportSection", "build_report",
            "write_report"]
 
 A4_INCHES = (8.27, 11.69)
 """A4 portrait, in inches (matplotlib's unit)."""
 SECTIONS: tuple[str, ...] = ("map", "summary", "methods", "sources", "privacy", "caveats")
-"""Every report has these sections, in this order (``report.section.<key>`` titles)."""
+"""Every report has these sections, in this order (``report.section.<key>`` titles); a report
+of the change layer has ``change`` in place of ``methods`` (:func:`change_section`)."""
 FIGURE_VALUE = {"perceived": "perceived_eb", "gap": "gap", "bivariate": "bivariate_class"}
 """The value a layer's map is coloured by (recorded and hot spots: the chosen metric)."""
 
@@ -83,6 +88,20 @@ def _source_rows(reports: Mapping[str, ValidationReport], provenance: Mapping[st
     return tuple(rows)
 
 
+def change_section(change: PeriodChange, lang: str) -> tuple[str, ...]:
+    """"Change between periods": the two periods, the city-wide sentence and the cells per
+    class, from published counts only (what the change layer's summary says, on paper)."""
+    from geo.app._change_layer import periods_line
+    from geo.compare import change_line
+
+    counts = change.counts()
+    cells = t("change.class_counts", lang, more=counts["change.more"],
+              fewer=counts["change.fewer"], same=counts["change.no_clear"],
+              hidden=counts["change.not_compared"])
+    return (periods_line(change.before, change.after, lang), change_line(change, lang), cells,
+            t("legend.change.fdr", lang))
+
+
 def build_report(
     result: QueryResult,
     *,
@@ -94,9 +113,12 @@ def build_report(
     synthetic: bool,
     provenance: Mapping[str, dict] | None = None,
     labels: DisplayLabels | None = None,
+    change: PeriodChange | None = None,
 ) -> CouncilReport:
     """The report of one view (see the module notes); ``provenance`` maps a source entry
-    (``incidents[0]``) to its notes (provider, licence, period) from the city's build."""
+    (``incidents[0]``) to its notes (provider, licence, period) from the city's build;
+    ``change``, the comparison the change layer shows, replaces the method notes by a short
+    "Change between periods" section."""
     from geo.export import export_figure
 
     with tempfile.TemporaryDirectory(prefix="atlas-report-") as tmp:
@@ -116,11 +138,13 @@ def build_report(
         "map": ReportSection("map", "", (describe_query(result.query, lang, labels),)),
         "summary": ReportSection("summary", "", tuple(summary_items(result, lang))),
         "methods": ReportSection("methods", "", tuple(method_notes([layer], lang, k)[:-1])),
+        "change": ReportSection("change", "", change_section(change, lang) if change else ()),
         "sources": ReportSection("sources", "", (t("report.sources_intro", lang),),
                                  _source_rows(reports, provenance or {}, lang)),
         "privacy": ReportSection("privacy", "", tuple(privacy)),
         "caveats": ReportSection("caveats", "", tuple(caveats)),
     }
+    del body["methods" if change is not None else "change"]
     sections = tuple(
         ReportSection(key, t(f"report.section.{key}", lang), s.paragraphs, s.rows)
         for key, s in body.items()

@@ -21,10 +21,15 @@ Example (``dashboards/scenes/example.yaml``)::
         zoom: 15
 
 ``title`` and ``note`` may also be given per language (``{en: ..., fr: ...}``).
+
+A ``layers: [change]`` scene compares its query's dates (``from``/``to``, else the last 28
+nights) with ``baseline: previous`` (default), ``year_earlier`` or ``split`` (with
+``split: YYYY-MM-DD``, the first night after); ``layers: [trend]`` shows the trend by month.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import json
 import os
@@ -35,6 +40,7 @@ from typing import Any
 
 import yaml
 
+from geo.app._change_layer import BASELINES, parse_baseline
 from geo.columns import DEFAULT_K
 from geo.errors import AtlasError
 from geo.i18n import DEFAULT_LANGUAGE, LANGUAGES
@@ -43,17 +49,20 @@ from geo.metrics import QUERY_KEYS, Query
 PRESENT_K_FLOOR = max(DEFAULT_K, 5)
 """Smallest k-threshold presentation mode uses, whatever a scene file or a URL asks."""
 
-CELL_LAYERS: tuple[str, ...] = ("recorded", "perceived", "gap", "bivariate")
+TIME_LAYERS: tuple[str, ...] = ("change", "trend")
+"""Cell layers over time: change between two periods, trend by month (published counts only)."""
+CELL_LAYERS: tuple[str, ...] = ("recorded", "perceived", "gap", "bivariate", *TIME_LAYERS)
 """Aggregated cell layers a scene may show (one at a time)."""
 SCENE_LAYERS: tuple[str, ...] = (*CELL_LAYERS, "venues")
 """Every layer a scene may name: cells and venues (public places), never raw points."""
-TIME_LAYERS: tuple[str, ...] = ("change", "trend")
-"""Analyst layers a scene may not name yet (each compares several views): a clear error."""
 RECORDED_METRICS: tuple[str, ...] = ("incidents_per_night", "incidents", "incidents_per_km2")
 """Values the recorded layer may colour by."""
 
 SCENE_KEYS: tuple[str, ...] = ("title", "note", "query", "layers", "metric", "centre", "zoom")
 """Keys of one scene."""
+CHANGE_KEYS: tuple[str, ...] = ("baseline", "split")
+"""Keys of a ``layers: [change]`` scene: what the query's dates (``from``/``to``) are compared
+with (``previous``, ``year_earlier`` or ``split`` at the date ``split``)."""
 FILE_KEYS: tuple[str, ...] = ("title", "scenes")
 """Top-level keys of a scene file (a scene's query takes geo.metrics.QUERY_KEYS)."""
 SUFFIXES: tuple[str, ...] = (".yaml", ".yml", ".json")
@@ -105,6 +114,10 @@ class Scene:
     centre: tuple[float, float] | None = None
     zoom: float | None = None
     k_asked: int = PRESENT_K_FLOOR
+    baseline: str = "previous"
+    """What a change scene compares its dates with (:data:`BASELINES`)."""
+    split: dt.date | None = None
+    """First night "after" of a ``baseline: split`` scene (None: the middle of the dates)."""
 
     def __post_init__(self) -> None:
         if self.layer is not None and self.layer not in CELL_LAYERS:
@@ -113,6 +126,8 @@ class Scene:
             raise ValueError("a scene shows at least one layer")
         if self.metric not in RECORDED_METRICS:
             raise ValueError(f"metric must be one of {RECORDED_METRICS}, got {self.metric!r}")
+        if self.baseline not in BASELINES:
+            raise ValueError(f"baseline must be one of {BASELINES}, got {self.baseline!r}")
         if self.query.k < PRESENT_K_FLOOR:  # the floor holds however a Scene is built
             object.__setattr__(self, "query", replace(self.query, k=PRESENT_K_FLOOR))
 
@@ -226,12 +241,6 @@ def _layers(value: Any, where: str) -> tuple[str | None, bool]:
         raise ValueError(f"{where}.layers must be a list such as [recorded, venues]")
     names = [str(n).strip().lower() for n in names]
     for name in names:
-        if name in TIME_LAYERS:
-            raise ValueError(
-                f"{where}.layers: {name!r} is not available in presentation mode yet; "
-                f"open the analyst dashboard with ?layer={name} (its share link keeps the "
-                "baseline), or show each period as a scene with query dates (from, to)"
-            )
         if name not in SCENE_LAYERS:
             raise ValueError(
                 f"{where}.layers: {name!r} cannot be shown in presentation mode; it shows "
@@ -245,6 +254,14 @@ def _layers(value: Any, where: str) -> tuple[str | None, bool]:
             "make one scene per layer"
         )
     return (cells[0] if cells else None), "venues" in names
+
+
+def _change_choice(data: Mapping, layer: str | None, where: str) -> tuple[str, dt.date | None]:
+    """``baseline`` and ``split`` of a change scene; named on any other layer, a mistake."""
+    named = [k for k in CHANGE_KEYS if data.get(k) is not None]
+    if layer != "change" and named:
+        raise ValueError(f"{where}.{named[0]} only applies to a scene with layers: [change]")
+    return parse_baseline(data.get("baseline"), data.get("split"), where)
 
 
 def _centre(value: Any, where: str) -> tuple[float, float] | None:
@@ -284,11 +301,12 @@ def scene_from_mapping(data: Any, where: str = "scene") -> Scene:
     title = data.get("title")
     if isinstance(title, str) and title.strip():
         where = f"{where} ({title.strip()!r})"
-    problem = _unknown(list(data), SCENE_KEYS, where)
+    problem = _unknown(list(data), (*SCENE_KEYS, *CHANGE_KEYS), where)
     if problem:
         raise ValueError(problem)
     query, asked = _query(data.get("query"), where)
     layer, venues = _layers(data.get("layers"), where)
+    baseline, split = _change_choice(data, layer, where)
     metric = str(data.get("metric") or "incidents_per_night")
     if metric not in RECORDED_METRICS:
         raise ValueError(f"{where}.metric must be one of {', '.join(RECORDED_METRICS)}")
@@ -302,6 +320,8 @@ def scene_from_mapping(data: Any, where: str = "scene") -> Scene:
         centre=_centre(data.get("centre"), where),
         zoom=_zoom(data.get("zoom"), where),
         k_asked=asked,
+        baseline=baseline,
+        split=split,
     )
 
 

@@ -155,6 +155,18 @@ class TimeLayers:
                 "trend": trend_cell_line}[kind](payload, cell, self.lang)
         return line or t("detail.hint", self.lang)
 
+    def time_table_html(self) -> str | None:
+        """The table tab while a time layer is shown: per cell its class, ratio (or difference,
+        or tau) and the published counts behind it; None for the other layers."""
+        from geo.app._time_table import change_table_html, perceived_table_html, trend_table_html
+
+        if self._time_state is None:
+            return None
+        kind, payload = self._time_state
+        table = {"change": change_table_html, "perceived": perceived_table_html,
+                 "trend": trend_table_html}[kind]
+        return table(payload, self.lang, self.result.k)
+
     def _on_hover(self, feature=None, properties=None, **kwargs) -> None:
         super()._on_hover(feature, properties, **kwargs)
         cell = (properties or {}).get("cell")

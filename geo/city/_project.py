@@ -31,8 +31,11 @@ BUILD_DIR = "build"
 SCENES_DIR = "scenes"
 """Presentation scenes of the project (``DIR/scenes/*.yaml``)."""
 
-VIEW_LAYERS: tuple[str, ...] = ("recorded", "perceived", "gap", "bivariate", "hotspots")
-"""Layers a default view may open on (the analyst dashboard's layer choices)."""
+VIEW_LAYERS: tuple[str, ...] = (
+    "recorded", "perceived", "gap", "bivariate", "hotspots", "change", "trend",
+)
+"""Layers a default view may open on (the analyst dashboard's layer choices; ``change`` opens
+on its default baseline, the query's dates against the previous period)."""
 BASEMAP_NAMES: tuple[str, ...] = ("light", "osm", "none")
 """Basemaps a default view may name (``none`` for offline rooms)."""
 
