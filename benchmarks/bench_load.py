@@ -3,24 +3,23 @@ p50/p95 of a filter change, memory per kernel, and no kernel left once the sessi
 
 The server is `make serve`'s: Voila with deploy/voila.py (preheated kernel, dashboards only),
 bound to 127.0.0.1 on a free port instead of 0.0.0.0, with culling shortened from an hour to a
-minute (:data:`CULL`) so the run can watch kernels go. One headless Chromium (Debian's) drives
-20 browser contexts at once with asyncio Playwright, every non-loopback request blocked (tiles
-fail, hexes draw). Each session opens /voila/render/atlas.ipynb and waits for "Ready"; when all
-20 are open the kernels' resident memory is read (psutil, the ipykernel processes under the
-Voila process: ``/api/kernels`` is closed in the served configuration); then each session
-moves the hour window 10 times, one key press on the slider handle at a time, and a change
-counts as done when the map's draw counter (``.atlas-stamp[data-draws]``, where the page has
-one) or else the summary panel has changed and two animation frames have passed. Pages are
-closed as a visitor closes a tab (``beforeunload`` runs, so the page asks Voila to shut its
-kernel); the script then waits, bounded, until only the preheated pool kernels are left.
+minute (:data:`CULL`) so the run can watch kernels go. Every session opens
+/voila/render/atlas.ipynb together; when all are open the kernels' resident memory is read
+(psutil, the ipykernel processes under the Voila process: ``/api/kernels`` is closed in the
+served configuration); then each moves the hour window 10 times, a change being done when the
+map's draw counter (``.atlas-stamp[data-draws]``) has moved; then the sessions close as a tab
+closes (the shutdown beacon) and the script waits, bounded, until only the preheated pool kernels
+are left.
 
-With ``BENCH_LOAD_PROTOCOL=1`` the sessions are meant to speak the kernel/widget protocol
-directly (:mod:`benchmarks._voila_client`: the page request, the kernel websocket, widget state
-and ``update`` messages, the shutdown beacon), with no browser per session, against the
-city-sized sample (``atlas sample --size city``, 1M incidents, ~54k occupied res-10 cells;
-built once into ``data/cache/bench-city``). That driver is not finished (the widget control
-comm's ``request_states`` gets no reply yet); the default stays 20 Chromium contexts on the
-sample city, as before.
+The sessions speak the kernel/widget protocol directly (:mod:`benchmarks._voila_client`: the
+page request, the kernel websocket in the page's own binary framing, the widget control comm's
+``request_states``, ``update`` messages to the hour slider, the shutdown beacon), with no browser
+per session, so the figure is the server's, not Chromium's; they open the city-sized sample
+(``atlas sample --size city``, 1M incidents, ~54k occupied res-10 cells; built once into
+``data/cache/bench-city``). Then :data:`BROWSERS` Chromium pages open the same server together
+and must really paint hexagons (pixels on the map's canvas) and restyle on an hour change.
+``BENCH_LOAD_BROWSER=1`` drives all the sessions with Chromium pages on the sample city instead
+(the earlier figure).
 
 This is a benchmark script, not a test: pytest does not collect it (``__test__ = False``).
 Run it alone (`make bench` runs every bench_*.py); ``BENCH_QUICK=1`` runs 2 sessions.
@@ -53,6 +52,8 @@ __test__ = False
 
 SESSIONS = 2 if quick() else 20
 CHANGES = 2 if quick() else 10
+BROWSERS = 1 if quick() else 5
+"""Chromium pages of the paint check, opened together once the protocol sessions are done."""
 POOL = len([p for p in (REPO / "dashboards").rglob("*.ipynb") if ".ipynb_checkpoints" not in
             p.parts])
 """Preheated kernels the served configuration keeps waiting: one per dashboard notebook."""
@@ -96,10 +97,9 @@ class Run:
             self.all_open.set()
 
 
-BROWSER = os.environ.get("BENCH_LOAD_PROTOCOL") != "1"
-"""Drive Chromium pages (the sample city; the default) or, with ``BENCH_LOAD_PROTOCOL=1``,
-protocol sessions on the city-sized build. The protocol driver is unfinished: its
-``request_states`` handshake on the widget control comm gets no reply yet (issue 14 notes)."""
+BROWSER = os.environ.get("BENCH_LOAD_BROWSER") == "1"
+"""Drive every session with a Chromium page on the sample city (``BENCH_LOAD_BROWSER=1``)
+instead of protocol sessions on the city-sized build."""
 
 
 def serve_command(port: int) -> list[str]:
@@ -137,7 +137,15 @@ async def offline(route) -> None:
         await route.abort()
 
 
-async def session(index: int, browser, url: str, run: Run) -> None:
+PAINTED_JS = """() => [...document.querySelectorAll('.leaflet-overlay-pane canvas')]
+  .reduce((n, c) => { if (!c.width || !c.height) return n;
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    for (let i = 3; i < d.length; i += 4 * 13) if (d[i] > 0) n++; return n; }, 0)"""
+"""Sampled pixels of the map's canvases that hold paint (hexagons drawn), 0 on a blank map."""
+
+
+async def session(index: int, browser, url: str, run: Run, painted: list[int] | None = None,
+                  changes: int = CHANGES) -> None:
     context = await browser.new_context(viewport={"width": 1280, "height": 800})
     page = await context.new_page()
     await page.route("**/*", offline)
@@ -152,9 +160,12 @@ async def session(index: int, browser, url: str, run: Run) -> None:
               f"({run.loaded}/{run.sessions})", flush=True)
         arrived = True
         await run.all_open.wait()
+        if painted is not None:
+            await page.wait_for_timeout(1000)  # the canvas paints on the next frames
+            painted.append(await page.evaluate(PAINTED_JS))
         handle = page.locator(".noUi-handle-lower").first
         await handle.focus()
-        for change in range(CHANGES):
+        for change in range(changes):
             before = await page.evaluate(SIGNATURE_JS)
             start = time.perf_counter()
             await handle.press("ArrowLeft" if change % 2 == 0 else "ArrowRight")
@@ -178,14 +189,17 @@ async def session(index: int, browser, url: str, run: Run) -> None:
             await context.close()
 
 
-async def drive(url: str, server: psutil.Process) -> tuple[Run, tuple[int, float]]:
+async def drive(url: str, server: psutil.Process, sessions: int = SESSIONS,
+                painted: list[int] | None = None,
+                changes: int = CHANGES) -> tuple[Run, tuple[int, float]]:
     from playwright.async_api import async_playwright
 
-    run = Run(SESSIONS)
+    run = Run(sessions)
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         try:
-            tasks = [asyncio.create_task(session(i, browser, url, run)) for i in range(SESSIONS)]
+            tasks = [asyncio.create_task(session(i, browser, url, run, painted, changes))
+                     for i in range(sessions)]
             await run.all_open.wait()
             memory = kernel_rss_mb(server)  # every session open, none changing yet
             await asyncio.gather(*tasks)
@@ -247,7 +261,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def main() -> None:
-    if BROWSER and chromium_path() is None:
+    if chromium_path() is None:
         sys.exit("Debian chromium (/usr/bin/chromium) is needed for the browser load benchmark")
     city = None if BROWSER else city_dir()
     env = {**os.environ, **({"ATLAS_CITY": str(city)} if city else {})}
@@ -269,6 +283,12 @@ def main() -> None:
         run, (open_kernels, open_mb) = asyncio.run(asyncio.wait_for(driver, RUN_TIMEOUT_S))
         elapsed = time.perf_counter() - started
         left, waited = wait_for_pool_only(server)
+        painted: list[int] = []
+        check = None
+        if not BROWSER:  # the room's figure came from the wire: do real pages paint too?
+            check, _memory = asyncio.run(asyncio.wait_for(
+                drive(base + "/voila/render/atlas.ipynb", server, BROWSERS, painted, 2),
+                RUN_TIMEOUT_S))
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGTERM)
@@ -296,7 +316,18 @@ def main() -> None:
         record(f"load_{where}_filter_change_p95", percentile(run.changes_ms, 95), "ms", 1000)
     record(f"load_{where}_memory_per_kernel", open_mb / max(open_kernels, 1), "MB", None)
     record(f"load_{where}_kernels_left_after_close", max(left - POOL, 0), "count", 0)
-    if run.completed < SESSIONS or left > POOL:
+    if check is not None:
+        for error in check.errors:
+            print("  ! browser check", error, flush=True)
+        pages = sum(1 for n in painted if n > 0)
+        print(f"  browser check: {BROWSERS} Chromium pages opened together; {pages} painted "
+              f"hexagons ({painted} sampled pixels), {check.completed} restyled twice; ready "
+              f"after {', '.join(f'{s:.0f}' for s in check.open_seconds)} s", flush=True)
+        record(f"load_browser_check_{BROWSERS}_pages_painted", pages, "count", f">= {BROWSERS}")
+        if check.open_seconds:
+            record(f"load_browser_check_{BROWSERS}_pages_all_ready", max(check.open_seconds),
+                   "s", None)
+    if run.completed < SESSIONS or left > POOL or (check and check.completed < BROWSERS):
         sys.exit(1)
 
 
