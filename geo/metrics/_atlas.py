@@ -559,7 +559,7 @@ class Atlas:
             settings,
             local_stats=local_stats,
         )
-        table.update({c: np.asarray(result.columns[c]) for c in COMPARE_COLUMNS})
+        table.update({c: result.columns[c] for c in COMPARE_COLUMNS})  # keys stay pandas'
         # the class as a float with NaN, as the table has always carried it
         table["bivariate_class"] = result.columns["bivariate_class"].to_numpy(
             dtype=float, na_value=np.nan
