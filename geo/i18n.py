@@ -233,5 +233,19 @@ def number(value: float, lang: str = DEFAULT_LANGUAGE, decimals: int = 0) -> str
     >>> number(12345.678, "en", 2), number(0.5, "fr", 2)
     ('12,345.68', '0,50')
     """
+    try:  # a legend formats the same few bounds many times per slider move (~0.3 ms each)
+        return _number(value, type(value), repr(value), lang, decimals)
+    except TypeError:  # unhashable
+        return _format_number(value, lang, decimals)
+
+
+@functools.lru_cache(maxsize=4096)
+def _number(value: float, _kind: type, _text: str, lang: str, decimals: int) -> str:
+    """:func:`_format_number`, remembered; keyed by the value's type and repr too, so values
+    that compare equal but print apart (``0.0`` and ``-0.0``, a float32) never share a text."""
+    return _format_number(value, lang, decimals)
+
+
+def _format_number(value: float, lang: str, decimals: int) -> str:
     pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
     return format_decimal(value, format=pattern, locale=_check(lang))

@@ -337,3 +337,15 @@ def test_no_widget_imports() -> None:
         "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
+
+
+def test_number_remembered_never_mixes_values_that_print_apart():
+    import numpy as np
+
+    from geo.i18n import number
+
+    for _ in range(2):  # the second round is served from the cache
+        assert number(-0.0, "en", 2) == "-0.00" and number(0.0, "en", 2) == "0.00"
+        assert number(np.float32(0.1), "en", 12) == "0.100000000000"
+        assert number(0.1 + 1e-12, "en", 12) == "0.100000000001"
+        assert number(12345.678, "fr", 2) == "12\u202f345,68"

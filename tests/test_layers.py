@@ -185,3 +185,18 @@ def test_the_canvas_module_ships_with_the_package() -> None:
     js = Path(geo.layers.__file__).with_name("hexcanvas.js").read_text()
     code = "\n".join(line.split("//")[0] for line in js.splitlines())
     assert "export default" in code and "http" not in code and "import " not in code
+
+
+def test_draw_plan_grid_union_without_resorting():
+    from geo.layers._hexes import _with_grid
+
+    grid = np.array([3, 5, 9, 12], dtype=np.uint64)
+    inside = np.array([12, 3], dtype=np.uint64)
+    assert _with_grid(grid, inside) is grid  # every cell in the grid: the grid as is
+    for grid_, cells in ((grid, np.array([4, 9], dtype=np.uint64)),  # a cell outside it
+                         (grid[::-1].copy(), inside),  # a grid not sorted
+                         (np.zeros(0, dtype=np.uint64), inside),
+                         (grid, np.zeros(0, dtype=np.uint64))):
+        got = _with_grid(grid_, cells)
+        assert got.dtype == np.uint64
+        assert np.array_equal(got, np.union1d(grid_, cells))

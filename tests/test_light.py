@@ -66,8 +66,9 @@ def test_a_kernel_imports_nothing_heavy() -> None:
     """``import geo.app`` and an AtlasApp on the sample city (default layer) leave the heavy
     libraries unimported; a hot-spot view then loads esda."""
     code = textwrap.dedent(f"""
-        import sys
+        import gc, sys
         import geo.app
+        assert gc.isenabled()  # paused for the import only
         heavy = {HEAVY!r}
         assert not [m for m in heavy if m in sys.modules], [m for m in heavy if m in sys.modules]
         app = geo.app.AtlasApp().display().load_city()

@@ -549,3 +549,18 @@ def test_answers_hidden_by_k_are_not_ok_even_above_the_minimum() -> None:
     assert bool(hidden["suppressed_perceived"]) and np.isnan(hidden["perceived"])
     assert not bool(hidden["perceived_ok"])
     assert bool(shown["perceived_ok"]) and shown["perceived"] == pytest.approx(3.5 / 6)
+
+
+def test_cell_areas_remembered_match_h3_in_order():
+    from geo.index import cell_area_km2
+    from geo.metrics._areas import CellAreas
+
+    fine = np.array(sorted(h3i.grid_disk(h3i.latlng_to_cell(45.76, 4.84, 10), 3)),
+                    dtype=np.uint64)
+    coarse = np.unique([h3i.cell_to_parent(int(c), 8) for c in fine]).astype(np.uint64)
+    areas = CellAreas()
+    first = fine[::-2]  # unsorted, half the cells
+    assert np.array_equal(areas(first), cell_area_km2(first))
+    mixed = np.concatenate([coarse, fine[:7], first[:3], fine])  # new, known, repeated
+    assert np.array_equal(areas(mixed), cell_area_km2(mixed))
+    assert areas(np.zeros(0, dtype=np.uint64)).size == 0

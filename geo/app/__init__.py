@@ -1,11 +1,27 @@
-"""The dashboards' app objects (the only package besides geo.layers that imports widgets)."""
+"""The dashboards' app objects (the only package besides geo.layers that imports widgets).
 
-from geo.app._app import AtlasApp
-from geo.app._cells_table import cells_table_html
-from geo.app._page import default_data_dir
-from geo.app._present import PresentApp
-from geo.app._scenes import Scene, SceneDeck, SceneFileError, load_scenes
-from geo.app._share import ViewState
+A dashboard kernel imports ~1,000 modules here (widgets, ipyleaflet, pandas, Arrow). The cyclic
+garbage collector would walk the growing heap several times during that import (0.1-0.3 s of
+a kernel's start, issue "real-city scale"): it is paused for the import, and what the import
+made is then frozen out of later collections (``gc.freeze``), as module-level objects live as
+long as the kernel anyway, so a full collection during a slider move does not walk them either.
+"""
+
+import gc
+
+_collecting = gc.isenabled()
+gc.disable()
+try:
+    from geo.app._app import AtlasApp
+    from geo.app._cells_table import cells_table_html
+    from geo.app._page import default_data_dir
+    from geo.app._present import PresentApp
+    from geo.app._scenes import Scene, SceneDeck, SceneFileError, load_scenes
+    from geo.app._share import ViewState
+finally:
+    if _collecting:
+        gc.freeze()
+        gc.enable()
 
 __all__ = [
     "AtlasApp",

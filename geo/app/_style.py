@@ -48,8 +48,10 @@ class LayerStyle:
     """Cells to draw, their fill, which are dashed (hidden / too few), and the legend HTML."""
 
     cells: np.ndarray
-    fill: list[str]
-    dashed: list[bool]
+    fill: np.ndarray
+    """Colour of each cell (an object array of ``#rrggbb``)."""
+    dashed: np.ndarray
+    """Whether each cell is dashed (bool): arrays, as a res-10 city has ~40k cells to style."""
     legend: str
     empty: bool
 
@@ -121,8 +123,8 @@ def style_layer(
         )
         return LayerStyle(
             table["cell"].to_numpy()[draw],
-            list(fill[draw]),
-            list(hidden[draw]),
+            fill[draw],
+            hidden[draw],
             legend,
             not shown.any(),
         )
@@ -151,8 +153,8 @@ def style_layer(
         )
         return LayerStyle(
             table["cell"].to_numpy()[draw],
-            list(fill[draw]),
-            list((hidden | few)[draw]),
+            fill[draw],
+            (hidden | few)[draw],
             legend,
             not ok.any(),
         )
@@ -171,8 +173,8 @@ def style_layer(
         )
         return LayerStyle(
             table["cell"].to_numpy()[shown],
-            list(fill),
-            [False] * int(shown.sum()),
+            fill,
+            np.zeros(int(shown.sum()), dtype=bool),
             legend,
             not shown.any(),
         )
@@ -190,15 +192,15 @@ def style_layer(
         )
         return LayerStyle(
             table["cell"].to_numpy()[shown],
-            list(fill),
-            [False] * int(shown.sum()),
+            fill,
+            np.zeros(int(shown.sum()), dtype=bool),
             legend,
             not shown.any(),
         )
     if layer == "hotspots":
         keys = table["hotspot"].astype(str).to_numpy()
         shown = np.isin(keys, list(HOTSPOT_COLORS))
-        fill = [HOTSPOT_COLORS[k] for k in keys[shown]]
+        fill = np.asarray([HOTSPOT_COLORS[k] for k in keys[shown]], dtype=object)
         rows = [(c, t(k, lang), False) for k, c in HOTSPOT_COLORS.items()]
         legend = legend_html(
             t("legend.hotspots.title", lang),
@@ -210,7 +212,7 @@ def style_layer(
         return LayerStyle(
             table["cell"].to_numpy()[shown],
             fill,
-            [False] * int(shown.sum()),
+            np.zeros(int(shown.sum()), dtype=bool),
             legend,
             not shown.any(),
         )

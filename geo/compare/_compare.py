@@ -15,7 +15,13 @@ import numpy as np
 import pandas as pd
 
 from geo._light import average_ranks, spearman_p, spearman_rho, user_defined_classes
-from geo.compare._labels import BIVARIATE_KEYS, BIVARIATE_NOT_COMPARED, LOCAL_KEYS
+from geo.compare._labels import (
+    BIVARIATE_KEYS,
+    BIVARIATE_NOT_COMPARED,
+    HOTSPOT_KEYS,
+    LOCAL_KEYS,
+    key_column,
+)
 from geo.compare._weights import as_int_cells
 
 __all__ = [
@@ -291,14 +297,16 @@ def compare_arrays(
     per_rank = np.full(n, np.nan)
     rec_rank[ok] = percentile_ranks(rec[ok])
     per_rank[ok] = percentile_ranks(per[ok])
-    codes = pd.array(np.full(n, pd.NA), dtype="Int8")
-    codes[ok] = bivariate_classes(per_rank[ok], rec_rank[ok])
-    bkeys = np.full(n, BIVARIATE_NOT_COMPARED, dtype=object)
-    bkeys[ok] = np.asarray(BIVARIATE_KEYS, dtype=object)[codes[ok].to_numpy(dtype=np.int64)]
+    bclass = np.zeros(n, dtype=np.int8)
+    bclass[ok] = bivariate_classes(per_rank[ok], rec_rank[ok])
+    codes = pd.arrays.IntegerArray(bclass, ~ok)  # Int8, <NA> where not compared
+    # Class keys go by code (a slider move at res 10 would fill and convert ~40k Python strings
+    # per column otherwise): code 9 is "not compared".
+    bkeys = np.where(ok, bclass, len(BIVARIATE_KEYS))
 
     gi_z, gi_p, gi_q, bv_i, bv_p, bv_q = (np.full(n, np.nan) for _ in range(6))
-    hotspot = np.full(n, "hotspot.not_computed", dtype=object)
-    local = np.full(n, "local.not_computed", dtype=object)
+    hotspot = np.full(n, HOTSPOT_KEYS.index("hotspot.not_computed"), dtype=np.int8)
+    local = np.full(n, LOCAL_KEYS.index("local.not_computed"), dtype=np.int8)
     gi_islands = local_islands = 0
     if local_stats:
         # esda / libpysal / SciPy take ~1 s to import: only a view with local statistics pays it.
@@ -310,11 +318,12 @@ def compare_arrays(
         grid_rec = grid_weights(cells[idx_rec])
         gi = gi_star(hot[idx_rec], grid_rec, permutations=settings.permutations, seed=gi_seed)
         gi_z[idx_rec], gi_p[idx_rec], gi_q[idx_rec] = gi.statistic, gi.p, gi.q
-        hotspot[:] = "hotspot.no_data"
-        hotspot[idx_rec] = np.where(grid_rec.islands, "hotspot.island", "hotspot.not_significant")
+        hotspot[:] = HOTSPOT_KEYS.index("hotspot.no_data")
+        hotspot[idx_rec] = np.where(grid_rec.islands, HOTSPOT_KEYS.index("hotspot.island"),
+                                    HOTSPOT_KEYS.index("hotspot.not_significant"))
         sig = np.isfinite(gi_q) & (gi_q < alpha)
-        hotspot[sig & (gi_z > 0)] = "hotspot.hot"
-        hotspot[sig & (gi_z < 0)] = "hotspot.cold"
+        hotspot[sig & (gi_z > 0)] = HOTSPOT_KEYS.index("hotspot.hot")
+        hotspot[sig & (gi_z < 0)] = HOTSPOT_KEYS.index("hotspot.cold")
 
         # Bivariate local Moran: perceived at the cell against recorded around it.
         idx_ok = np.flatnonzero(ok)
@@ -323,12 +332,13 @@ def compare_arrays(
             per[idx_ok], rec[idx_ok], grid_ok, permutations=settings.permutations, seed=local_seed
         )
         bv_i[idx_ok], bv_p[idx_ok], bv_q[idx_ok] = bv.statistic, bv.p, bv.q
-        local[:] = "local.not_compared"
-        local[idx_ok] = np.where(grid_ok.islands, "local.island", "local.not_significant")
+        local[:] = LOCAL_KEYS.index("local.not_compared")
+        local[idx_ok] = np.where(grid_ok.islands, LOCAL_KEYS.index("local.island"),
+                                 LOCAL_KEYS.index("local.not_significant"))
         quadrant = np.zeros(n, dtype=np.int8)
         quadrant[idx_ok] = bv.quadrant
         sig = np.isfinite(bv_q) & (bv_q < alpha) & (quadrant > 0)
-        local[sig] = np.asarray(LOCAL_KEYS, dtype=object)[quadrant[sig] - 1]
+        local[sig] = quadrant[sig] - 1  # LOCAL_KEYS starts with esda's quadrants 1..4
         gi_islands = int(grid_rec.islands.sum())
         local_islands = int(grid_ok.islands.sum())
 
@@ -339,15 +349,15 @@ def compare_arrays(
         "perceived_rank": per_rank,
         "gap": per_rank - rec_rank,
         "bivariate_class": codes,
-        "bivariate_key": bkeys,
+        "bivariate_key": key_column((*BIVARIATE_KEYS, BIVARIATE_NOT_COMPARED), bkeys),
         "gi_z": gi_z,
         "gi_p": gi_p,
         "gi_q": gi_q,
-        "hotspot": hotspot,
+        "hotspot": key_column(HOTSPOT_KEYS, hotspot),
         "bv_moran": bv_i,
         "local_p": bv_p,
         "local_q": bv_q,
-        "local_class": local,
+        "local_class": key_column(LOCAL_KEYS, local),
     }
     return ComparedArrays(
         columns=columns,

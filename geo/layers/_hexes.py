@@ -120,7 +120,7 @@ def draw_plan(cells, fill, dashed, grid, key, outlines):
     marks = np.zeros(cells.size, dtype=np.uint8)
     if dashed is not None:
         marks = np.asarray(dashed, dtype=np.uint8)
-    want = np.unique(cells) if grid is None else np.union1d(grid, cells).astype(np.uint64)
+    want = np.unique(cells) if grid is None else _with_grid(np.asarray(grid, np.uint64), cells)
     new_key = (cells.tobytes(), tuple(fill), marks.tobytes(), want.tobytes())
     if new_key == key:
         return None
@@ -129,3 +129,14 @@ def draw_plan(cells, fill, dashed, grid, key, outlines):
     else:
         new_outlines = not np.isin(cells, outlines).all()
     return new_key, cells, marks, (want if new_outlines else outlines), new_outlines
+
+
+def _with_grid(grid: np.ndarray, cells: np.ndarray) -> np.ndarray:
+    """``np.union1d(grid, cells)``, without sorting again when the grid (sorted and unique, as
+    ``Atlas.grid_cells`` gives it) already holds every cell: the common case, ~15 ms a slider
+    move saved at 54k cells."""
+    if grid.size and bool((grid[1:] > grid[:-1]).all()):
+        pos = np.minimum(np.searchsorted(grid, cells), grid.size - 1)
+        if bool((grid[pos] == cells).all()):
+            return grid
+    return np.union1d(grid, cells).astype(np.uint64)

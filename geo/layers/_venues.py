@@ -76,19 +76,27 @@ class VenueLayer(RestyledLayer):
             self._table_key = table_key
             # Python's round (correctly rounded), not numpy's (scales, then rounds): the shown
             # points must be the venues' own rounded coordinates.
+            details = self._details(venues)
             features = [
-                self._feature(venues, i, round(x, 5), round(y, 5))
+                self._feature(details, i, round(x, 5), round(y, 5))
                 for i, (x, y) in enumerate(zip(lon.tolist(), lat.tolist(), strict=True))
             ]
         self._send(codes, marks, palette, features)
         return True
 
-    def _feature(self, venues: pd.DataFrame, i: int, x: float, y: float) -> dict:
+    def _details(self, venues: pd.DataFrame) -> dict[str, list]:
+        """Hover details by property, as lists: a city's 3,000 venues read cell by cell with
+        ``.iat`` took ~1 s of the first map."""
+        if not self.details:
+            return {}
+        return {key: venues[column].tolist() if column in venues else [None] * len(venues)
+                for key, column in (("name", "name"), ("hours", "opening_hours"))}
+
+    def _feature(self, details: dict[str, list], i: int, x: float, y: float) -> dict:
         properties = {}
-        if self.details:
-            for key, column in (("name", "name"), ("hours", "opening_hours")):
-                value = venues[column].iat[i] if column in venues else None
-                properties[key] = None if pd.isna(value) else str(value)
+        for key, values in details.items():
+            value = values[i]
+            properties[key] = None if pd.isna(value) else str(value)
         return {
             "type": "Feature",
             "properties": properties,

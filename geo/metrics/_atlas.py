@@ -31,7 +31,8 @@ from geo.cube import (
 )
 from geo.cube._codes import UNTIMED_SLOT
 from geo.hours import CLOSED, OPEN, UNKNOWN, open_in_window, open_slots
-from geo.index import cell_area_km2, cells_of, parents_of
+from geo.index import cells_of, parents_of
+from geo.metrics._areas import CellAreas
 from geo.metrics._protect import (
     SUMS,
     VENUE_COUNTS,
@@ -191,7 +192,8 @@ class Atlas:
         self._perceptions_at: dict[int, pd.DataFrame] = {}
         self._answer_cells: dict[int, np.ndarray] = {}
         self._grids: dict[int, _Grid] = {}
-        self._area_of: dict[int, float] = {}
+        self._areas = CellAreas()
+        """Cell areas for the per-km² rates (the same cells come back every query)."""
         if len(self.venues):
             self._venue_cells = cells_of(
                 self.venues["lat"].to_numpy(), self.venues["lon"].to_numpy()
@@ -557,7 +559,7 @@ class Atlas:
             settings,
             local_stats=local_stats,
         )
-        table.update({c: np.asarray(result.columns[c]) for c in COMPARE_COLUMNS})
+        table.update({c: result.columns[c] for c in COMPARE_COLUMNS})  # keys stay pandas'
         # the class as a float with NaN, as the table has always carried it
         table["bivariate_class"] = result.columns["bivariate_class"].to_numpy(
             dtype=float, na_value=np.nan
@@ -565,14 +567,6 @@ class Atlas:
         # rho and n only: the p-value needs SciPy, so exports add it (geo.export)
         summary["spearman"] = {"rho": result.spearman.rho, "n": result.spearman.n}
         summary["cells_compared"] = result.n_cells_compared
-
-    def _areas(self, cells: np.ndarray) -> np.ndarray:
-        """Cell areas in km², remembered: the same few thousand cells come back every query."""
-        new = [int(c) for c in cells if int(c) not in self._area_of]
-        if new:
-            areas = cell_area_km2(np.asarray(new, dtype=np.uint64))
-            self._area_of.update(zip(new, areas.tolist(), strict=True))
-        return np.array([self._area_of[int(c)] for c in cells], dtype=float)
 
     def _derive_columns(self, table: dict[str, np.ndarray], query: Query) -> dict[str, np.ndarray]:
         """Rates and perceived statistics from the additive sums, as arrays."""
