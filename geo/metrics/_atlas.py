@@ -450,10 +450,12 @@ class Atlas:
         return columns, (left_out, left_out_location)
 
     def query(
-        self, query: Query, *, local_stats: bool = False, permutations: int = 999, seed: int = 0
+        self, query: Query, *, local_stats: bool = False, permutations: int = 999, seed: int = 0,
+        compare: bool = True,
     ) -> QueryResult:
         """Per-cell answer to ``query``: published (cell-key noise), protected by its k, then
-        compared on what may be shown."""
+        compared on what may be shown (``compare=False``: not, for callers that use the counts
+        only, e.g. a period comparison; the comparison columns are then absent)."""
         columns, (left_out, left_out_location) = self._exact_columns(
             query, self._grid(query.resolution)
         )
@@ -493,7 +495,7 @@ class Atlas:
         # rho and n only: the p-value needs SciPy, so exports add it (geo.export)
         summary["spearman"] = {"rho": float("nan"), "n": 0}
         summary["cells_compared"] = 0
-        if (query.mode == "suppress" or query.k == 0) and table["cell"].size:
+        if compare and (query.mode == "suppress" or query.k == 0) and table["cell"].size:
             self._compare(table, summary, local_stats, permutations, seed)
         shown_table = pd.DataFrame(table, copy=False)
         protected = Protected(
