@@ -186,7 +186,8 @@ class Atlas:
         self._perceptions_at: dict[int, pd.DataFrame] = {}
         self._answer_cells: dict[int, np.ndarray] = {}
         self._grids: dict[int, _Grid] = {}
-        self._area_of: dict[int, float] = {}
+        # cells whose area is known (sorted) and their areas, in step
+        self._area_of: tuple[np.ndarray, np.ndarray] = (np.zeros(0, np.uint64), np.zeros(0))
         self._t_cache: dict[tuple[float, bytes], np.ndarray] = {}
         if len(self.venues):
             self._venue_cells = cells_of(
@@ -543,12 +544,18 @@ class Atlas:
         summary["cells_compared"] = result.n_cells_compared
 
     def _areas(self, cells: np.ndarray) -> np.ndarray:
-        """Cell areas in km², remembered: the same few thousand cells come back every query."""
-        new = [int(c) for c in cells if int(c) not in self._area_of]
-        if new:
-            areas = cell_area_km2(np.asarray(new, dtype=np.uint64))
-            self._area_of.update(zip(new, areas.tolist(), strict=True))
-        return np.array([self._area_of[int(c)] for c in cells], dtype=float)
+        """Cell areas in km², remembered: the same few thousand cells come back every query
+        (looked up by binary search: a Python loop over them cost a tenth of a query)."""
+        known, areas = self._area_of
+        cells = np.asarray(cells, dtype=np.uint64)
+        new = np.setdiff1d(cells, known)
+        if new.size:
+            known = np.concatenate([known, new])
+            areas = np.concatenate([areas, cell_area_km2(new)])
+            order = np.argsort(known, kind="stable")
+            known, areas = known[order], areas[order]
+            self._area_of = (known, areas)
+        return areas[np.searchsorted(known, cells)] if cells.size else np.zeros(0)
 
     def _derive_columns(self, table: dict[str, np.ndarray], query: Query) -> dict[str, np.ndarray]:
         """Rates and perceived statistics from the additive sums, as arrays."""
