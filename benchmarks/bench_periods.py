@@ -3,7 +3,9 @@
 Targets: a query with a date range at res 9 over 1M incidents <= 15 ms median (the full
 Atlas.query path, noise on); a period comparison <= 50 ms; cube build from 1M incidents
 <= 2 s. Also recorded: cube rows and size on disk (zstd Parquet) with the night date, and the
-same cube's rows without it (the date summed out), so the growth is visible.
+same cube's rows without it (the date summed out), so the growth is visible; and the size of
+the memory-mapped codes a build writes for kernels (res 7-10, dated with their night order,
+and undated).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from benchmarks._common import median_seconds, quick, record, timed  # noqa: E40
 from geo.compare import compare_periods, monthly_trends  # noqa: E402
 from geo.cube import build_incident_cube, save_cube  # noqa: E402
 from geo.cube._aggregate import aggregate_table  # noqa: E402
+from geo.cube._mapped import write_mapped_codes  # noqa: E402
 from geo.metrics import Atlas, Query  # noqa: E402
 from geo.metrics._periods import preset_range, previous_period  # noqa: E402
 from geo.sample import generate_city  # noqa: E402
@@ -40,7 +43,11 @@ def main() -> None:
     record(f"cube_rows_without_dates_res10{suffix}", len(undated), "rows")
     with tempfile.TemporaryDirectory() as tmp:
         size = save_cube(cube, Path(tmp) / "cube.parquet").stat().st_size
+        # what kernels memory-map: codes at res 7-10, dated (with their night order) and not
+        mapped = sum(f.stat().st_size for f in write_mapped_codes(cube, Path(tmp) / "codes")
+                     .iterdir())
     record(f"cube_size_on_disk_with_dates{suffix}", size / 1e6, "MB")
+    record(f"codes_size_on_disk_mapped{suffix}", mapped / 1e6, "MB")
     atlas = Atlas(city.incidents, city.perceptions, city.venues, metadata=city.metadata,
                   incident_cube=cube)
     record(f"cube_rows_with_dates_res9{suffix}",

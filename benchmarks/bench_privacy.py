@@ -22,7 +22,7 @@ from tests.privacy_attack import (  # noqa: E402
     utility_figures,
 )
 
-KINDS = ("hour", "category", "source", "parent", "group")
+KINDS = ("hour", "date", "category", "source", "parent", "group")
 ATTACKERS = ("difference", "informed", "bayes", "prior")
 
 

@@ -230,6 +230,31 @@ def perceived_stats(
     )
 
 
+T_CACHE_SIZE = 64
+"""Sets of t quantiles a ``t_cache`` keeps before it starts afresh (a few kB each)."""
+
+
+def _t_quantiles(p: float, df: np.ndarray,
+                 cache: dict[tuple[float, bytes], np.ndarray] | None) -> np.ndarray:
+    """``t_quantile(p, df)``, looked up by the finite degrees of freedom in order.
+
+    :func:`~geo._light.t_quantile` computes over its finite entries only, as one batch, so
+    the same finite entries give the same values to the last bit, wherever the NaNs fall.
+    """
+    if cache is None:
+        return t_quantile(p, df)
+    finite = np.isfinite(df) & (df > 0)
+    key = (p, df[finite].tobytes())
+    values = cache.get(key)
+    if values is None:
+        if len(cache) >= T_CACHE_SIZE:
+            cache.clear()
+        values = cache[key] = t_quantile(p, df[finite])
+    out = np.full(df.shape, np.nan)
+    out[finite] = values
+    return out
+
+
 def perceived_arrays(
     n: ArrayLike,
     sw: ArrayLike,
@@ -240,9 +265,14 @@ def perceived_arrays(
     min_n: int = DEFAULT_MIN_N,
     level: float = DEFAULT_LEVEL,
     area: Sequence[object] | ArrayLike | None = None,
+    t_cache: dict[tuple[float, bytes], np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
     """:func:`perceived_stats` as a dict of arrays (:data:`PERCEIVED_COLUMNS`), for the query
-    path, where a DataFrame's construction would cost more than the arithmetic."""
+    path, where a DataFrame's construction would cost more than the arithmetic.
+
+    ``t_cache`` (a dict the caller keeps) remembers the t quantiles of the intervals: they are
+    most of the cost, and views that change only the incidents' filters (a date range, an
+    hour of a slider) come back with the very same answers' degrees of freedom."""
     if min_n < 1:
         raise ValueError(f"min_n must be >= 1, got {min_n}")
     if not 0 < level < 1:
@@ -258,7 +288,8 @@ def perceived_arrays(
     with np.errstate(divide="ignore", invalid="ignore"):
         se = np.sqrt(var / n_eff)
         # only where the interval is shown: cells under min_n are hidden below
-        t = t_quantile(0.5 + level / 2, np.where(ok & (n_eff > 1), n_eff - 1, np.nan))
+        t = _t_quantiles(0.5 + level / 2, np.where(ok & (n_eff > 1), n_eff - 1, np.nan),
+                         t_cache)
     lo = np.clip(mean - t * se, 0.0, 1.0)
     hi = np.clip(mean + t * se, 0.0, 1.0)
 

@@ -1,9 +1,9 @@
 """Differencing attacks on the sample city, and the utility of what is published (issue 13).
 
 Each attack takes two views that each pass the k floor and differ by one hour at either end of
-the window, one category, one source, one respondent group, or a parent cell against its
-children, and tries to read off a small count (0 < s < k) of app reports or answers as the
-difference of the published values. Three attackers guess it:
+the window, one night at either end of the date range, one category, one source, one respondent
+group, or a parent cell against its children, and tries to read off a small count (0 < s < k)
+of app reports or answers as the difference of the published values. Three attackers guess it:
 
 ``difference``
     the published difference, floored at 0 and rounded (what the issue measured: 100 % right
@@ -31,6 +31,7 @@ Used by tests/test_privacy_attack.py (assertions) and benchmarks/bench_privacy.p
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -49,6 +50,10 @@ RESOLUTIONS = (8, 9, 10)
 STARTS = (19, 20, 21, 22, 23)
 ENDS = (2, 3, 4, 5)
 TIMES: tuple[HourWindow | None, ...] = (None, HourWindow(22, 4), HourWindow(18, 22))
+RANGES: tuple[tuple[dt.date, int], ...] = tuple(
+    (dt.date(2025, month, 1), length) for month in (3, 6, 9, 12) for length in (7, 28)
+)
+"""Date ranges (first night, nights) whose one-night trims the date attack differences."""
 MEAN_TOLERANCE = 0.005
 """A group mean counts as recovered when the estimate is this close (2 decimals)."""
 LEVELS = (0.0, 1 / 3, 2 / 3, 1.0)
@@ -159,6 +164,19 @@ def hour_pairs() -> Iterator[tuple[Query, Query]]:
                 yield big, big.with_(hours=HourWindow((start + 1) % 24, end))
 
 
+def date_pairs() -> Iterator[tuple[Query, Query]]:
+    """[a, b] against [a+1, b] and [a, b-1]: the first and the last night's count."""
+    night = dt.timedelta(days=1)
+    for res in RESOLUTIONS:
+        for hours in TIMES[:2]:
+            for first, length in RANGES:
+                last = first + (length - 1) * night
+                big = Query(resolution=res, hours=hours, sources={"app"}, k=K,
+                            date_from=first, date_to=last)
+                yield big, big.with_(date_from=first + night)
+                yield big, big.with_(date_to=last - night)
+
+
 def category_pairs(categories: tuple[str, ...]) -> Iterator[tuple[Query, Query]]:
     for res in RESOLUTIONS:
         for hours in TIMES:
@@ -184,12 +202,14 @@ def group_pairs(groups: tuple[str, ...]) -> Iterator[tuple[Query, Query, str]]:
 
 
 def incident_attacks(views: Views) -> dict[str, Tally]:
-    """Hour, category and source attacks on app reports (``incidents``)."""
+    """Hour, date, category and source attacks on app reports (``incidents``)."""
     categories = tuple(sorted(views.truth.incidents.loc[
         views.truth.incidents["source"] == "app", "category"].unique()))
-    out = {"hour": Tally(), "category": Tally(), "source": Tally()}
+    out = {"hour": Tally(), "date": Tally(), "category": Tally(), "source": Tally()}
     for big, small in hour_pairs():
         _difference(views, big, small, out["hour"], "incidents")
+    for big, small in date_pairs():
+        _difference(views, big, small, out["date"], "incidents")
     for big, small in category_pairs(categories):
         _difference(views, big, small, out["category"], "incidents")
     for big, small in source_pairs():

@@ -32,6 +32,7 @@ from geo.cube import (
 from geo.errors import FileFormatError
 from geo.index import cells_of, parents_of
 from geo.privacy import KEY_MODULUS, record_keys, salt_fingerprint
+from geo.sample import generate_city
 from geo.timewin import HourWindow, parse_weekdays
 
 PARIS = (48.8566, 2.3522)
@@ -471,3 +472,36 @@ def test_dated_codes_filter_by_night_and_undated_codes_refuse(incidents: pd.Data
         dated.count[(dated.night == day_number(dt.date(2026, 5, 15)))].sum())
     with pytest.raises(ValueError, match="no night dates"):
         undated.mask(date_from=dt.date(2026, 5, 15))
+
+
+@pytest.fixture(scope="module")
+def year_codes():
+    city = generate_city(seed=3, incidents=20_000, app_reports=3_000, perceptions=0, venues=0)
+    return build_incident_cube(city.incidents).codes(9, dated=True)
+
+
+@pytest.mark.parametrize("first, last", [
+    (dt.date(2025, 5, 16), dt.date(2025, 5, 16)),  # a few rows: sorted
+    (dt.date(2025, 3, 1), dt.date(2025, 5, 31)),  # a season: flagged, then read in order
+    (None, dt.date(2025, 2, 20)), (dt.date(2025, 9, 10), None),  # open ends
+    (dt.date(2020, 1, 1), dt.date(2030, 1, 1)),  # most rows: the plain mask
+    (dt.date(2026, 1, 1), None), (dt.date(2025, 5, 20), dt.date(2025, 5, 10)),  # none
+])
+def test_rows_of_a_date_range_are_the_rows_of_its_mask_in_order(
+    year_codes, first: dt.date | None, last: dt.date | None
+) -> None:
+    """The night-ordered slice finds exactly the masked rows, in row order, so every sum over
+    them runs in the same order and gives the same totals to the last bit."""
+    codes = year_codes
+    assert (np.diff(codes.night[codes.night_order].astype(np.int64)) >= 0).all()
+    for filters in ({}, {"window": HourWindow(22, 4), "weekdays": {4, 5}},
+                    {"categories": ["violence"], "sources": ["police"]}):
+        mask = codes.mask(date_from=first, date_to=last, **filters)
+        rows = codes.rows(date_from=first, date_to=last, **filters)
+        assert np.array_equal(rows, np.flatnonzero(mask)), filters
+        by_rows, by_mask = codes.per_cell_source(rows), codes.per_cell_source(mask)
+        assert all(np.array_equal(a, b) for a, b in zip(by_rows, by_mask, strict=True))
+    untimed = codes.how == UNTIMED_SLOT
+    assert codes.untimed_count() == codes.count[untimed].sum()
+    assert codes.untimed_count(["violence"], ["police"]) == codes.count[
+        codes.mask(None, None, ["violence"], ["police"], include_untimed=True) & untimed].sum()

@@ -180,3 +180,23 @@ def test_prior_mean_skips_missing_sums_and_arrays_match_the_table() -> None:
     assert list(arrays) == list(PERCEIVED_COLUMNS)
     for column in PERCEIVED_COLUMNS:
         np.testing.assert_array_equal(arrays[column], table[column].to_numpy())
+
+
+def test_remembered_t_quantiles_are_the_computed_ones() -> None:
+    """The query path keeps t quantiles between views; wherever the cells without answers
+    fall, the values are those computed afresh, to the last bit."""
+    from geo.perceived import perceived_arrays
+
+    rng = np.random.default_rng(2)
+    n = rng.integers(0, 40, 300).astype(float)
+    sw = n * rng.uniform(0.5, 1.5, 300)
+    swx = sw * rng.uniform(0, 1, 300)
+    swx2, sw2 = swx * 0.8, sw * 1.3
+    cache: dict = {}
+    for empty in ([], [3, 50, 51], [0, 299]):  # cells without answers come and go
+        args = [np.insert(v, empty, 0.0) for v in (n, sw, swx, swx2, sw2)]
+        fresh = perceived_arrays(*args[:4], sw2=args[4])
+        kept = perceived_arrays(*args[:4], sw2=args[4], t_cache=cache)
+        for name, values in fresh.items():
+            np.testing.assert_array_equal(values, kept[name], err_msg=name)
+    assert len(cache) == 1  # the same answers, met three times

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -91,6 +93,29 @@ def test_views_that_differ_carry_different_noise(noisy, exact) -> None:
     published = a.loc[both, "incidents"] - b.loc[both, "incidents"]
     truth = ta.loc[both, "incidents"] - tb.loc[both, "incidents"]
     assert len(both) > 50 and (published.round() != truth.round()).mean() > 0.5
+
+
+def test_a_date_ranged_view_carries_the_noise_of_its_own_records_only(city, noisy) -> None:
+    """The cell key of a date-ranged cell is the sum of the keys of the records it counts, so
+    a city that holds only those records publishes the very same values without a range: the
+    noise depends on nothing else (not the nights around the range, not the other rows)."""
+    first, last = dt.date(2025, 4, 1), dt.date(2025, 8, 31)
+    query = Query(resolution=9, hours=HourWindow(20, 4))  # both sources carry noise here
+    ranged = noisy.query(query.with_(date_from=first, date_to=last)).table.set_index("cell")
+    incidents = city.incidents
+    start = incidents["occurred_from"]
+    end = incidents["occurred_to"].fillna(start) - pd.Timedelta(1, "ns")
+    night = [(t - pd.Timedelta(hours=6)).dt.date for t in (start, end)]
+    inside = start.notna() & (night[0] >= first) & (night[1] <= last)
+    alone = Atlas(incidents.loc[inside].reset_index(drop=True))
+    own = alone.query(query).table.set_index("cell")
+    shown = ranged.index[ranged["incidents"] > 0]  # cells shown with records of the range
+    assert len(shown) > 30 and set(shown) <= set(own.index)
+    pd.testing.assert_series_equal(ranged.loc[shown, "incidents"], own.loc[shown, "incidents"])
+    # and it is noise: the exact counts differ from what is published in most cells
+    truth = build(city, exact=True).query(query.with_(date_from=first, date_to=last, k=0))
+    exact_counts = truth.table.set_index("cell").loc[shown, "incidents"]
+    assert (exact_counts != ranged.loc[shown, "incidents"]).mean() > 0.5
 
 
 def test_exact_and_k_zero_show_exact_counts_and_say_so(city, noisy, exact) -> None:

@@ -27,7 +27,7 @@ import pandas as pd
 
 from geo.columns import CATEGORIES, DEFAULT_DAY_BOUNDARY_HOUR, DEFAULT_RESOLUTION, SOURCES_KNOWN
 from geo.cube._aggregate import codes_in, factorize_sorted, group_sum
-from geo.cube._codes import CubeCodes, CubeIndex
+from geo.cube._codes import NO_NIGHT, CubeCodes, CubeIndex
 from geo.index import cells_of
 from geo.privacy import record_keys, salt_fingerprint
 from geo.timewin import (
@@ -39,9 +39,6 @@ from geo.timewin import (
     timing_codes,
     wall_clock_ns,
 )
-
-NO_NIGHT = int(np.iinfo(np.int32).min)
-"""``night`` of the rows with no usable hour: below every date, so no date range holds them."""
 
 UNTIMED_REASONS: tuple[str, ...] = tuple(c for c in TIMING_CLASSES if c != "timed")
 """Keys of ``IncidentCube.untimed_by_precision``: the precision, or ``span_over_cap``."""

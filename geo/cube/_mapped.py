@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 CODES_DIR = "codes"
 """Folder of a build generation holding, per resolution, ``r<res>.arrow`` (rows with the night
 date), ``r<res>-undated.arrow`` (the date summed out, what views without a date range read) and
-``cells-r<res>.arrow``."""
+``cells-r<res>.arrow``. Dated files also hold ``night_order`` (rows sorted by night: a date
+range is one slice of it)."""
 MAPPED_RESOLUTIONS: tuple[int, ...] = (7, 8, 9, 10)
 """The resolutions dashboards offer, each written once at build time."""
 _META_KEY = b"insecurity_atlas.codes"
@@ -57,8 +58,10 @@ def write_mapped_codes(cube: IncidentCube, folder: str | Path,
             codes = cube.codes(res, dated=dated)
             meta = {"resolution": res, "categories": list(codes.categories),
                     "sources": list(codes.sources), "dated": dated}
-            _write(out / _rows_name(res, dated),
-                   {name: getattr(codes, name) for name in _ROW_COLUMNS}, meta)
+            columns = {name: getattr(codes, name) for name in _ROW_COLUMNS}
+            if codes.night_order is not None:
+                columns["night_order"] = codes.night_order
+            _write(out / _rows_name(res, dated), columns, meta)
         # both share the cells: the date is summed out within each cell
         _write(out / f"cells-r{res}.arrow", {"cells": codes.cells}, meta)
     return out
@@ -100,4 +103,6 @@ def read_mapped_codes(folder: str | Path, resolution: int, *,
         categories=tuple(meta["categories"]),
         sources=tuple(meta["sources"]),
         dated=bool(meta.get("dated", True)),
+        night_order=(_array(rows, "night_order", np.int32)
+                     if "night_order" in rows.column_names else None),
     )

@@ -29,7 +29,6 @@ from geo.cube import (
     read_cube_dir,
     rollup,
 )
-from geo.cube._codes import UNTIMED_SLOT
 from geo.hours import CLOSED, OPEN, UNKNOWN, open_in_window, open_slots
 from geo.index import cells_of, parents_of
 from geo.metrics._areas import CellAreas
@@ -42,6 +41,7 @@ from geo.metrics._protect import (
     protect_view,
 )
 from geo.metrics._query import Query
+from geo.metrics._recorded import dated, recorded_sums
 from geo.metrics._when import answered_mask, clock_hours, query_night_hours, query_nights
 from geo.perceived import perceived_arrays
 from geo.privacy import (
@@ -70,11 +70,6 @@ COMPARE_COLUMNS = (
     "local_q",
     "local_class",
 )
-
-
-def _dated(query: Query) -> bool:
-    """Whether a query needs the cube's night dates (a date range or a sun window)."""
-    return query.dated or query.sun is not None
 
 
 def _iso(day: Any) -> str | None:
@@ -194,6 +189,7 @@ class Atlas:
         self._grids: dict[int, _Grid] = {}
         self._areas = CellAreas()
         """Cell areas for the per-km² rates (the same cells come back every query)."""
+        self._t_cache: dict[tuple[float, bytes], np.ndarray] = {}
         if len(self.venues):
             self._venue_cells = cells_of(
                 self.venues["lat"].to_numpy(), self.venues["lon"].to_numpy()
@@ -301,28 +297,6 @@ class Atlas:
         """Nights of the query's weekdays in its date range and in the data: "per night"."""
         return query_nights(self, query)
 
-    def _recorded(self, query: Query) -> tuple[np.ndarray, np.ndarray, float, float]:
-        """Exact counts and key sums per (cell, source), the untimed rows left out, and the
-        rows of sources located too coarsely for this resolution, left out too."""
-        codes = self.incident_cube.codes(query.resolution, dated=_dated(query))
-        cats = sorted(query.categories) if query.categories is not None else None
-        srcs = sorted(query.sources & set(codes.sources)) if query.sources is not None else None
-        mask = codes.mask(query.hours, query.weekdays, cats, srcs, date_from=query.date_from,
-                          date_to=query.date_to, night_hours=query_night_hours(self, query))
-        too_coarse = [i for i, name in enumerate(codes.sources)
-                      if self.location_limits.get(name, query.resolution) < query.resolution]
-        left_out_location = 0.0
-        if too_coarse:
-            coarse = np.isin(codes.source, too_coarse)
-            left_out_location = float(codes.count[mask & coarse].sum())
-            mask &= ~coarse
-        counts, keys = codes.per_cell_source(mask)
-        left_out = 0.0
-        if query.timed:
-            untimed = codes.mask(None, None, cats, srcs, include_untimed=True)
-            left_out = float(codes.count[untimed & (codes.how == UNTIMED_SLOT)].sum())
-        return counts, keys, left_out, left_out_location
-
     def grid_cells(self, resolution: int) -> np.ndarray:
         """Every cell with any record, answer or venue at ``resolution`` (sorted).
 
@@ -396,7 +370,7 @@ class Atlas:
         k floor); hidden bars are NaN: a cell's hourly bars must not reveal what its
         protected total hides.
         """
-        codes = self.incident_cube.codes(query.resolution, dated=_dated(query))
+        codes = self.incident_cube.codes(query.resolution, dated=dated(query))
         pos = int(np.searchsorted(codes.cells, np.uint64(cell)))
         if pos >= codes.cells.size or codes.cells[pos] != np.uint64(cell):
             return np.zeros(24)
@@ -455,7 +429,7 @@ class Atlas:
         """Exact sums per grid cell (counts and key sums per source, answers, venues), and
         the rows left out for lack of a time and of a fine enough location."""
         size = grid.cells.size
-        counts, keys, left_out, left_out_location = self._recorded(query)
+        counts, keys, left_out, left_out_location = recorded_sums(self, query)
         columns: dict[str, np.ndarray] = {"cell": grid.cells, "incidents": np.zeros(size)}
         columns["incidents"][grid.incidents] = counts.sum(axis=1)  # one position per cell
         for j, name in enumerate(self.sources):
@@ -478,10 +452,12 @@ class Atlas:
         return columns, (left_out, left_out_location)
 
     def query(
-        self, query: Query, *, local_stats: bool = False, permutations: int = 999, seed: int = 0
+        self, query: Query, *, local_stats: bool = False, permutations: int = 999, seed: int = 0,
+        compare: bool = True,
     ) -> QueryResult:
         """Per-cell answer to ``query``: published (cell-key noise), protected by its k, then
-        compared on what may be shown."""
+        compared on what may be shown (``compare=False``: not, for callers that use the counts
+        only, e.g. a period comparison; the comparison columns are then absent)."""
         columns, (left_out, left_out_location) = self._exact_columns(
             query, self._grid(query.resolution)
         )
@@ -521,7 +497,7 @@ class Atlas:
         # rho and n only: the p-value needs SciPy, so exports add it (geo.export)
         summary["spearman"] = {"rho": float("nan"), "n": 0}
         summary["cells_compared"] = 0
-        if (query.mode == "suppress" or query.k == 0) and table["cell"].size:
+        if compare and (query.mode == "suppress" or query.k == 0) and table["cell"].size:
             self._compare(table, summary, local_stats, permutations, seed)
         shown_table = pd.DataFrame(table, copy=False)
         protected = Protected(
@@ -581,6 +557,7 @@ class Atlas:
             table["swx2"],
             sw2=table["sw2"],
             min_n=query.min_answers,
+            t_cache=self._t_cache,
         )
         incidents = np.asarray(table["incidents"], dtype=float)
         out = {c: v for c, v in table.items() if c not in stats}

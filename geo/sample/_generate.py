@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from geo.columns import DEFAULT_TIMEZONE
+from geo.sample._change import LIT_STREET
 from geo.sample._city import BBOX, CENTRE_LAT, CENTRE_LON, CITY_NAME, DISTRICTS
 from geo.sample._incidents import make_incidents
 from geo.sample._perceptions import make_perceptions
@@ -22,7 +23,7 @@ from geo.sample._time import SPECIAL_NIGHTS, YEAR
 from geo.sample._venues import make_venues
 
 GENERATOR_NAME = "insecurity-atlas geo.sample"
-GENERATOR_VERSION = "1.0.0"
+GENERATOR_VERSION = "1.1.0"
 """Bump when the output of a seed changes, so that :func:`ensure_sample` regenerates."""
 
 DEFAULT_SEED = 20251
@@ -67,6 +68,9 @@ def _metadata(seed: int, counts: dict[str, int], tiling: Tiling) -> dict[str, An
         "centre": [CENTRE_LAT, CENTRE_LON],
         "districts": [d.to_dict() for d in DISTRICTS],
         "special_nights": dict(SPECIAL_NIGHTS),
+        # the planted change (tiles repeat it, each shifted: its cells name the one-tile city's)
+        "changes": [{k: v for k, v in LIT_STREET.to_dict().items()
+                     if tiling.tiles == 1 or k != "cells"}],
         "insecurity_scale": "4-point Likert very safe..very unsafe mapped to 0, 1/3, 2/3, 1",
         "groups": "gender x age band; weights post-stratify respondents to the population",
     }
@@ -111,8 +115,11 @@ def generate_city(
         if int(n) != n or n < 0:
             raise ValueError(f"{name} must be a non-negative integer, got {n!r}")
     tiling = tiling or Tiling()
-    # A fifth child for the tiles: the first four (and so the one-tile city) stay as they were.
-    police_ss, app_ss, perception_ss, venue_ss, tile_ss = np.random.SeedSequence(seed).spawn(5)
+    # A fifth child for the tiles: the first four (and so the one-tile city) stay as they were;
+    # a sixth for the planted change, so it moves no other draw.
+    police_ss, app_ss, perception_ss, venue_ss, tile_ss, change_ss = (
+        np.random.SeedSequence(seed).spawn(6))
+    change_rngs = [np.random.default_rng(s) for s in change_ss.spawn(2)]
     tile_rngs = [np.random.default_rng(s) for s in tile_ss.spawn(4)]
 
     def spread(frame: pd.DataFrame, rng: np.random.Generator, decimals: int) -> pd.DataFrame:
@@ -124,9 +131,11 @@ def generate_city(
 
     table = pd.concat(
         [
-            spread(make_incidents(np.random.default_rng(police_ss), int(incidents), "police"),
+            spread(make_incidents(np.random.default_rng(police_ss), int(incidents), "police",
+                                  change_rngs[0]),
                    tile_rngs[0], 5),
-            spread(make_incidents(np.random.default_rng(app_ss), int(app_reports), "app"),
+            spread(make_incidents(np.random.default_rng(app_ss), int(app_reports), "app",
+                                  change_rngs[1]),
                    tile_rngs[1], 6),
         ],
         ignore_index=True,

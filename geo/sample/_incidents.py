@@ -17,6 +17,7 @@ from pandas.api.extensions import ExtensionArray
 
 from geo.columns import INCIDENT_COLUMNS
 from geo.sample._categories import SPECS, raw_labels
+from geo.sample._change import light_incidents
 from geo.sample._city import ZONES, scatter_zones
 from geo.sample._time import (
     DOW,
@@ -142,10 +143,14 @@ def _quirks(
     return start, end, precision
 
 
-def make_incidents(rng: np.random.Generator, n: int, source: str) -> pd.DataFrame:
+def make_incidents(
+    rng: np.random.Generator, n: int, source: str, change: np.random.Generator | None = None
+) -> pd.DataFrame:
     """``n`` incidents of one source (``police`` or ``app``) in the canonical layout.
 
     Rows come sorted by time (undated last), ids numbered in that order, as exports list them.
+    ``change`` draws the planted change (:mod:`geo.sample._change`: the incidents a street's
+    new lighting prevents); without it the year has no change.
     """
     share, place, hours, label_w, labels = _tables(source)
     category = rng.choice(len(SPECS), size=n, p=share)
@@ -153,7 +158,10 @@ def make_incidents(rng: np.random.Generator, n: int, source: str) -> pd.DataFram
     how = sample_rows(rng, hours, category * len(ZONES) + zone)
     seasons = day_weights([s.season for s in SPECS])
     true_ns = timestamps(rng, how, category, seasons)
-    lat, lon = scatter_zones(rng, zone, decimals=5 if source == "police" else 6)
+    decimals = 5 if source == "police" else 6
+    lat, lon = scatter_zones(rng, zone, decimals=decimals)
+    if change is not None:
+        lat, lon = light_incidents(change, lat, lon, true_ns, decimals)
     raw = sample_rows(rng, label_w, category)
     start, end, precision = _quirks(rng, true_ns, source)
 

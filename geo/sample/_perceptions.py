@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from geo.columns import PERCEPTION_COLUMNS
+from geo.sample._change import LIT_STREET
 from geo.sample._city import ZONES, scatter_zones
 from geo.sample._incidents import numbered_ids
 from geo.sample._time import YEAR_START, bump, darkness, day_weights, timestamps, weekly
@@ -123,6 +124,10 @@ def make_perceptions(rng: np.random.Generator, n: int) -> pd.DataFrame:
     day_f, night_f = np.array([FEELING_BY_NAME.get(z.name, FEELING[k])
                                for z, k in zip(ZONES, kinds, strict=True)]).T
     latent = day_f[zone] + dark * (night_f[zone] - day_f[zone]) + _effects(group, zone, dark)
+    # The lit street feels safer after dark in answers given once its lights are on (survey
+    # answers are given by day about the night: the time answered says only "after").
+    lit = LIT_STREET.switched_on(answered) & LIT_STREET.on_street(lat, lon)
+    latent = latent - LIT_STREET.calmer * dark * lit
     insecurity = _likert(rng, latent)
 
     order = np.argsort(answered, kind="stable")

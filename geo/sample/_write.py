@@ -35,8 +35,9 @@ OSM_TIMESTAMP = "2025-12-31T23:00:00Z"
 METADATA_FILE = "metadata.json"
 VENUES_FILE = "venues.geojson"
 PROJECT_FILE = "atlas.yaml"
-SCENES_FILE = Path(__file__).resolve().parents[1] / "dashboards" / "scenes" / "example.yaml"
-"""The sample's presentation scenes, shipped in the package and copied into the project."""
+SCENES_DIR = Path(__file__).resolve().parents[1] / "dashboards" / "scenes"
+"""The sample's presentation scene files (``example.yaml``, ``year.yaml``...), shipped in the
+package and copied into the project."""
 
 
 def project_yaml(city: SampleCity, fmt: Format) -> str:
@@ -144,9 +145,9 @@ def write_city(city: SampleCity, out_dir: str | Path, *, fmt: Format = "csv") ->
     _atomic_write(paths["venues"],
                   json.dumps(venues_geojson(city.venues), ensure_ascii=False, indent=1) + "\n")
     _atomic_write(out / PROJECT_FILE, project_yaml(city, fmt))
-    if SCENES_FILE.is_file():
+    for scenes in sorted(SCENES_DIR.glob("*.yaml")):
         (out / "scenes").mkdir(exist_ok=True)
-        _atomic_write(out / "scenes" / SCENES_FILE.name, SCENES_FILE.read_text(encoding="utf-8"))
+        _atomic_write(out / "scenes" / scenes.name, scenes.read_text(encoding="utf-8"))
     metadata = {**city.metadata, "format": fmt,
                 "files": {k: p.name for k, p in paths.items() if k != "metadata"}}
     _atomic_write(paths["metadata"], json.dumps(metadata, ensure_ascii=False, indent=2,
