@@ -217,6 +217,7 @@ class HexCanvas {
     const offsets = bytes(this.model.get("offsets"), Uint32Array);
     const vertices = bytes(this.model.get("vertices"), Float32Array);
     this.geometry = new Geometry(vertices, offsets);
+    this.canvas.dataset.cells = String(this.geometry.n); // outlines held: tests read the grid
     this.hover = -1;
     this.restyle();
   }
