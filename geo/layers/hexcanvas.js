@@ -8,7 +8,9 @@
 // at 34k cells), and even one canvas path per hexagon costs ~70 us in software rendering; here
 // cells are rasterised as row spans into one pixel buffer, put once, so a repaint of 54k cells
 // is a few array loops (~50 ms). Outlines (dashed for hidden cells) are one-pixel walks, drawn
-// only where cells are big enough on screen to show them.
+// only where cells are big enough on screen to show them. A pan moves the drawn canvas with the
+// map pane and draws nothing while the padded area still covers the view; past its edge the
+// pixels are blitted over and only the uncovered strips are rasterised (benchmarks/bench_pan.py).
 //
 // The canvas sits first in the map's overlay pane (venue dots and other vector layers stay
 // above it) and ignores the pointer: hover and click come from the map's own mouse events, the
