@@ -149,6 +149,18 @@ def test_resolution_change_changes_the_grid(app: AtlasApp) -> None:
     assert {h3i.get_resolution(int(c)) for c in cells} == {8}
 
 
+def test_auto_resolution_follows_the_zoom_and_the_share_link_says_auto(app: AtlasApp) -> None:
+    app.map.zoom = 14
+    app.controls.resolution.value = "auto"
+    assert app.result.query.resolution == 10
+    app.map.zoom = 10
+    assert app.result.query.resolution == 8
+    assert "res=auto" in app.share.value
+    app.controls.resolution.value = 9  # a fixed choice ignores the zoom again
+    app.map.zoom = 13
+    assert app.result.query.resolution == 9
+
+
 def test_venues_layer_reflects_the_window(app: AtlasApp) -> None:
     states = set(app.venues.states)
     assert states <= {"open", "closed", "unknown"} and "open" in states

@@ -20,7 +20,7 @@ from tests.browser import chromium_path
 from tests.conftest import REPO, need
 
 SCRIPTS = sorted((REPO / "benchmarks").glob("bench_*.py"))
-BROWSER = {"bench_dashboard.py", "bench_load.py"}
+BROWSER = {"bench_dashboard.py", "bench_load.py", "bench_pan.py"}
 """Scripts that drive Chromium: they need it (skipped locally without it, failed on CI)."""
 
 

@@ -165,3 +165,24 @@ def test_uploading_a_real_export_shows_its_validation_report(page, formats_dir: 
     assert "chicago" in report.lower()
     assert "Rows dropped" in report and "missing" in report.lower()
     assert page.locator("a.atlas-download").count() >= 1  # the dropped rows, downloadable
+
+
+CELLS_JS = "() => Number(document.querySelector('.atlas-hex-canvas')?.dataset.cells || 0)"
+
+
+def test_zooming_out_with_auto_resolution_coarsens_the_cells(server: str) -> None:
+    with browser_page() as page:
+        page.goto(server + ATLAS + "?res=auto&zoom=14", timeout=LOAD_TIMEOUT)
+        page.wait_for_function(f"() => ({CELLS_JS})() > 0", timeout=LOAD_TIMEOUT)
+        page.wait_for_function(
+            "() => document.querySelector('a.atlas-share')?.getAttribute('href')"
+            "?.includes('res=auto')", timeout=LOAD_TIMEOUT)
+        fine = page.evaluate(CELLS_JS)
+        for _ in range(4):  # zoom 14 -> 10: hexagons of res 10 and 9 fall below 4 px
+            page.locator(".leaflet-control-zoom-out").click()
+            page.wait_for_timeout(400)
+        page.wait_for_function(f"(n) => ({CELLS_JS})() < n", arg=fine, timeout=60_000)
+        coarse = page.evaluate(CELLS_JS)
+        assert 0 < coarse < fine / 4, (fine, coarse)  # two resolutions coarser: ~1/49
+        assert "res=auto" in page.evaluate(
+            "() => document.querySelector('a.atlas-share').getAttribute('href')")

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from geo.app._share import ViewState, share_link_html
 from geo.city import DefaultView
+from geo.layers._auto_res import AUTO, auto_resolution
+from geo.metrics import RESOLUTIONS
 
 
 class AnalystViews:
@@ -30,6 +32,8 @@ class AnalystViews:
         with self._mute():
             if view.query is not None:
                 c.set_query(view.merged_query(c.query()))
+            if view.auto_res:
+                c.resolution.value = AUTO
             if view.layer:
                 c.layer.value = view.layer
             if view.metric:
@@ -50,6 +54,7 @@ class AnalystViews:
         lat, lon = self.map.center
         return ViewState(
             query=self.query(),
+            auto_res=c.resolution.value == AUTO,
             layer=c.layer.value,
             metric=c.metric.value,
             lang=self.lang,
@@ -58,6 +63,17 @@ class AnalystViews:
             zoom=float(self.map.zoom),
             **self.time_share(),
         )
+
+    def _auto_res(self) -> int:
+        """The resolution "Auto" stands for at the map's zoom (see geo.layers._auto_res)."""
+        return auto_resolution(float(self.map.center[0]), float(self.map.zoom), RESOLUTIONS)
+
+    def _follow_zoom(self) -> None:
+        """With "Auto", a zoom that changes the fitting resolution re-queries."""
+        c, result = self.controls, self.result
+        if c is not None and c.resolution.value == AUTO and result is not None:
+            if result.query.resolution != self._auto_res():
+                self.refresh()
 
     def _update_share(self) -> None:
         if self.result is not None and self.controls is not None:

@@ -136,6 +136,7 @@ class AtlasApp(TimeLayers, AnalystViews, AnalystCells, PageApp):
         self.venues.layer.on_hover(self._on_venue)
         self.venues.layer.on_click(self._on_venue)
         self.map.observe(lambda _: self._update_share(), names=["center", "zoom"])
+        self.map.observe(lambda _: self._follow_zoom(), names="zoom")
         self.side.observe(lambda _: self._fill_table(), names="selected_index")
         self._relabel_static()
         if atlas is not None:
@@ -231,6 +232,7 @@ class AtlasApp(TimeLayers, AnalystViews, AnalystCells, PageApp):
     def query(self) -> Query:
         """The controls' query, never below the k floor (whatever a page sends)."""
         assert self.controls is not None
+        self.controls.auto_res = self._auto_res()
         q = self.controls.query()
         return q if q.k >= self.k_floor else q.with_(k=self.k_floor)
 

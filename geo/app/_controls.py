@@ -20,6 +20,7 @@ from geo.city import DisplayLabels
 from geo.classes import SCHEMES
 from geo.columns import CATEGORIES
 from geo.i18n import LANGUAGES, t, weekday_names
+from geo.layers._auto_res import AUTO
 from geo.metrics import RESOLUTIONS, Query
 from geo.timewin import HourWindow
 
@@ -92,8 +93,11 @@ class Controls:
             value=5, min=3, max=7, style=style, layout=full(), continuous_update=False
         )
         self.resolution = widgets.SelectionSlider(
-            options=list(RESOLUTIONS), value=9, style=style, layout=full(), continuous_update=False
+            options=[*RESOLUTIONS, AUTO], value=9, style=style, layout=full(),
+            continuous_update=False,
         )
+        self.auto_res = 9
+        """The resolution "Auto" stands for at the map's zoom (the app keeps it in step)."""
         self.all_times = widgets.Checkbox(value=False, indent=False)
         self.hours = widgets.SelectionRangeSlider(
             options=[(f"{h:02d}:00", i) for i, h in enumerate(NOON_AXIS)],
@@ -174,7 +178,8 @@ class Controls:
         sources = frozenset(self.sources.value)
         when = self.dates.query_fields()  # date range and sun window: no clock window then
         return Query(
-            resolution=int(self.resolution.value),
+            resolution=(self.auto_res if self.resolution.value == AUTO
+                        else int(self.resolution.value)),
             hours=None if when["sun"] is not None else self.window(),
             **when,
             weekdays=days,
@@ -241,6 +246,8 @@ class Controls:
         _set_options(self.scheme, [(t(f"scheme.{s}", lang), s) for s in SCHEMES])
         _label(self.classes, t("ui.classes", lang))
         _label(self.resolution, t("ui.resolution", lang))
+        _set_options(self.resolution, [*((str(r), r) for r in RESOLUTIONS),
+                                       (t("ui.resolution_auto", lang), AUTO)])
         self.all_times.description = t("ui.all_times", lang)
         self.hours_label.value = f"<b>{t('ui.hours', lang)}</b>"
         self.weekdays_label.value = (

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qsl, quote, urlencode
 
 from geo.i18n import LANGUAGES, t
+from geo.layers._auto_res import AUTO
 from geo.metrics import QUERY_KEYS, Query
 
 VIEW_LAYERS: tuple[str, ...] = (
@@ -49,6 +50,8 @@ class ViewState:
     """What a link restores; ``None`` means "not in the link" (the dashboard's default)."""
 
     query: Query | None = None
+    auto_res: bool = False
+    """``res=auto``: the grid follows the map's zoom (geo.layers._auto_res)."""
     layer: str | None = None
     metric: str | None = None
     lang: str | None = None
@@ -84,6 +87,8 @@ class ViewState:
             if self.query.weekdays is None:
                 out["weekdays"] = "all"
             out = {k: out[k] for k in QUERY_KEYS if k in out}
+            if self.auto_res:
+                out["res"] = AUTO
         if self.layer:
             out["layer"] = self.layer
         if self.metric:
@@ -131,6 +136,9 @@ class ViewState:
         """Inverse of :meth:`to_params`; unknown keys are ignored, bad values noted and dropped."""
         problems: list[str] = []
         good: dict[str, str] = {}
+        auto_res = params.get("res") == AUTO
+        if auto_res:  # the query gets the zoom's resolution later; the link keeps "auto"
+            params = {k: v for k, v in params.items() if k != "res"}
         for key in QUERY_KEYS:
             if key in params:
                 try:
@@ -184,6 +192,7 @@ class ViewState:
             scenes = None
         return cls(
             query=query,
+            auto_res=auto_res,
             query_params=tuple(good.items()) if query is not None else (),
             layer=choice("layer", VIEW_LAYERS),
             metric=choice("metric", VIEW_METRICS),

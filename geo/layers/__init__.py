@@ -6,6 +6,7 @@ their features once and then only a colour code per feature (:mod:`geo.layers._r
 hexagons go as binary outlines to one batched canvas (:mod:`geo.layers._hexcanvas`).
 """
 
+from geo.layers._auto_res import AUTO, MIN_EDGE_PX, auto_resolution
 from geo.layers._hexcanvas import (
     HEX_RENDERER_ENV,
     HexCanvas,
@@ -20,6 +21,7 @@ from geo.layers._restyle import HIDDEN_STYLE, NOT_DRAWN, FeatureStyle, RestyledL
 from geo.layers._venues import VenueLayer
 
 __all__ = [
+    "AUTO",
     "BASEMAPS",
     "DASHED_HEX_STYLE",
     "HEX_RENDERER_ENV",
@@ -30,8 +32,10 @@ __all__ = [
     "HexCanvas",
     "HexCanvasLayer",
     "HexLayer",
+    "MIN_EDGE_PX",
     "RestyledLayer",
     "VenueLayer",
+    "auto_resolution",
     "basemap_layer",
     "fit_view",
     "bivariate_legend_html",

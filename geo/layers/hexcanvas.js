@@ -8,7 +8,9 @@
 // at 34k cells), and even one canvas path per hexagon costs ~70 us in software rendering; here
 // cells are rasterised as row spans into one pixel buffer, put once, so a repaint of 54k cells
 // is a few array loops (~50 ms). Outlines (dashed for hidden cells) are one-pixel walks, drawn
-// only where cells are big enough on screen to show them.
+// only where cells are big enough on screen to show them. A pan moves the drawn canvas with the
+// map pane and draws nothing while the padded area still covers the view; past its edge the
+// pixels are blitted over and only the uncovered strips are rasterised (benchmarks/bench_pan.py).
 //
 // The canvas sits first in the map's overlay pane (venue dots and other vector layers stay
 // above it) and ignores the pointer: hover and click come from the map's own mouse events, the
@@ -187,11 +189,14 @@ class HexCanvas {
     for (const c of [this.canvas, this.top]) {
       Object.assign(c.style, { position: "absolute", left: "0", top: "0", pointerEvents: "none" });
     }
+    // Scripted pans (benchmarks/bench_pan.py) and tests reach the Leaflet map through this.
+    this.canvas.atlasMap = map;
     const pane = map.getPane("overlayPane");
     pane.insertBefore(this.top, pane.firstChild);
     pane.insertBefore(this.canvas, pane.firstChild);
     this.handlers = {
-      moveend: () => this.draw(),
+      move: () => this.follow(), // a drag fires moveend only at the release
+      moveend: () => this.follow(),
       zoomend: () => this.draw(),
       viewreset: () => this.draw(),
       resize: () => this.draw(),
@@ -204,6 +209,7 @@ class HexCanvas {
   }
 
   remove() {
+    cancelAnimationFrame(this.pending);
     this.map.off(this.handlers);
     this.canvas.remove();
     this.top.remove();
@@ -213,6 +219,7 @@ class HexCanvas {
     const offsets = bytes(this.model.get("offsets"), Uint32Array);
     const vertices = bytes(this.model.get("vertices"), Float32Array);
     this.geometry = new Geometry(vertices, offsets);
+    this.canvas.dataset.cells = String(this.geometry.n); // outlines held: tests read the grid
     this.hover = -1;
     this.restyle();
   }
@@ -249,7 +256,7 @@ class HexCanvas {
              ox: origin.x + topLeft.x, oy: origin.y + topLeft.y };
   }
 
-  place(canvas, f) {
+  place(canvas, f, clear = true) {
     const ratio = window.devicePixelRatio || 1;
     if (canvas.width !== Math.round(f.w * ratio) || canvas.height !== Math.round(f.h * ratio)) {
       canvas.width = Math.round(f.w * ratio);
@@ -260,7 +267,7 @@ class HexCanvas {
     canvas.style.transform = `translate3d(${f.topLeft.x}px,${f.topLeft.y}px,0)`;
     const ctx = canvas.getContext("2d");
     ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-    ctx.clearRect(0, 0, f.w, f.h);
+    if (clear) ctx.clearRect(0, 0, f.w, f.h);
     return ctx;
   }
 
@@ -273,21 +280,71 @@ class HexCanvas {
     ctx.closePath();
   }
 
-  draw() {
+  follow() {
+    // After a pan the canvas has moved with the map pane: nothing to draw while the padded
+    // area drawn last still covers the view. Past its edge, one draw per frame at most.
+    if (this.covers() || this.pending) return;
+    this.pending = requestAnimationFrame(() => {
+      this.pending = 0;
+      if (!this.covers()) this.draw({ shift: true });
+    });
+  }
+
+  covers() {
+    const d = this.last, map = this.map;
+    if (!d || !map._loaded || map.getZoom() !== d.zoom) return false;
+    const origin = map.getPixelOrigin(), size = map.getSize();
+    if (origin.x !== d.origin.x || origin.y !== d.origin.y) return false;
+    const tl = map.containerPointToLayerPoint([0, 0]);
+    return tl.x >= d.f.topLeft.x && tl.y >= d.f.topLeft.y
+      && tl.x + size.x <= d.f.topLeft.x + d.f.w && tl.y + size.y <= d.f.topLeft.y + d.f.h;
+  }
+
+  draw({ shift = false } = {}) {
+    // ``shift``: a pan at the same zoom keeps the pixels already drawn, moved by a blit of the
+    // canvas onto itself, and rasterises only the strips the pan uncovered (a full draw of a
+    // city at res 10 is tens of ms in software; a strip, a few).
     if (!this.geometry || !this.map._loaded) return;
     const started = performance.now();
-    const f = this.frame();
-    const ctx = this.place(this.canvas, f);
-    const ratio = window.devicePixelRatio || 1;
+    const f = this.frame(), d = this.last, ratio = window.devicePixelRatio || 1;
+    const origin = this.map.getPixelOrigin();
+    const dx = d ? Math.round((d.f.topLeft.x - f.topLeft.x) * ratio) : 0;
+    const dy = d ? Math.round((d.f.topLeft.y - f.topLeft.y) * ratio) : 0;
+    const reuse = shift && d && d.zoom === this.map.getZoom() && d.f.w === f.w && d.f.h === f.h
+      && d.origin.x === origin.x && d.origin.y === origin.y && d.ratio === ratio
+      && Math.abs(dx) < this.canvas.width / 2 && Math.abs(dy) < this.canvas.height / 2;
+    this.last = { f, zoom: this.map.getZoom(), origin: { x: origin.x, y: origin.y }, ratio };
+    const ctx = this.place(this.canvas, f, !reuse);
     const W = this.canvas.width, H = this.canvas.height;
+    let rects = [[0, 0, W, H]];
+    if (reuse) {
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.globalCompositeOperation = "copy";
+      ctx.drawImage(this.canvas, dx, dy);
+      ctx.globalCompositeOperation = "source-over";
+      rects = [];
+      if (dx > 0) rects.push([0, 0, dx, H]);
+      if (dx < 0) rects.push([W + dx, 0, -dx, H]);
+      const xa = Math.max(0, dx), xb = Math.min(W, W + dx);
+      if (dy > 0) rects.push([xa, 0, xb - xa, dy]);
+      if (dy < 0) rects.push([xa, H + dy, xb - xa, -dy]);
+    }
+    for (const rect of rects) if (rect[2] > 0 && rect[3] > 0) this.raster(ctx, f, rect);
+    this.drawHover(f);
+    this.canvas.dataset.painted = String(Number(this.canvas.dataset.painted || 0) + 1);
+    this.canvas.dataset.drawMs = (performance.now() - started).toFixed(1);
+  }
+
+  raster(ctx, f, [rx, ry, W, H]) {
     // Cells are rasterised here, row spans into one pixel buffer, and put once: a canvas path
     // per hexagon costs ~70 us in software rendering (4 s for 54k cells), a span fill ~0.2 us.
+    // The buffer covers the device-pixel rectangle (rx, ry, W, H) of the canvas.
+    const ratio = window.devicePixelRatio || 1;
     const image = ctx.createImageData(W, H);
     const pixels = new Uint32Array(image.data.buffer);
     const g = this.geometry, box = g.box, xy = g.xy, offsets = g.offsets;
-    const s = f.scale * ratio, ox = f.ox * ratio, oy = f.oy * ratio;
-    const x0 = f.ox / f.scale, y0 = f.oy / f.scale;
-    const x1 = (f.ox + f.w) / f.scale, y1 = (f.oy + f.h) / f.scale;
+    const s = f.scale * ratio, ox = f.ox * ratio + rx, oy = f.oy * ratio + ry;
+    const x0 = ox / s, y0 = oy / s, x1 = (ox + W) / s, y1 = (oy + H) / s;
     // Outlines of cells a few pixels wide are noise: below 4 px cells are only filled, below
     // 10 px hidden cells are outlined but not dashed.
     const cellPx = g.cellWidth * f.scale;
@@ -312,15 +369,15 @@ class HexCanvas {
         if (stroke) outline(pixels, W, H, px, n, stroke, dash);
       }
     }
-    ctx.putImageData(image, 0, 0);
-    this.drawHover(f);
-    this.canvas.dataset.painted = String(Number(this.canvas.dataset.painted || 0) + 1);
-    this.canvas.dataset.drawMs = (performance.now() - started).toFixed(1);
+    ctx.putImageData(image, rx, ry);
   }
 
   drawHover(f = this.frame()) {
-    const ctx = this.place(this.top, f);
+    // Hidden while no cell is hovered: an empty canvas the size of the map still costs a
+    // software compositor a blend per frame of a pan.
+    this.top.style.display = this.hover < 0 ? "none" : "";
     if (this.hover < 0) return;
+    const ctx = this.place(this.top, f);
     const style = this.model.get("hover_style") || {};
     ctx.beginPath();
     this.trace(ctx, f, this.hover);
