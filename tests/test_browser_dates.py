@@ -81,7 +81,7 @@ def test_a_played_night_keeps_its_legend(server: str) -> None:
             handle.press("ArrowRight")
             _redrawn(page, draws)
             hours.append(_text(page, ".atlas-clock-hour"))
-            legends.add(_text(page, ".leaflet-bottom.leaflet-right"))  # legend and its notes
+            legends.add(_text(page, ".atlas-present-legend"))  # legend and its notes
         assert hours == [f"{h}:00" for h in range(18, 24)], hours
         assert len(legends) == 1, legends
         assert "One colour scale for the whole night" in legends.pop()

@@ -82,11 +82,16 @@ CSS = """
 """
 FOCUS_CSS = """<style>
 .atlas-root .jupyter-widget-text input:focus-visible, .atlas-root .widget-text input:focus-visible,
-.atlas-root .jupyter-widget-textarea textarea:focus-visible {
+.atlas-root .jupyter-widget-textarea textarea:focus-visible,
+.atlas-root .widget-datepicker input:focus, .atlas-root .widget-datepicker:focus-within input,
+.atlas-root .widget-datepicker input:focus-within,
+.atlas-root .widget-inline-hbox input:focus-visible {
   outline: 3px solid #1a73e8 !important; outline-offset: 2px; }
 </style>"""
-"""Focus ring for text and number inputs, whose widget CSS removes it with a more specific
-``outline: none !important`` than the dashboards' general ``:focus-visible`` rule."""
+"""Focus ring for text, number and date inputs, whose widget CSS removes it with a more specific
+``outline: none !important`` than the dashboards' general ``:focus-visible`` rule. Date inputs
+take it whenever focus is inside them: while the day, month or year part of a date field has the
+keyboard, Chromium matches neither ``:focus-visible`` nor ``:focus`` on the field itself."""
 
 
 def _n(value: float, lang: str, decimals: int = 0) -> str:

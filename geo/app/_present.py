@@ -158,6 +158,7 @@ class PresentApp(PresentLayers, SceneNavigation, PageApp):
         )
         self.hexes.add_to(self.map)
         self.legend = widgets.HTML()
+        self.legend.add_class("atlas-present-legend")  # legend and its notes, for scripts
         self.clock = widgets.HTML()
         # one corner, clock first: Leaflet stacks a corner's controls, so a tall legend sits
         # under the clock instead of over it (and scrolls past CLOCK_ROOM)
