@@ -218,29 +218,27 @@ class CubeCodes:
         run in the same order as over the mask, and give the same floating-point totals.
         """
         include_untimed = self._untimed_rule(date_from, date_to, night_hours, include_untimed)
-        if self.night_order is None or (date_from is None and date_to is None):
-            return np.flatnonzero(self.mask(window, weekdays, categories, sources,
-                                            include_untimed=include_untimed, date_from=date_from,
-                                            date_to=date_to, night_hours=night_hours))
-        nights, starts = self._night_starts
-        lo = 0 if date_from is None else int(np.searchsorted(nights, day_number(date_from)))
-        hi = (nights.size if date_to is None
-              else int(np.searchsorted(nights, day_number(date_to), side="right")))
-        lo = max(lo, int(np.searchsorted(nights, NO_NIGHT, side="right")))  # never untimed
-        first, last = int(starts[lo]), int(starts[max(hi, lo)])
-        if (last - first) * 3 > self.night.size:
-            # a long range: one sequential pass beats gathering most rows in night order
-            return np.flatnonzero(self.mask(window, weekdays, categories, sources,
-                                            include_untimed=include_untimed, date_from=date_from,
-                                            date_to=date_to, night_hours=night_hours))
-        inside = self.night_order[first:last]
-        chosen = inside[self._keep(inside, window, weekdays, categories, sources,
-                                   include_untimed, night_hours)]
-        if chosen.size * 8 < self.night.size:  # few rows: sorting them beats a pass over all
-            return np.sort(chosen)
-        flags = np.zeros(self.night.size, dtype=bool)
-        flags[chosen] = True
-        return np.flatnonzero(flags)
+        if self.night_order is not None and (date_from is not None or date_to is not None):
+            nights, starts = self._night_starts
+            lo = 0 if date_from is None else int(np.searchsorted(nights, day_number(date_from)))
+            hi = (nights.size if date_to is None
+                  else int(np.searchsorted(nights, day_number(date_to), side="right")))
+            lo = max(lo, int(np.searchsorted(nights, NO_NIGHT, side="right")))  # never untimed
+            first, last = int(starts[lo]), int(starts[max(hi, lo)])
+            # a long range falls through: one sequential pass beats gathering most rows in
+            # night order
+            if (last - first) * 3 <= self.night.size:
+                inside = self.night_order[first:last]
+                chosen = inside[self._keep(inside, window, weekdays, categories, sources,
+                                           include_untimed, night_hours)]
+                if chosen.size * 8 < self.night.size:  # few rows: sorting beats a full pass
+                    return np.sort(chosen)
+                flags = np.zeros(self.night.size, dtype=bool)
+                flags[chosen] = True
+                return np.flatnonzero(flags)
+        return np.flatnonzero(self.mask(window, weekdays, categories, sources,
+                                        include_untimed=include_untimed, date_from=date_from,
+                                        date_to=date_to, night_hours=night_hours))
 
     def untimed_count(self, categories: Iterable[str] | None = None,
                       sources: Iterable[str] | None = None) -> float:
