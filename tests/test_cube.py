@@ -19,6 +19,7 @@ from geo.cube import (
     UNTIMED_REASONS,
     UNTIMED_SLOT,
     IncidentCube,
+    NightHours,
     PerceptionCube,
     build_incident_cube,
     build_perception_cube,
@@ -481,27 +482,44 @@ def year_codes():
 
 
 @pytest.mark.parametrize("first, last", [
-    (dt.date(2025, 5, 16), dt.date(2025, 5, 16)),  # a few rows: sorted
-    (dt.date(2025, 3, 1), dt.date(2025, 5, 31)),  # a season: flagged, then read in order
+    (dt.date(2025, 5, 16), dt.date(2025, 5, 16)),  # one night
+    (dt.date(2025, 3, 1), dt.date(2025, 5, 31)),  # a season
     (None, dt.date(2025, 2, 20)), (dt.date(2025, 9, 10), None),  # open ends
-    (dt.date(2020, 1, 1), dt.date(2030, 1, 1)),  # most rows: the plain mask
+    (dt.date(2020, 1, 1), dt.date(2030, 1, 1)),  # every night: no mask left
     (dt.date(2026, 1, 1), None), (dt.date(2025, 5, 20), dt.date(2025, 5, 10)),  # none
 ])
-def test_rows_of_a_date_range_are_the_rows_of_its_mask_in_order(
+def test_selection_of_a_date_range_is_the_rows_of_its_mask_in_order(
     year_codes, first: dt.date | None, last: dt.date | None
 ) -> None:
     """The night-ordered slice finds exactly the masked rows, in row order, so every sum over
     them runs in the same order and gives the same totals to the last bit."""
     codes = year_codes
-    assert (np.diff(codes.night[codes.night_order].astype(np.int64)) >= 0).all()
+    assert (np.diff(codes.night.astype(np.int64)) >= 0).all()  # stored in night order
     for filters in ({}, {"window": HourWindow(22, 4), "weekdays": {4, 5}},
                     {"categories": ["violence"], "sources": ["police"]}):
         mask = codes.mask(date_from=first, date_to=last, **filters)
-        rows = codes.rows(date_from=first, date_to=last, **filters)
-        assert np.array_equal(rows, np.flatnonzero(mask)), filters
+        rows = codes.select(date_from=first, date_to=last, **filters)
+        assert np.array_equal(rows.positions(), np.flatnonzero(mask)), filters
         by_rows, by_mask = codes.per_cell_source(rows), codes.per_cell_source(mask)
         assert all(np.array_equal(a, b) for a, b in zip(by_rows, by_mask, strict=True))
     untimed = codes.how == UNTIMED_SLOT
     assert codes.untimed_count() == codes.count[untimed].sum()
     assert codes.untimed_count(["violence"], ["police"]) == codes.count[
         codes.mask(None, None, ["violence"], ["police"], include_untimed=True) & untimed].sum()
+
+
+def test_selection_of_a_sun_window_is_the_rows_of_its_mask(year_codes) -> None:
+    """A window that follows the dark (per-night hours) selects what its mask keeps, with or
+    without a date range, and an empty range selects nothing."""
+    codes = year_codes
+    first = int(codes.night[codes.how < UNTIMED_SLOT].min())
+    rng = np.random.default_rng(0)
+    table = rng.random((400, 24)) < 0.4  # some hours of each of 400 nights
+    night_hours = NightHours(first=first, table=table)
+    for first_day, last_day in ((None, None), (dt.date(2025, 4, 1), dt.date(2025, 6, 30))):
+        mask = codes.mask(date_from=first_day, date_to=last_day, night_hours=night_hours)
+        rows = codes.select(date_from=first_day, date_to=last_day, night_hours=night_hours)
+        assert mask.any() and np.array_equal(rows.positions(), np.flatnonzero(mask))
+        assert np.array_equal(codes.per_cell_source(rows)[0], codes.per_cell_source(mask)[0])
+    empty = codes.select(date_from=dt.date(2025, 5, 20), date_to=dt.date(2025, 5, 10))
+    assert empty.positions().size == 0 and codes.per_cell_source(empty)[0].sum() == 0

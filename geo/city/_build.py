@@ -42,7 +42,7 @@ DIGESTS = "digests.json"
 CUBE_FILE = "incident-cube.parquet"
 MAPPED_CUBE_FILE = "incident-cube.arrow"
 """The same cube uncompressed, for kernels to memory-map (``codes/`` beside it)."""
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 """Bumped when a build's layout changes; older builds are then rebuilt, not misread."""
 
 Progress = Callable[[str], None]

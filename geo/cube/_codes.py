@@ -102,10 +102,10 @@ class CubeCodes:
     slot
         ``int32`` ``cell * len(sources) + source``: one ``np.bincount`` gives every source's
         count in every cell, and the totals are their row sums.
-    night_order
-        ``int32`` row positions sorted by night (stable), for dated codes (None otherwise): a
-        date range is then one contiguous slice of it, found by binary search, so a view of
-        28 nights looks at 28 nights' rows instead of masking a year of them.
+
+    Dated codes are stored in night order (stable): a date range is then one contiguous slice
+    of every array, found by binary search, so a view of 28 nights reads 28 nights' rows, as
+    views of the arrays, without gathering a year of them.
     """
 
     resolution: int
@@ -121,13 +121,15 @@ class CubeCodes:
     categories: tuple[str, ...]
     sources: tuple[str, ...]
     dated: bool = True
-    night_order: np.ndarray | None = None
 
     @classmethod
     def from_table(cls, table: pd.DataFrame, resolution: int) -> CubeCodes:
         """Codes of a cube table (columns cell, how, category, source, count, key, and
         ``night`` when the codes are to filter by date)."""
         dated = "night" in table.columns
+        if dated:  # night order: a date range is one slice (see the class docstring)
+            order = np.argsort(table["night"].to_numpy(dtype=np.int32), kind="stable")
+            table = table.take(order)
         night = (table["night"].to_numpy(dtype=np.int32, copy=True) if dated
                  else np.full(len(table), NO_NIGHT, dtype=np.int32))
         cell, cells = factorize_sorted(table["cell"].to_numpy(dtype=np.uint64))
@@ -149,8 +151,6 @@ class CubeCodes:
             categories=tuple(str(c) for c in table["category"].cat.categories),
             sources=tuple(str(c) for c in table["source"].cat.categories),
             dated=dated,
-            night_order=_frozen(np.argsort(night, kind="stable").astype(np.int32))
-            if dated else None,
         )
 
     def how_table(
@@ -191,15 +191,15 @@ class CubeCodes:
         ``night_hours`` leaves them out. ``night_hours`` narrows ``window`` per night.
         """
         include_untimed = self._untimed_rule(date_from, date_to, night_hours, include_untimed)
-        keep = self._keep(None, window, weekdays, categories, sources, include_untimed,
-                          night_hours)
+        table = self.how_table(window, weekdays, include_untimed=include_untimed)
+        keep = self._keep(slice(None), table, categories, sources, night_hours)
         if date_from is not None:
             keep &= self.night >= day_number(date_from)
         if date_to is not None:
             keep &= self.night <= day_number(date_to)
         return keep
 
-    def rows(
+    def select(
         self,
         window: HourWindow | None = None,
         weekdays: Iterable[int] | None = None,
@@ -210,35 +210,36 @@ class CubeCodes:
         date_from: dt.date | None = None,
         date_to: dt.date | None = None,
         night_hours: NightHours | None = None,
-    ) -> np.ndarray:
-        """Positions (ascending) of the rows :meth:`mask` keeps, found faster for date ranges.
+    ) -> Selection:
+        """The rows :meth:`mask` keeps, as a slice narrowed by a mask over it.
 
-        With a date range and :attr:`night_order`, only the range's rows are looked at (one
-        contiguous slice of the night order); they are put back in row order so that sums
-        run in the same order as over the mask, and give the same floating-point totals.
+        Dated codes are in night order, so a date range (or a sun window, which never holds
+        the untimed rows stored first) is a slice found by binary search; filters that keep
+        every row of it leave no mask at all. Rows stay in storage order, so every sum runs in
+        the same order as over :meth:`mask` and gives the same totals to the last bit.
         """
         include_untimed = self._untimed_rule(date_from, date_to, night_hours, include_untimed)
-        if self.night_order is not None and (date_from is not None or date_to is not None):
-            nights, starts = self._night_starts
-            lo = 0 if date_from is None else int(np.searchsorted(nights, day_number(date_from)))
-            hi = (nights.size if date_to is None
-                  else int(np.searchsorted(nights, day_number(date_to), side="right")))
-            lo = max(lo, int(np.searchsorted(nights, NO_NIGHT, side="right")))  # never untimed
-            first, last = int(starts[lo]), int(starts[max(hi, lo)])
-            # a long range falls through: one sequential pass beats gathering most rows in
-            # night order
-            if (last - first) * 3 <= self.night.size:
-                inside = self.night_order[first:last]
-                chosen = inside[self._keep(inside, window, weekdays, categories, sources,
-                                           include_untimed, night_hours)]
-                if chosen.size * 8 < self.night.size:  # few rows: sorting beats a full pass
-                    return np.sort(chosen)
-                flags = np.zeros(self.night.size, dtype=bool)
-                flags[chosen] = True
-                return np.flatnonzero(flags)
-        return np.flatnonzero(self.mask(window, weekdays, categories, sources,
-                                        include_untimed=include_untimed, date_from=date_from,
-                                        date_to=date_to, night_hours=night_hours))
+        start, stop = 0, self.night.size
+        timed_only = self.dated and (date_from is not None or date_to is not None
+                                     or night_hours is not None)
+        if timed_only:
+            # int32 needles: a Python int would make NumPy cast all the nights to int64 first
+            night = self.night
+            start = int(night.searchsorted(np.int32(NO_NIGHT), side="right"))  # never untimed
+            if date_from is not None:
+                start = max(start, int(night.searchsorted(np.int32(day_number(date_from)))))
+            if date_to is not None:
+                stop = int(night.searchsorted(np.int32(day_number(date_to)), side="right"))
+            stop = max(start, stop)
+            include_untimed = False  # the slice holds none
+        table: np.ndarray | None = self.how_table(window, weekdays,
+                                                  include_untimed=include_untimed)
+        if table.all() or (timed_only and table[:UNTIMED_SLOT].all()):
+            table = None  # keeps every row of the slice
+        if table is None and categories is None and sources is None and night_hours is None:
+            return Selection(start, stop)
+        part = slice(start, stop)
+        return Selection(start, stop, self._keep(part, table, categories, sources, night_hours))
 
     def untimed_count(self, categories: Iterable[str] | None = None,
                       sources: Iterable[str] | None = None) -> float:
@@ -257,17 +258,6 @@ class CubeCodes:
         """Positions of the untimed rows (a few per cent), found once per codes."""
         return np.flatnonzero(self.how == UNTIMED_SLOT)
 
-    @cached_property
-    def _night_starts(self) -> tuple[np.ndarray, np.ndarray]:
-        """The distinct nights in order, and where each starts in :attr:`night_order` (one
-        more entry: the end), so a date range's slice costs two searches in a few hundred."""
-        assert self.night_order is not None
-        nights = self.night[self.night_order].astype(np.int64)
-        if nights.size == 0:
-            return nights, np.zeros(1, dtype=np.int64)
-        starts = np.r_[0, np.flatnonzero(np.diff(nights)) + 1]
-        return nights[starts], np.append(starts, nights.size)
-
     def _untimed_rule(self, date_from: dt.date | None, date_to: dt.date | None,
                       night_hours: NightHours | None, include_untimed: bool | None) -> bool | None:
         dated = date_from is not None or date_to is not None or night_hours is not None
@@ -277,32 +267,58 @@ class CubeCodes:
 
     def _keep(
         self,
-        rows: np.ndarray | None,
-        window: HourWindow | None,
-        weekdays: Iterable[int] | None,
+        part: slice,
+        how_table: np.ndarray | None,
         categories: Iterable[str] | None,
         sources: Iterable[str] | None,
-        include_untimed: bool | None,
         night_hours: NightHours | None,
     ) -> np.ndarray:
-        """The filter's date-free part over ``rows`` (every row when None)."""
-
-        def at(values: np.ndarray) -> np.ndarray:
-            return values if rows is None else values[rows]
-
-        how = at(self.how)
-        keep = self.how_table(window, weekdays, include_untimed=include_untimed)[how]
+        """The filter's date-free part over the rows of ``part`` (views: nothing gathered);
+        ``how_table`` None keeps every hour."""
+        masks = [] if how_table is None else [how_table[self.how[part]]]
         if categories is not None:
-            keep &= _names_table(categories, self.categories, "categories")[at(self.category)]
+            masks.append(_names_table(categories, self.categories, "categories")[
+                self.category[part]])
         if sources is not None:
-            keep &= _names_table(sources, self.sources, "sources")[at(self.source)]
+            masks.append(_names_table(sources, self.sources, "sources")[self.source[part]])
         if night_hours is not None:
-            keep &= _night_hours_mask(at(self.night), how, night_hours)
+            masks.append(self._night_hour_table(night_hours)[self._night_hour[0][part]])
+        if not masks:
+            return np.ones(len(range(*part.indices(self.how.size))), dtype=bool)
+        keep = masks[0]
+        for more in masks[1:]:
+            keep &= more
         return keep
 
     def night_hours_mask(self, night_hours: NightHours) -> np.ndarray:
         """Rows whose (night, clock hour) ``night_hours`` keeps; untimed rows never."""
-        return _night_hours_mask(self.night, self.how, night_hours)
+        return self._night_hour_table(night_hours)[self._night_hour[0]]
+
+    @cached_property
+    def _night_hour(self) -> tuple[np.ndarray, int, int]:
+        """Each row's (night, clock hour) as one index ``(night - first) * 24 + hour``, so a
+        window that follows the sun is one lookup per row; untimed rows get ``span``, an
+        index no window keeps. Returns (index, first night, span). Made the first time a sun
+        window is asked for (4 bytes a row)."""
+        timed = self.how < UNTIMED_SLOT
+        if not timed.any():
+            return np.zeros(self.how.size, dtype=np.int32), 0, 0
+        nights = self.night[timed]
+        first, span = int(nights.min()), (int(nights.max()) - int(nights.min()) + 1) * 24
+        index = (self.night.astype(np.int64) - first) * 24 + self.how % 24
+        return _frozen(np.where(timed, index, span).astype(np.int32)), first, span
+
+    def _night_hour_table(self, night_hours: NightHours) -> np.ndarray:
+        """``night_hours`` laid over :attr:`_night_hour`'s indices: nights it does not cover,
+        and the spare last entry for untimed rows, are False."""
+        _, first, span = self._night_hour
+        out = np.zeros(span + 1, dtype=bool)
+        table = night_hours.table.reshape(-1)
+        shift = (night_hours.first - first) * 24  # where the table's first night falls
+        lo, hi = max(shift, 0), min(shift + table.size, span)
+        if hi > lo:
+            out[lo:hi] = table[lo - shift:hi - shift]
+        return out
 
     def per_cell(self, mask: np.ndarray | None = None) -> np.ndarray:
         """Weighted count per cell of ``cells`` over the rows in ``mask`` (all rows if None)."""
@@ -310,28 +326,57 @@ class CubeCodes:
             return np.bincount(self.cell, weights=self.count, minlength=self.cells.size)
         return np.bincount(self.cell[mask], weights=self.count[mask], minlength=self.cells.size)
 
-    def per_cell_source(self, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Counts and key sums per cell and source over the rows in ``mask`` (a boolean mask,
-        or ascending row positions as :meth:`rows` gives).
+    def per_cell_source(self, rows: Selection | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Counts and key sums per cell and source over ``rows`` (a :class:`Selection`, or a
+        boolean mask over every row).
 
         Returns two ``(cells, sources)`` arrays; key sums are not reduced modulo ``M`` (see
         :func:`geo.privacy.cell_keys`).
         """
-        rows = np.flatnonzero(mask) if mask.dtype == bool else mask
-        slot = self.slot[rows]
+        chosen = rows if isinstance(rows, Selection) else Selection(0, rows.size, rows)
         shape = (self.cells.size, max(len(self.sources), 1))
         size = shape[0] * shape[1]
-        counts = np.bincount(slot, weights=self.count[rows], minlength=size)
-        keys = np.bincount(slot, weights=self.key[rows], minlength=size)
+        keep, part = chosen.keep, slice(chosen.start, chosen.stop)
+        # np.bincount wants intp: cast once here rather than once in each call
+        if keep is not None and np.count_nonzero(keep) * 4 > keep.size:
+            # most rows kept: send the others to a spare last bin rather than copy three
+            # arrays; kept rows are summed in the same order either way
+            slot = np.where(keep, self.slot[part], np.intp(size))
+            weights = self.count[part], self.key[part]
+        else:
+            slot = chosen.of(self.slot).astype(np.intp)
+            weights = chosen.of(self.count), chosen.of(self.key)
+        counts, keys = (np.bincount(slot, weights=w, minlength=size + 1)[:size] for w in weights)
         return counts.reshape(shape), keys.reshape(shape)
 
 
-def _night_hours_mask(night: np.ndarray, how: np.ndarray, night_hours: NightHours) -> np.ndarray:
-    """Which (night, hour of week) pairs ``night_hours`` keeps; untimed rows never."""
-    days = night.astype(np.int64) - night_hours.first
-    inside = (days >= 0) & (days < night_hours.table.shape[0]) & (how < UNTIMED_SLOT)
-    slot = np.where(inside, days * 24 + how % 24, 0)
-    return inside & night_hours.table.reshape(-1)[slot]
+@dataclass(frozen=True)
+class Selection:
+    """Rows of :class:`CubeCodes` a filter keeps: ``start:stop``, narrowed by ``keep`` (a
+    boolean mask over that slice; None keeps all of it)."""
+
+    start: int
+    stop: int
+    keep: np.ndarray | None = None
+
+    def of(self, values: np.ndarray) -> np.ndarray:
+        """The selected entries of one per-row array, in storage order (a view when unmasked)."""
+        part = values[self.start:self.stop]
+        return part if self.keep is None else part[self.keep]
+
+    def positions(self) -> np.ndarray:
+        """Row positions, ascending (what :func:`np.flatnonzero` of the mask gives)."""
+        if self.keep is None:
+            return np.arange(self.start, self.stop)
+        return self.start + np.flatnonzero(self.keep)
+
+    def without(self, drop: np.ndarray) -> Selection:
+        """This selection less the rows flagged in ``drop`` (one flag per selected row)."""
+        if self.keep is None:
+            return Selection(self.start, self.stop, ~drop)
+        keep = self.keep.copy()
+        keep[self.keep] = ~drop
+        return Selection(self.start, self.stop, keep)
 
 
 class CubeIndex:

@@ -26,8 +26,7 @@ if TYPE_CHECKING:
 CODES_DIR = "codes"
 """Folder of a build generation holding, per resolution, ``r<res>.arrow`` (rows with the night
 date), ``r<res>-undated.arrow`` (the date summed out, what views without a date range read) and
-``cells-r<res>.arrow``. Dated files also hold ``night_order`` (rows sorted by night: a date
-range is one slice of it)."""
+``cells-r<res>.arrow``. Dated rows are stored in night order (a date range is one slice)."""
 MAPPED_RESOLUTIONS: tuple[int, ...] = (7, 8, 9, 10)
 """The resolutions dashboards offer, each written once at build time."""
 _META_KEY = b"insecurity_atlas.codes"
@@ -59,8 +58,6 @@ def write_mapped_codes(cube: IncidentCube, folder: str | Path,
             meta = {"resolution": res, "categories": list(codes.categories),
                     "sources": list(codes.sources), "dated": dated}
             columns = {name: getattr(codes, name) for name in _ROW_COLUMNS}
-            if codes.night_order is not None:
-                columns["night_order"] = codes.night_order
             _write(out / _rows_name(res, dated), columns, meta)
         # both share the cells: the date is summed out within each cell
         _write(out / f"cells-r{res}.arrow", {"cells": codes.cells}, meta)
@@ -103,6 +100,4 @@ def read_mapped_codes(folder: str | Path, resolution: int, *,
         categories=tuple(meta["categories"]),
         sources=tuple(meta["sources"]),
         dated=bool(meta.get("dated", True)),
-        night_order=(_array(rows, "night_order", np.int32)
-                     if "night_order" in rows.column_names else None),
     )

@@ -3,8 +3,9 @@
 The hot path of every view (a slider move, a date range, each half of a period comparison):
 filter the cube's codes, then one ``np.bincount`` per measure. Kept apart from the Atlas so
 the steps that decide how fast a view answers read in one place. A date range goes through
-:meth:`~geo.cube.CubeCodes.rows`, which looks only at the range's nights; the rows come back in
-row order, so every sum runs in the same order as over a full mask and totals stay identical.
+:meth:`~geo.cube.CubeCodes.select`, which looks only at the range's nights (one slice of the
+night-ordered codes); rows stay in storage order, so every sum runs in the same order as over a
+full mask and totals stay identical.
 """
 
 from __future__ import annotations
@@ -38,15 +39,15 @@ def recorded_sums(atlas: Atlas, query: Query) -> tuple[np.ndarray, np.ndarray, f
     codes = atlas.incident_cube.codes(query.resolution, dated=dated(query))
     cats = sorted(query.categories) if query.categories is not None else None
     srcs = sorted(query.sources & set(codes.sources)) if query.sources is not None else None
-    rows = codes.rows(query.hours, query.weekdays, cats, srcs, date_from=query.date_from,
-                      date_to=query.date_to, night_hours=query_night_hours(atlas, query))
+    rows = codes.select(query.hours, query.weekdays, cats, srcs, date_from=query.date_from,
+                        date_to=query.date_to, night_hours=query_night_hours(atlas, query))
     too_coarse = [i for i, name in enumerate(codes.sources)
                   if atlas.location_limits.get(name, query.resolution) < query.resolution]
     left_out_location = 0.0
     if too_coarse:
-        coarse = np.isin(codes.source[rows], too_coarse)
-        left_out_location = float(codes.count[rows[coarse]].sum())
-        rows = rows[~coarse]
+        coarse = np.isin(rows.of(codes.source), too_coarse)
+        left_out_location = float(rows.of(codes.count)[coarse].sum())
+        rows = rows.without(coarse)
     counts, keys = codes.per_cell_source(rows)
     left_out = codes.untimed_count(cats, srcs) if query.timed else 0.0
     return counts, keys, left_out, left_out_location
