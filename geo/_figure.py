@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import textwrap
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -17,6 +18,7 @@ from geo.classes import (
     DIVERGING_GAP,
     SUPPRESSED_COLOR,
     Classes,
+    ClassLayer,
     classify,
     legible,
 )
@@ -137,6 +139,58 @@ def _colours(layer: str, values: np.ndarray, lang: str) -> tuple[np.ndarray, lis
     return classes.colors_of(values), list(zip(classes.colors, labels, strict=True))
 
 
+@dataclass(frozen=True)
+class _Group:
+    """Cells drawn alike (one PolyCollection) and their legend rows (Patch style, label)."""
+
+    cells: np.ndarray
+    style: dict
+    legend: list[tuple[dict, str]]
+    always_in_legend: bool = False
+
+
+_HIDDEN = {"facecolor": SUPPRESSED_COLOR, "edgecolor": "#7f7f7f", "hatch": "////"}
+_OUTLINE = {"facecolor": "none", "edgecolor": "#808080", "linestyle": ":"}
+
+
+def _value_groups(result: QueryResult, layer: str, lang: str) -> tuple[np.ndarray, list[_Group]]:
+    """A value layer of the view: coloured classes, hidden cells (hatched grey), blank cells
+    (dotted outline, no fill: "nothing to say here", unlike a light class colour)."""
+    table = result.table
+    values, hidden, blank, blank_key = _layer_cells(table, layer)
+    coloured = np.isfinite(values) & ~hidden
+    groups = []
+    if coloured.any():
+        fill = np.full(len(table), "none", dtype=object)
+        fill[coloured], rows = _colours(layer, values[coloured], lang)
+        groups.append(_Group(coloured, {"facecolors": list(fill[coloured]),
+                                        "edgecolors": "#666666", "linewidths": 0.2},
+                             [({"facecolor": c, "edgecolor": "#666666"}, label)
+                              for c, label in rows]))
+    groups.append(_Group(hidden, {"facecolors": SUPPRESSED_COLOR, "edgecolors": "#7f7f7f",
+                                  "linewidths": 0.2, "hatch": "////"},
+                         [(_HIDDEN, t("legend.hidden", lang, k=result.k))]))
+    groups.append(_Group(blank, {"facecolors": "none", "edgecolors": "#808080",
+                                 "linewidths": 0.5, "linestyles": ":"},
+                         [(_OUTLINE, t(blank_key, lang))]))
+    return table["cell"].to_numpy(dtype=np.uint64), groups
+
+
+def _class_groups(classes: ClassLayer) -> list[_Group]:
+    """A class layer as the map draws it: every class in the legend (a comparison reads
+    against all its classes), dashed cells as dotted outlines over their fill."""
+    solid, dashed = ~classes.dashed, classes.dashed
+    fill = np.asarray(classes.fill, dtype=object)
+    rows = [({"facecolor": c, "edgecolor": "#666666", **({"linestyle": ":"} if d else {})},
+             label) for c, label, d in classes.rows]
+    return [
+        _Group(solid, {"facecolors": list(fill[solid]), "edgecolors": "#666666",
+                       "linewidths": 0.2}, rows, always_in_legend=True),
+        _Group(dashed, {"facecolors": list(fill[dashed]), "edgecolors": "#808080",
+                        "linewidths": 0.5, "linestyles": ":"}, []),
+    ]
+
+
 def export_figure(
     result: QueryResult,
     path: str | Path,
@@ -145,6 +199,7 @@ def export_figure(
     layer: str = "incidents_per_night",
     data_label: str,
     lang: str = "en",
+    classes: ClassLayer | None = None,
 ) -> Path:
     """A static map of one layer's hexagons, with legend and caption, for reports and slides.
 
@@ -168,6 +223,9 @@ def export_figure(
         Name of the data for the caption.
     lang
         Language of title, legend and caption.
+    classes
+        A change or trend layer as the map draws it: its classes are drawn instead of
+        ``layer`` (its dashed cells as outlines), its method and context printed under it.
 
     Returns
     -------
@@ -186,59 +244,52 @@ def export_figure(
 
     if fmt not in FIGURE_FORMATS:
         raise ValueError(f"unknown figure format {fmt!r}; one of {', '.join(FIGURE_FORMATS)}")
-    if layer not in FIGURE_LAYERS:
+    if classes is None and layer not in FIGURE_LAYERS:
         raise ValueError(f"unknown layer {layer!r}; one of {', '.join(FIGURE_LAYERS)}")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    table = result.table
-    title_key, unit_key = FIGURE_LAYERS[layer]
+    if classes is None:
+        title, unit = (t(key, lang) for key in FIGURE_LAYERS[layer])
+        cells, groups = _value_groups(result, layer, lang)
+    else:
+        title, unit = classes.title, classes.unit
+        cells, groups = classes.cells, _class_groups(classes)
 
     fig = Figure(figsize=(11, 7.5), dpi=120)
     FigureCanvasAgg(fig)
-    fig.suptitle(t(title_key, lang), x=0.03, ha="left", fontsize=15, fontweight="bold")
+    fig.suptitle(title, x=0.03, ha="left", fontsize=15, fontweight="bold")
     fig.text(0.03, 0.905, data_label, fontsize=10, color="#444444")
     ax = fig.add_axes((0.03, 0.17, 0.58, 0.71))
     ax.set_axis_off()
-    values, hidden, blank, blank_key = _layer_cells(table, layer)
-    coloured = np.isfinite(values) & ~hidden
-    if not (coloured | hidden | blank).any():
+    drawn = np.zeros(len(cells), dtype=bool)
+    for group in groups:
+        drawn |= group.cells
+    if not drawn.any():
         ax.text(0.5, 0.5, EMPTY_MESSAGE, ha="center", va="center", fontsize=13,
                 color="#555555", transform=ax.transAxes)
     else:
-        rings = [np.asarray(ring[:-1])
-                 for ring in cell_boundaries(table["cell"].to_numpy(dtype=np.uint64))]
+        rings = [np.asarray(ring[:-1]) for ring in cell_boundaries(np.asarray(cells,
+                                                                              dtype=np.uint64))]
         handles = []
-        if coloured.any():
-            fill, rows = _colours(layer, values[coloured], lang)
-            ax.add_collection(PolyCollection(_pick(rings, coloured), facecolors=list(fill),
-                                             edgecolors="#666666", linewidths=0.2))
-            handles += [Patch(facecolor=c, edgecolor="#666666", label=_wrap(label))
-                        for c, label in rows]
-        if hidden.any():
-            ax.add_collection(PolyCollection(
-                _pick(rings, hidden), facecolors=SUPPRESSED_COLOR, edgecolors="#7f7f7f",
-                linewidths=0.2, hatch="////"))
-            handles.append(Patch(facecolor=SUPPRESSED_COLOR, edgecolor="#7f7f7f", hatch="////",
-                                 label=_wrap(t("legend.hidden", lang, k=result.k))))
-        if blank.any():
-            # Dotted outline, no fill: "nothing to say here", unlike a light class colour.
-            ax.add_collection(PolyCollection(
-                _pick(rings, blank), facecolors="none", edgecolors="#808080", linewidths=0.5,
-                linestyles=":"))
-            handles.append(Patch(facecolor="none", edgecolor="#808080", linestyle=":",
-                                 label=_wrap(t(blank_key, lang))))
+        for group in groups:
+            if group.cells.any():
+                ax.add_collection(PolyCollection(_pick(rings, group.cells), **group.style))
+            handles += [Patch(label=_wrap(label), **style) for style, label in group.legend
+                        if group.cells.any() or group.always_in_legend]
         ax.autoscale_view()
-        drawn = _pick(rings, coloured | hidden | blank)
-        mean_lat = float(np.mean([ring[:, 1].mean() for ring in drawn]))
+        mean_lat = float(np.mean([ring[:, 1].mean() for ring in _pick(rings, drawn)]))
         ax.set_aspect(1 / max(np.cos(np.radians(mean_lat)), 0.01))
-        fig.legend(handles=handles, title=t(unit_key, lang), loc="upper left",
+        fig.legend(handles=handles, title=unit, loc="upper left",
                    bbox_to_anchor=(0.63, 0.88), fontsize=8, title_fontsize=9, frameon=False,
                    alignment="left")
     from geo.export import caption  # geo.export re-exports this module: import at use
 
-    footer = "\n".join(textwrap.wrap(caption(result, data_label, lang), 125))
-    if layer in _RECORDED_LAYERS or layer in ("gap", "bivariate_class"):
-        footer += "\n" + "\n".join(textwrap.wrap(t("summary.caveat", lang), 125))
+    lines = [caption(result, data_label, lang)]
+    if classes is not None:
+        lines += [*classes.context, classes.method]
+    if classes is not None or layer in _RECORDED_LAYERS or layer in ("gap", "bivariate_class"):
+        lines.append(t("summary.caveat", lang))
+    footer = "\n".join("\n".join(textwrap.wrap(line, 125)) for line in lines if line)
     fig.text(0.03, 0.02, footer, fontsize=8, va="bottom", ha="left", color="#333333")
     metadata = {"CreationDate": None} if fmt == "pdf" else {}
     fig.savefig(path, format=fmt, metadata=metadata)

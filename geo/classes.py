@@ -193,3 +193,24 @@ def legible(
         a, b = fmt(lo, digits), fmt(hi, digits)
         labels.append(b if a == b else f"{a} – {b}")
     return classes, labels, merged
+
+
+@dataclass(frozen=True, eq=False)
+class ClassLayer:
+    """A layer whose cells fall in named classes rather than value ranges (period change,
+    trend): what the map draws and a figure or report must draw alike.
+
+    ``rows`` are the legend's (colour, label, dashed) lines, top to bottom; ``dashed`` cells
+    (not compared, too few months) are drawn as outlines, never as a class; ``method`` is the
+    legend's line on how classes are decided; ``context`` the lines a figure prints under the
+    map, which the dashboard's summary shows beside it (the periods, the city-wide sentence).
+    """
+
+    cells: np.ndarray
+    fill: np.ndarray
+    dashed: np.ndarray
+    rows: tuple[tuple[str, str, bool], ...]
+    title: str
+    unit: str
+    method: str = ""
+    context: tuple[str, ...] = ()

@@ -292,3 +292,43 @@ def test_every_message_of_the_time_layers_is_in_both_catalogues() -> None:
     assert len(used) > 30
     for lang in ("en", "fr"):
         assert sorted(used - keys(lang)) == []
+
+
+def _pixels_of(png: bytes, colour: str) -> int:
+    """How many pixels of a PNG are exactly ``colour`` (``#rrggbb``)."""
+    import io
+
+    from PIL import Image
+
+    rgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).reshape(-1, 3)
+    want = np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)])
+    return int((rgb == want).all(axis=1).sum())
+
+
+def test_figure_and_report_of_the_change_layer_draw_its_classes(doubled: Atlas,
+                                                                 tmp_path: Path) -> None:
+    """What the map shows is what the figure and the council report's map show: the
+    district that doubled in the change colours, which the recorded figure never uses."""
+    import base64
+
+    app = AtlasApp(doubled)
+    _all_nights(app)
+    recorded = app.export("png").read_bytes()
+    assert _pixels_of(recorded, MORE) + _pixels_of(recorded, MORE_STRONG) == 0
+    app.controls.layer.value = "change"
+    app.baseline.value = "split"
+    app.split_date.value = SPLIT
+    assert app.time_classes is not None and "change.more" in set(
+        app._time_state[1].table["change"])
+    change = app.export("png").read_bytes()
+    assert _pixels_of(change, MORE) + _pixels_of(change, MORE_STRONG) > 50
+    assert _pixels_of(change, MUTED) > 50  # the districts that did not change
+    _, page = app.council_report(tmp_path)
+    embedded = re.search(r'src="data:image/png;base64,([^"]+)"', page.read_text())
+    assert embedded is not None
+    png = base64.b64decode(embedded.group(1))
+    assert _pixels_of(png, MORE) + _pixels_of(png, MORE_STRONG) > 50
+    app.controls.layer.value = "trend"
+    assert app.time_classes is not None and app.time_classes.title.startswith("Trend")
+    app.controls.layer.value = "recorded"
+    assert app.time_classes is None

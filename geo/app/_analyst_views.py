@@ -100,6 +100,7 @@ class AnalystViews:
             data_label=self.data_label, lang=self.lang, reports=self.atlas.reports,
             synthetic=bool(self.atlas.synthetic), provenance=provenance,
             labels=self.controls.labels, change=self._shown_change(),
+            classes=self.time_classes,
         )
         folder = folder or Path(tempfile.mkdtemp(prefix="atlas-report-"))
         paths = write_report(report, folder, f"atlas-report-{self.lang}")

@@ -372,6 +372,7 @@ class AtlasApp(TimeLayers, AnalystViews, AnalystCells, PageApp):
             metric=self.controls.metric.value,
             data_label=self.data_label,
             lang=self.lang,
+            classes=self.time_classes,
         )
 
     # ------------------------------------------------------------------ static labels

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from geo.app._style import LayerStyle
-from geo.classes import NO_DATA_COLOR, SUPPRESSED_COLOR
+from geo.classes import NO_DATA_COLOR, SUPPRESSED_COLOR, ClassLayer
 from geo.i18n import number, t
 from geo.layers import legend_html
 
@@ -166,50 +166,70 @@ def change_fill(keys: np.ndarray, values: np.ndarray, strong_up: float,
     return fill.astype(object)
 
 
-def change_style(change: PeriodChange, lang: str, k: int, notes: list[str]) -> LayerStyle:
-    """The recorded change layer: one fill per cell of the comparison."""
+def change_classes(change: PeriodChange, lang: str, k: int) -> ClassLayer:
+    """The recorded change layer's classes: one fill per cell of the comparison."""
+    from geo.compare import change_line
+
     table = change.table
     keys = table["change"].astype(str).to_numpy()
     fill = change_fill(keys, table["rate_ratio"].to_numpy(dtype=float), STRONG_RATIO,
                        1 / STRONG_RATIO)
-    hidden = keys == "change.not_compared"
     up, down = _fmt(STRONG_RATIO, lang, 0), _fmt(1 / STRONG_RATIO, lang, 1)
     rows = _rows(t("change.more", lang), t("change.fewer", lang), "legend.change.ratio",
                  (f"≥ {up}", f"< {up}", f"> {down}", f"≤ {down}"), lang, k)
-    legend = legend_html(t("legend.change.title", lang), t("unit.rate_ratio", lang), None,
-                         extra=rows, notes=[t("legend.change.fdr", lang), *notes])
-    return LayerStyle(table["cell"].to_numpy(dtype=np.uint64), list(fill), list(hidden),
-                      legend, not (~hidden).any())
+    return ClassLayer(table["cell"].to_numpy(dtype=np.uint64), fill,
+                      keys == "change.not_compared", tuple(rows),
+                      t("legend.change.title", lang), t("unit.rate_ratio", lang),
+                      t("legend.change.fdr", lang),
+                      (periods_line(change.before, change.after, lang),
+                       change_line(change, lang)))
 
 
-def perceived_change_style(table: pd.DataFrame, lang: str, k: int,
-                           notes: list[str]) -> LayerStyle:
+def perceived_change_classes(table: pd.DataFrame, before: Range, after: Range, lang: str,
+                             k: int) -> ClassLayer:
     """The perceived option: difference of mean perceived insecurity between two waves."""
     keys = table["change"].astype(str).to_numpy()
     fill = change_fill(keys, table["difference"].to_numpy(dtype=float), STRONG_DIFFERENCE,
                        -STRONG_DIFFERENCE)
-    hidden = keys == "change.not_compared"
     d = _fmt(STRONG_DIFFERENCE, lang, 1)
     rows = _rows(t("change.perceived_more", lang), t("change.perceived_less", lang),
                  "legend.change.difference", (f"≥ +{d}", f"< +{d}", f"> −{d}", f"≤ −{d}"),
                  lang, k)
-    legend = legend_html(t("legend.change.perceived_title", lang),
-                         t("unit.insecurity_difference", lang), None, extra=rows,
-                         notes=[t("legend.change.fdr", lang), *notes])
-    return LayerStyle(table["cell"].to_numpy(dtype=np.uint64), list(fill), list(hidden),
-                      legend, not (~hidden).any())
+    return ClassLayer(table["cell"].to_numpy(dtype=np.uint64), fill,
+                      keys == "change.not_compared", tuple(rows),
+                      t("legend.change.perceived_title", lang),
+                      t("unit.insecurity_difference", lang), t("legend.change.fdr", lang),
+                      (periods_line(before, after, lang),))
 
 
-def trend_style(trends: Trends, lang: str, notes: list[str]) -> LayerStyle:
+def trend_classes(trends: Trends, lang: str) -> ClassLayer:
     """The trend layer: increasing / decreasing / no trend (muted) / too few months (dashed)."""
     keys = trends.table["trend"].astype(str).to_numpy()
     fill = np.array([TREND_COLORS.get(key, NO_DATA_COLOR) for key in keys], dtype=object)
-    short = keys == "trend.too_short"
-    rows = [(color, t(key, lang), key == "trend.too_short") for key, color in TREND_COLORS.items()]
-    legend = legend_html(t("legend.trend.title", lang), t("unit.trend", lang), None, extra=rows,
-                         notes=notes)
-    return LayerStyle(trends.cells.astype(np.uint64), list(fill), list(short), legend,
-                      not (~short).any())
+    rows = tuple((color, t(key, lang), key == "trend.too_short")
+                 for key, color in TREND_COLORS.items())
+    return ClassLayer(trends.cells.astype(np.uint64), fill, keys == "trend.too_short", rows,
+                      t("legend.trend.title", lang), t("unit.trend", lang))
+
+
+def class_style(layer: ClassLayer, notes: list[str]) -> LayerStyle:
+    """What the map draws of a class layer: its fills and dashed cells, and its legend (the
+    method line first, then the view's privacy notes)."""
+    method = [layer.method] if layer.method else []
+    legend = legend_html(layer.title, layer.unit, None, extra=layer.rows,
+                         notes=[*method, *notes])
+    return LayerStyle(layer.cells, list(layer.fill), list(layer.dashed), legend,
+                      not (~layer.dashed).any())
+
+
+def change_style(change: PeriodChange, lang: str, k: int, notes: list[str]) -> LayerStyle:
+    """The recorded change layer as the map draws it."""
+    return class_style(change_classes(change, lang, k), notes)
+
+
+def trend_style(trends: Trends, lang: str, notes: list[str]) -> LayerStyle:
+    """The trend layer as the map draws it."""
+    return class_style(trend_classes(trends, lang), notes)
 
 
 # ------------------------------------------------------------------ words

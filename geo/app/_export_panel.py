@@ -13,6 +13,7 @@ from pathlib import Path
 import ipywidgets as widgets
 
 from geo.app._panels import download_link
+from geo.classes import ClassLayer
 from geo.i18n import t
 from geo.metrics import QueryResult
 
@@ -53,11 +54,12 @@ class ExportPanel:
         metric: str,
         data_label: str,
         lang: str,
+        classes: ClassLayer | None = None,
     ) -> Path:
         """Write ``result`` as ``fmt`` and offer it as a download link.
 
         ``layer`` and ``metric`` are the dashboard's controls: a figure shows the value the map
-        colours by.
+        colours by, or ``classes``, the change or trend classes the map shows.
         """
         from geo.export import export_figure, export_table
 
@@ -70,7 +72,7 @@ class ExportPanel:
                 "gap": "gap",
                 "bivariate": "bivariate_class",
                 "hotspots": metric,
-            }.get(layer, metric)  # change / trend: the figure shows the recorded metric
+            }.get(layer, metric)  # change / trend without classes: the recorded metric
             path = export_figure(
                 result,
                 folder / f"{stem}.{fmt}",
@@ -78,6 +80,7 @@ class ExportPanel:
                 layer=value,
                 data_label=data_label,
                 lang=lang,
+                classes=classes,
             )
             mime = "image/png" if fmt == "png" else "application/pdf"
         else:

@@ -29,6 +29,7 @@ from geo.metrics import QueryResult
 from geo.schema import ValidationReport
 
 if TYPE_CHECKING:
+    from geo.classes import ClassLayer
     from geo.compare import PeriodChange
 
 __all__ = ["A4_INCHES", "SECTIONS", "CouncilReport", "ReportSection", "build_report",
@@ -114,17 +115,19 @@ def build_report(
     provenance: Mapping[str, dict] | None = None,
     labels: DisplayLabels | None = None,
     change: PeriodChange | None = None,
+    classes: ClassLayer | None = None,
 ) -> CouncilReport:
     """The report of one view (see the module notes); ``provenance`` maps a source entry
     (``incidents[0]``) to its notes (provider, licence, period) from the city's build;
     ``change``, the comparison the change layer shows, replaces the method notes by a short
-    "Change between periods" section."""
+    "Change between periods" section; ``classes`` (the change or trend classes on the map)
+    are drawn on the report's map instead of the metric."""
     from geo.export import export_figure
 
     with tempfile.TemporaryDirectory(prefix="atlas-report-") as tmp:
         png = export_figure(result, Path(tmp) / "map.png", "png",
                             layer=FIGURE_VALUE.get(layer, metric), data_label=data_label,
-                            lang=lang)
+                            lang=lang, classes=classes)
         map_png = png.read_bytes()
     k = result.k
     privacy = [t("privacy.k_threshold", lang, k=k) if k else t("privacy.off", lang),

@@ -21,19 +21,21 @@ from geo.app._change_layer import (
     answer_span,
     cannot_html,
     change_cell_line,
-    change_style,
+    change_classes,
     change_summary_html,
+    class_style,
     perceived_cell_line,
-    perceived_change_style,
+    perceived_change_classes,
     perceived_summary_html,
     periods,
     trend_cell_line,
-    trend_style,
+    trend_classes,
     trend_summary_html,
     waves,
 )
 from geo.app._controls import _set_options
 from geo.app._style import LayerStyle, _notes
+from geo.classes import ClassLayer
 from geo.columns import DEFAULT_TIMEZONE
 from geo.i18n import t
 
@@ -57,6 +59,8 @@ class TimeLayers:
         self._time_lang: str | None = None
         self._time_state: tuple | None = None
         """What the current time layer shows: (kind, payload), read by hover and detail."""
+        self.time_classes: ClassLayer | None = None
+        """The change or trend classes on the map, for figures and the report."""
         for w in (self.baseline, self.split_date, self.change_of):
             w.observe(lambda _: self._on_time_choice(), names="value")
 
@@ -103,6 +107,7 @@ class TimeLayers:
         self.time_box.layout.display = "" if layer == "change" else "none"
         self.split_date.layout.display = "" if self.baseline.value == "split" else "none"
         self._time_state = None
+        self.time_classes = None
         if not shown:
             return None
         if self._time_lang != self.lang:  # new labels only when the language changes
@@ -117,7 +122,8 @@ class TimeLayers:
 
             trends = self._cached(("trend", query), lambda: monthly_trends(self.atlas, query))
             self._time_state = ("trend", trends)
-            return trend_style(trends, lang, notes), trend_summary_html(trends, lang)
+            self.time_classes = trend_classes(trends, lang)
+            return class_style(self.time_classes, notes), trend_summary_html(trends, lang)
         dated = self._cached(("answers", id(self.atlas)), lambda: answer_span(self.atlas))
         self.change_of.layout.display = "" if dated is not None else "none"  # waves need dates
         baseline, split = self.baseline.value, self.split_date.value
@@ -133,7 +139,8 @@ class TimeLayers:
                 table = self._cached(("waves", query, wb, wa),
                                      lambda: compare_waves(self.atlas, query, wb, wa))
                 self._time_state = ("perceived", table)
-                return (perceived_change_style(table, lang, query.k, notes),
+                self.time_classes = perceived_change_classes(table, wb, wa, lang, query.k)
+                return (class_style(self.time_classes, notes),
                         perceived_summary_html(table, wb, wa, lang))
             from geo.compare import compare_periods
 
@@ -144,7 +151,8 @@ class TimeLayers:
         except ValueError:
             return empty, cannot_html("change.no_nights", lang)
         self._time_state = ("change", change)
-        return change_style(change, lang, query.k, notes), change_summary_html(change, lang)
+        self.time_classes = change_classes(change, lang, query.k)
+        return class_style(self.time_classes, notes), change_summary_html(change, lang)
 
     def time_cell_line(self, cell: int) -> str | None:
         """The hovered or clicked cell's change or trend, in words (None: not a time layer)."""
