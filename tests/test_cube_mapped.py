@@ -57,3 +57,27 @@ def test_arrow_cube_round_trips_and_queries_match(city, tmp_path: Path) -> None:
                         date_from=first + pd.Timedelta(days=30),
                         date_to=first + pd.Timedelta(days=120))):
         pd.testing.assert_frame_equal(plain.query(query).table, mapped.query(query).table)
+
+
+def test_codes_of_an_older_layout_are_not_read(city, tmp_path: Path) -> None:
+    """A build of the previous format kept dated rows in cube order beside a night order:
+    reading them as night-ordered would slice the wrong rows, so they are left unread and
+    the cube makes its codes instead (same answers, just not shared pages)."""
+    import json
+
+    import pyarrow as pa
+
+    from geo.cube._mapped import _META_KEY, _write
+
+    cube = build_incident_cube(city.incidents)
+    write_mapped_codes(cube, tmp_path)
+    path = tmp_path / "r9.arrow"
+    table = pa.ipc.open_file(pa.memory_map(str(path), "r")).read_all()
+    meta = json.loads(table.schema.metadata[_META_KEY])
+    del meta["layout"]
+    _write(path, {name: table.column(name).to_numpy() for name in table.column_names}, meta)
+    assert read_mapped_codes(tmp_path, 9) is None
+    assert read_mapped_codes(tmp_path, 9, dated=False) is not None
+    fresh = build_incident_cube(city.incidents)
+    fresh.use_mapped(tmp_path)
+    assert fresh.codes(9, dated=True).night.flags.owndata  # made from the cube, not mapped

@@ -27,6 +27,10 @@ CODES_DIR = "codes"
 """Folder of a build generation holding, per resolution, ``r<res>.arrow`` (rows with the night
 date), ``r<res>-undated.arrow`` (the date summed out, what views without a date range read) and
 ``cells-r<res>.arrow``. Dated rows are stored in night order (a date range is one slice)."""
+LAYOUT = 2
+"""Row layout of the files: 2 = dated rows stored in night order. Files of another layout (an
+older build: dated rows in cube order beside a ``night_order`` column) are not read: the codes
+are then made from the cube, as :meth:`CubeCodes.select` relies on the order."""
 MAPPED_RESOLUTIONS: tuple[int, ...] = (7, 8, 9, 10)
 """The resolutions dashboards offer, each written once at build time."""
 _META_KEY = b"insecurity_atlas.codes"
@@ -56,7 +60,7 @@ def write_mapped_codes(cube: IncidentCube, folder: str | Path,
         for dated in (True, False):
             codes = cube.codes(res, dated=dated)
             meta = {"resolution": res, "categories": list(codes.categories),
-                    "sources": list(codes.sources), "dated": dated}
+                    "sources": list(codes.sources), "dated": dated, "layout": LAYOUT}
             columns = {name: getattr(codes, name) for name in _ROW_COLUMNS}
             _write(out / _rows_name(res, dated), columns, meta)
         # both share the cells: the date is summed out within each cell
@@ -86,12 +90,15 @@ def _rows_name(resolution: int, dated: bool) -> str:
 
 def read_mapped_codes(folder: str | Path, resolution: int, *,
                       dated: bool = True) -> CubeCodes | None:
-    """The codes at ``resolution`` from ``folder``, memory-mapped; None when not written."""
+    """The codes at ``resolution`` from ``folder``, memory-mapped; None when not written (or
+    written in another layout, see :data:`LAYOUT`)."""
     rows_path = Path(folder) / _rows_name(resolution, dated)
     cells_path = Path(folder) / f"cells-r{resolution}.arrow"
     if not (rows_path.is_file() and cells_path.is_file()):
         return None
     rows, meta = _mapped(rows_path)
+    if meta.get("layout") != LAYOUT:
+        return None
     cells, _ = _mapped(cells_path)
     return CubeCodes(
         resolution=resolution,
