@@ -118,8 +118,6 @@ def test_the_kernel_reads_the_page_url(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_a_preheated_kernel_waits_for_the_visitor_first(monkeypatch: pytest.MonkeyPatch) -> None:
-    import voila.utils
-
     calls = []
 
     def arrives() -> None:  # what Voila does when the visitor's request comes in
@@ -127,7 +125,7 @@ def test_a_preheated_kernel_waits_for_the_visitor_first(monkeypatch: pytest.Monk
         monkeypatch.setenv("QUERY_STRING", "res=7")
 
     monkeypatch.setenv("VOILA_PREHEAT", "True")
-    monkeypatch.setattr(voila.utils, "wait_for_request", arrives)
+    monkeypatch.setattr(share, "wait_for_request", arrives)  # tests/test_request.py: the real one
     assert share.page_query_string() == "res=7" and calls == [1]
 
 
