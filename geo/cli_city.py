@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from geo.serve import DEFAULT_POOL_SIZE
+from geo.serve import DEFAULT_POOL_SIZE, PUBLIC_POOL_SIZE
 
 EXIT_OK, EXIT_DROPPED, EXIT_UNUSABLE = 0, 1, 2
 
@@ -101,9 +101,10 @@ def add_city_commands(sub) -> None:
     p.add_argument("--public", action="store_true",
                    help="hardened deployment for a network: dashboards only, no tracebacks, "
                         "0.0.0.0")
-    p.add_argument("--pool-size", type=_pool_size, default=DEFAULT_POOL_SIZE, metavar="N",
+    p.add_argument("--pool-size", type=_pool_size, default=None, metavar="N",
                    help="preheated kernels of the analyst dashboard, ready for visitors "
-                        "arriving together: about the size of the room (default %(default)s; "
-                        "each idle one holds ~150 MB of its own; the presentation keeps one)")
+                        "arriving together: about the size of the room (default "
+                        f"{DEFAULT_POOL_SIZE}, {PUBLIC_POOL_SIZE} with --public; each idle one "
+                        "holds ~150 MB of its own; the presentation keeps one)")
     p.add_argument("--dry-run", action="store_true", help="print the Voila command, do not run it")
     p.set_defaults(run=_cmd_serve)

@@ -26,13 +26,18 @@ CONFIG_DIR = Path(__file__).resolve().parent
 """Holds ``voila.py``, the hardened configuration of a public server."""
 PUBLIC_ENV = "ATLAS_PUBLIC"
 """Set to 1 in the kernels of a public server."""
-DEFAULT_POOL_SIZE = 4
-"""Preheated kernels of the analyst dashboard (``atlas serve --pool-size``). Each idle one holds
-its own memory (~150 MB private on the city-sized sample; the mapped build is shared), and
-the pool refills itself as visitors take kernels."""
+DEFAULT_POOL_SIZE = 1
+"""Preheated kernels of the analyst dashboard on one analyst's machine (``atlas serve``)."""
+PUBLIC_POOL_SIZE = 10
+"""... and on a public server (``--public``, ``make serve``): a meeting opening the link
+together gets pages at once. Each idle kernel holds its own memory (~150 MB private on the
+city-sized sample; the mapped build is shared); the pool refills itself as visitors take
+kernels, a few at a time (:mod:`geo.serve._paced`). ``--pool-size`` sets another size."""
 PRESENT_POOL_SIZE = 1
 """Preheated kernels of the presentation: one presenter per room."""
 ANALYST_NOTEBOOK = "atlas.ipynb"
+PACED = "geo.serve._paced.PacedKernelManager"
+"""Voila's kernel manager, refilling the pool a few kernels at a time (see that module)."""
 
 
 def is_public() -> bool:
@@ -50,13 +55,18 @@ def pool_config(pool_size: int) -> dict[str, dict[str, int]]:
 
 
 def voila_command(city: Path, *, port: int = 8866, public: bool = False,
-                  pool_size: int = DEFAULT_POOL_SIZE) -> tuple[list[str], dict[str, str]]:
-    """The Voila argv and the environment it runs with."""
+                  pool_size: int | None = None) -> tuple[list[str], dict[str, str]]:
+    """The Voila argv and the environment it runs with (``pool_size``: the analyst
+    dashboard's preheated kernels, by default :data:`DEFAULT_POOL_SIZE` or, public,
+    :data:`PUBLIC_POOL_SIZE`)."""
+    if pool_size is None:
+        pool_size = PUBLIC_POOL_SIZE if public else DEFAULT_POOL_SIZE
     # ``python -m voila`` of this interpreter: kernels then run the same installation (a
     # wheel in a venv, or a checkout), whatever ``voila`` script comes first on the PATH.
     argv = [sys.executable, "-m", "voila", str(DASHBOARDS), "--no-browser", f"--port={port}",
             "--preheat_kernel=True", f"--pool_size={PRESENT_POOL_SIZE}",
-            f"--VoilaKernelManager.kernel_pools_config={pool_config(pool_size)!r}"]
+            f"--VoilaKernelManager.kernel_pools_config={pool_config(pool_size)!r}",
+            f"--VoilaConfiguration.multi_kernel_manager_class={PACED}"]
     if public:
         argv += [f"--Voila.config_file_paths={CONFIG_DIR}", "--Voila.ip=0.0.0.0"]
     else:
@@ -75,7 +85,7 @@ def voila_command(city: Path, *, port: int = 8866, public: bool = False,
 
 
 def serve(folder: str | Path, *, port: int = 8866, public: bool = False,
-          pool_size: int = DEFAULT_POOL_SIZE, dry_run: bool = False) -> int:
+          pool_size: int | None = None, dry_run: bool = False) -> int:
     """Check that the city is built, then replace this process with Voila."""
     from geo.city import ProjectError, current_generation, load_project
 

@@ -1,0 +1,82 @@
+"""Voila's kernel manager, starting preheated kernels a few at a time (``atlas serve``).
+
+Voila refills its pool of preheated kernels as visitors take them, every refill at once: a room
+of twenty taking twenty kernels starts twenty new ones together, each spending seconds of CPU
+on imports, the city and a first render. On two cores that buried the room's own work: pages
+from a warm pool of 20 took 60-100 s (benchmarks/bench_load.py). This manager lets only
+:attr:`PacedKernelManager.concurrent_starts` kernels warm up together (half the cores, at least
+two: CPU time is shared per process, so two warming kernels take little from a busy room). The
+next one starts when one is warm: it waits for its visitor (its ``voila/query`` websocket is
+open, geo.app._request), was handed to a visitor, has run its notebook, or has gone; or after
+:attr:`PacedKernelManager.warm_within` seconds at most.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+
+from jupyter_server._tz import utcnow
+from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+from traitlets import Float, Int, default
+
+
+class PacedKernelManager(AsyncMappingKernelManager):
+    """An :class:`AsyncMappingKernelManager` whose kernel starts wait for a free slot."""
+
+    concurrent_starts = Int(
+        config=True, help="Kernels allowed to warm up together (default: half the cores, at "
+                          "least 2).")
+    warm_within = Float(
+        120.0, config=True, help="Seconds after which a warming kernel frees its slot anyway.")
+    poll_interval = Float(0.2, config=True, help="Seconds between checks of a warming kernel.")
+
+    @default("concurrent_starts")
+    def _half_the_cores(self) -> int:
+        # at least 2: both dashboards' first kernels start together, and two warming kernels
+        # get little of the CPU while a room's twenty kernels are busy (fair shares)
+        return max(2, (os.cpu_count() or 2) // 2)
+
+    _slots: asyncio.Semaphore | None = None
+
+    async def start_kernel(self, *args, **kwargs) -> str:
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(max(1, self.concurrent_starts))
+        await self._slots.acquire()
+        try:
+            kernel_id = await super().start_kernel(*args, **kwargs)
+        except BaseException:
+            self._slots.release()
+            raise
+        asyncio.get_running_loop().create_task(self._free_when_warm(kernel_id))
+        return kernel_id
+
+    async def _free_when_warm(self, kernel_id: str) -> None:
+        deadline = time.monotonic() + self.warm_within
+        ran = False  # a notebook that never waits for its visitor is warm once it has run
+        try:
+            while time.monotonic() < deadline and not self.is_warm(kernel_id, ran):
+                ran = ran or self._state(kernel_id) == "busy"
+                await asyncio.sleep(self.poll_interval)
+        finally:
+            assert self._slots is not None
+            self._slots.release()
+
+    def _state(self, kernel_id: str) -> str | None:
+        return getattr(self._kernels.get(kernel_id), "execution_state", None)
+
+    def is_warm(self, kernel_id: str, ran: bool = False) -> bool:
+        """The kernel no longer needs a slot: it waits for or has its visitor, has run its
+        notebook (``ran``, then idle for a second), or is gone."""
+        from voila.request_info_handler import RequestInfoSocketHandler as requests
+
+        if kernel_id not in self._kernels:
+            return True
+        # _waiters: kernels whose query websocket is open; _cache: requests sent to kernels
+        # not connected yet (a visitor took the kernel while it was warming).
+        if kernel_id in requests._waiters or kernel_id in requests._cache:
+            return True
+        kernel = self._kernels[kernel_id]
+        idle_s = (utcnow() - kernel.last_activity).total_seconds()
+        return ran and self._state(kernel_id) == "idle" and idle_s > 1.0
