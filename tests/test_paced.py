@@ -1,0 +1,122 @@
+"""geo.serve._paced: preheated kernels warm up a few at a time, the next when one is warm.
+
+The kernels are stand-ins (the base class's ``start_kernel`` is replaced): what is tested is
+the pacing, not process starts; tests/test_serve.py and benchmarks/bench_load.py run the real
+thing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import itertools
+from collections.abc import Iterator
+from types import SimpleNamespace
+
+import pytest
+from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+from voila.request_info_handler import RequestInfoSocketHandler
+
+from geo.serve._paced import PacedKernelManager
+
+IDS = (f"kernel-{i}" for i in itertools.count())
+
+
+@pytest.fixture
+def started(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Kernel ids in the order their (stand-in) processes were started."""
+    order: list[str] = []
+
+    async def start(self, *args, **kwargs) -> str:
+        kernel_id = next(IDS)
+        order.append(kernel_id)
+        self._kernels[kernel_id] = SimpleNamespace(
+            execution_state="busy", last_activity=dt.datetime.now(dt.UTC))
+        return kernel_id
+
+    monkeypatch.setattr(AsyncMappingKernelManager, "start_kernel", start)
+    yield order
+    for kernel_id in order:
+        RequestInfoSocketHandler._waiters.pop(kernel_id, None)
+        RequestInfoSocketHandler._cache.pop(kernel_id, None)
+
+
+def manager(**settings) -> PacedKernelManager:
+    return PacedKernelManager(**{"concurrent_starts": 2, "poll_interval": 0.01, **settings})
+
+
+async def _settle() -> None:
+    await asyncio.sleep(0.1)
+
+
+def test_half_the_cores_at_least_two(monkeypatch: pytest.MonkeyPatch) -> None:
+    for cores, want in ((1, 2), (2, 2), (4, 2), (16, 8), (None, 2)):
+        monkeypatch.setattr("os.cpu_count", lambda cores=cores: cores)
+        assert PacedKernelManager().concurrent_starts == want
+
+
+def test_the_next_kernel_starts_when_one_waits_for_its_visitor(started: list[str]) -> None:
+    async def scenario() -> None:
+        km = manager()
+        tasks = [asyncio.create_task(km.start_kernel()) for _ in range(5)]
+        await _settle()
+        assert len(started) == 2  # two warming, three waiting for a slot
+        RequestInfoSocketHandler._waiters[started[0]] = object()  # preheated: waits
+        await _settle()
+        assert len(started) == 3
+        RequestInfoSocketHandler._cache[started[1]] = {}  # a visitor took it while warming
+        del km._kernels[started[2]]  # and one went away
+        await _settle()
+        assert len(started) == 5
+        assert await asyncio.gather(*tasks) == started  # in the order they were asked for
+        for kernel_id in started:
+            RequestInfoSocketHandler._waiters[kernel_id] = object()
+        await _settle()
+
+    asyncio.run(scenario())
+
+
+def test_a_notebook_that_never_waits_frees_its_slot_once_it_has_run(started: list[str]) -> None:
+    async def scenario() -> None:
+        km = manager(concurrent_starts=1)
+        tasks = [asyncio.create_task(km.start_kernel()) for _ in range(2)]
+        await _settle()
+        assert len(started) == 1
+        kernel = km._kernels[started[0]]
+        kernel.execution_state = "idle"
+        kernel.last_activity = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=2)
+        await _settle()
+        assert len(started) == 2
+        km._kernels.clear()
+        await asyncio.gather(*tasks)
+
+    asyncio.run(scenario())
+
+
+def test_a_kernel_that_never_warms_frees_its_slot_in_time(started: list[str]) -> None:
+    async def scenario() -> None:
+        km = manager(concurrent_starts=1, warm_within=0.2)
+        tasks = [asyncio.create_task(km.start_kernel()) for _ in range(2)]
+        await _settle()
+        assert len(started) == 1
+        await asyncio.sleep(0.3)
+        assert len(started) == 2
+        km._kernels.clear()
+        await asyncio.gather(*tasks)
+
+    asyncio.run(scenario())
+
+
+def test_a_failed_start_frees_its_slot(monkeypatch: pytest.MonkeyPatch) -> None:
+    async def fails(self, *args, **kwargs) -> str:
+        raise RuntimeError("no kernel spec")
+
+    monkeypatch.setattr(AsyncMappingKernelManager, "start_kernel", fails)
+
+    async def scenario() -> None:
+        km = manager(concurrent_starts=1)
+        for _ in range(3):  # would block on the second try if the slot were lost
+            with pytest.raises(RuntimeError):
+                await asyncio.wait_for(km.start_kernel(), 1)
+
+    asyncio.run(scenario())
