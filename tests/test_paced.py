@@ -1,8 +1,9 @@
 """geo.serve._paced: preheated kernels warm up a few at a time, the next when one is warm.
 
-The kernels are stand-ins (the base class's ``start_kernel`` is replaced): what is tested is
-the pacing, not process starts; tests/test_serve.py and benchmarks/bench_load.py run the real
-thing.
+The kernels are stand-ins: :class:`Preheating` plays Voila's preheating subclass (built on the
+manager by ``voila_kernel_manager_factory``), whose ``_initialize`` renders and starts a pool
+kernel. What is tested is the pacing; tests/test_serve.py and benchmarks/bench_load.py run the
+real thing.
 """
 
 from __future__ import annotations
@@ -14,35 +15,42 @@ from collections.abc import Iterator
 from types import SimpleNamespace
 
 import pytest
-from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from voila.request_info_handler import RequestInfoSocketHandler
 
 from geo.serve._paced import PacedKernelManager
 
 IDS = (f"kernel-{i}" for i in itertools.count())
+STARTED: list[str] = []
+"""Kernel ids in the order their (stand-in) kernels were started."""
+
+
+class Preheating(PacedKernelManager):
+    """Voila's subclass in miniature: ``_initialize`` starts a pool kernel, returns its id."""
+
+    async def _initialize(self, notebook_path: str, kernel_id: str | None = None,
+                          **kwargs) -> dict:
+        kernel_id = next(IDS)
+        STARTED.append(kernel_id)
+        self._kernels[kernel_id] = SimpleNamespace(
+            execution_state="busy", last_activity=dt.datetime.now(dt.UTC))
+        return {"kernel_id": kernel_id}
 
 
 @pytest.fixture
-def started(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """Kernel ids in the order their (stand-in) processes were started."""
-    order: list[str] = []
-
-    async def start(self, *args, **kwargs) -> str:
-        kernel_id = next(IDS)
-        order.append(kernel_id)
-        self._kernels[kernel_id] = SimpleNamespace(
-            execution_state="busy", last_activity=dt.datetime.now(dt.UTC))
-        return kernel_id
-
-    monkeypatch.setattr(AsyncMappingKernelManager, "start_kernel", start)
-    yield order
-    for kernel_id in order:
+def started() -> Iterator[list[str]]:
+    STARTED.clear()
+    yield STARTED
+    for kernel_id in STARTED:
         RequestInfoSocketHandler._waiters.pop(kernel_id, None)
         RequestInfoSocketHandler._cache.pop(kernel_id, None)
 
 
-def manager(**settings) -> PacedKernelManager:
-    return PacedKernelManager(**{"concurrent_starts": 2, "poll_interval": 0.01, **settings})
+def manager(**settings) -> Preheating:
+    return Preheating(**{"concurrent_starts": 2, "poll_interval": 0.01, **settings})
+
+
+def warm(km: Preheating, n: int) -> list[asyncio.Task]:
+    return [asyncio.create_task(km._initialize("atlas.ipynb")) for _ in range(n)]
 
 
 async def _settle() -> None:
@@ -58,7 +66,7 @@ def test_half_the_cores_at_least_two(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_the_next_kernel_starts_when_one_waits_for_its_visitor(started: list[str]) -> None:
     async def scenario() -> None:
         km = manager()
-        tasks = [asyncio.create_task(km.start_kernel()) for _ in range(5)]
+        tasks = warm(km, 5)
         await _settle()
         assert len(started) == 2  # two warming, three waiting for a slot
         RequestInfoSocketHandler._waiters[started[0]] = object()  # preheated: waits
@@ -68,7 +76,8 @@ def test_the_next_kernel_starts_when_one_waits_for_its_visitor(started: list[str
         del km._kernels[started[2]]  # and one went away
         await _settle()
         assert len(started) == 5
-        assert await asyncio.gather(*tasks) == started  # in the order they were asked for
+        ids = [content["kernel_id"] for content in await asyncio.gather(*tasks)]
+        assert ids == started  # in the order they were asked for
         for kernel_id in started:
             RequestInfoSocketHandler._waiters[kernel_id] = object()
         await _settle()
@@ -79,7 +88,7 @@ def test_the_next_kernel_starts_when_one_waits_for_its_visitor(started: list[str
 def test_a_notebook_that_never_waits_frees_its_slot_once_it_has_run(started: list[str]) -> None:
     async def scenario() -> None:
         km = manager(concurrent_starts=1)
-        tasks = [asyncio.create_task(km.start_kernel()) for _ in range(2)]
+        tasks = warm(km, 2)
         await _settle()
         assert len(started) == 1
         kernel = km._kernels[started[0]]
@@ -96,7 +105,7 @@ def test_a_notebook_that_never_waits_frees_its_slot_once_it_has_run(started: lis
 def test_a_kernel_that_never_warms_frees_its_slot_in_time(started: list[str]) -> None:
     async def scenario() -> None:
         km = manager(concurrent_starts=1, warm_within=0.2)
-        tasks = [asyncio.create_task(km.start_kernel()) for _ in range(2)]
+        tasks = warm(km, 2)
         await _settle()
         assert len(started) == 1
         await asyncio.sleep(0.3)
@@ -107,16 +116,20 @@ def test_a_kernel_that_never_warms_frees_its_slot_in_time(started: list[str]) ->
     asyncio.run(scenario())
 
 
-def test_a_failed_start_frees_its_slot(monkeypatch: pytest.MonkeyPatch) -> None:
-    async def fails(self, *args, **kwargs) -> str:
-        raise RuntimeError("no kernel spec")
-
-    monkeypatch.setattr(AsyncMappingKernelManager, "start_kernel", fails)
+def test_a_failed_start_frees_its_slot() -> None:
+    class Failing(PacedKernelManager):
+        async def _initialize(self, notebook_path: str, kernel_id: str | None = None,
+                              **kwargs) -> dict:
+            raise RuntimeError("no kernel spec")
 
     async def scenario() -> None:
-        km = manager(concurrent_starts=1)
+        km = Failing(concurrent_starts=1)
         for _ in range(3):  # would block on the second try if the slot were lost
             with pytest.raises(RuntimeError):
-                await asyncio.wait_for(km.start_kernel(), 1)
+                await asyncio.wait_for(km._initialize("atlas.ipynb"), 1)
 
     asyncio.run(scenario())
+
+
+def test_without_a_pool_nothing_is_paced() -> None:
+    assert "_initialize" not in vars(PacedKernelManager())

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+from collections.abc import Awaitable, Callable
 
 from jupyter_server._tz import utcnow
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
@@ -23,7 +24,8 @@ from traitlets import Float, Int, default
 
 
 class PacedKernelManager(AsyncMappingKernelManager):
-    """An :class:`AsyncMappingKernelManager` whose kernel starts wait for a free slot."""
+    """An :class:`AsyncMappingKernelManager` whose preheated kernels warm up a few at a time
+    (kernels started for a visitor directly, with no pool, are not held back)."""
 
     concurrent_starts = Int(
         config=True, help="Kernels allowed to warm up together (default: half the cores, at "
@@ -40,17 +42,32 @@ class PacedKernelManager(AsyncMappingKernelManager):
 
     _slots: asyncio.Semaphore | None = None
 
-    async def start_kernel(self, *args, **kwargs) -> str:
-        if self._slots is None:
-            self._slots = asyncio.Semaphore(max(1, self.concurrent_starts))
-        await self._slots.acquire()
-        try:
-            kernel_id = await super().start_kernel(*args, **kwargs)
-        except BaseException:
-            self._slots.release()
-            raise
-        asyncio.get_running_loop().create_task(self._free_when_warm(kernel_id))
-        return kernel_id
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        # Voila's preheating subclass (voila_kernel_manager_factory, built on this class)
+        # warms a pool kernel in ``_initialize``: the page renderer (templates and the page
+        # config read from disk, on the server's event loop: ~0.5 s each, which twenty refills
+        # at once spent while the room waited), the kernel, the notebook run. That subclass's
+        # method comes first in the MRO, so it is wrapped here, on the instance, before the
+        # subclass's __init__ fills the pools.
+        initialize = getattr(self, "_initialize", None)
+        if initialize is not None:
+            self._initialize = self._paced(initialize)
+
+    def _paced(self, initialize: Callable[..., Awaitable[dict]]) -> Callable[..., Awaitable[dict]]:
+        async def paced(notebook_path: str, kernel_id: str | None = None, **kwargs) -> dict:
+            if self._slots is None:
+                self._slots = asyncio.Semaphore(max(1, self.concurrent_starts))
+            await self._slots.acquire()
+            try:
+                content = await initialize(notebook_path, kernel_id, **kwargs)
+            except BaseException:
+                self._slots.release()
+                raise
+            asyncio.get_running_loop().create_task(self._free_when_warm(content["kernel_id"]))
+            return content
+
+        return paced
 
     async def _free_when_warm(self, kernel_id: str) -> None:
         deadline = time.monotonic() + self.warm_within
