@@ -299,39 +299,15 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))]
 
 
-def main() -> None:
-    if chromium_path() is None:
-        sys.exit("Debian chromium (/usr/bin/chromium) is needed for the browser load benchmark")
-    city = REPO / "data" / "sample" if BROWSER else city_dir()
-    port = free_port()
-    argv, env = serve(city, port)
-    with running_server(argv, port, env) as base:
-        server = server_process(port)
-        warm = wait_for_warm_pool(server, port)
-        print(f"  pool of {POOL_SIZE} (+{PRESENT_POOL_SIZE} presentation) preheated kernels "
-              f"warm after {warm:.0f} s; load {os.getloadavg()[0]:.1f}", flush=True)
-        started = time.perf_counter()
-        driver = (drive(base + "/voila/render/atlas.ipynb", server) if BROWSER
-                  else drive_protocol(base, server))
-        run, (open_kernels, open_mb) = asyncio.run(asyncio.wait_for(driver, RUN_TIMEOUT_S))
-        elapsed = time.perf_counter() - started
-        load = os.getloadavg()[0]
-        left, waited = wait_for_pool_only(server)
-        painted: list[int] = []
-        check = None
-        if not BROWSER:  # the room's figure came from the wire: do real pages paint too?
-            wait_for_warm_pool(server, port)
-            check, _memory = asyncio.run(asyncio.wait_for(
-                drive(base + "/voila/render/atlas.ipynb", server, BROWSERS, painted, 2),
-                RUN_TIMEOUT_S))
-
+def report_room(run: Run, where: str, elapsed: float, load: float,
+                memory: tuple[int, dict[str, float]], left: int, waited: float) -> None:
+    """The room's figures (printed as soon as they are known: the browser check comes after)."""
     for error in run.errors:
         print("  !", error, flush=True)
+    open_kernels, open_mb = memory
     print(f"  {SESSIONS} sessions x {CHANGES} changes in {elapsed:.0f} s (load {load:.1f}); "
           f"{open_kernels} kernels open with all sessions, {left} left {waited:.0f} s after the "
           f"pages closed (the preheated pools keep {POOL})", flush=True)
-    where = "browser_sample" if BROWSER else "protocol_city_1M"
-    print(f"  driver: {where} ({city})", flush=True)
     record(f"load_{where}_{SESSIONS}_sessions_completed", run.completed, "count",
            f">= {SESSIONS}")
     if run.open_seconds:
@@ -349,17 +325,49 @@ def main() -> None:
     record(f"load_{where}_memory_per_kernel_private", per["private"], "MB", None)
     record(f"load_{where}_memory_per_kernel_shared", per["shared"], "MB", None)
     record(f"load_{where}_kernels_left_after_close", max(left - POOL, 0), "count", 0)
-    if check is not None:
-        for error in check.errors:
-            print("  ! browser check", error, flush=True)
-        pages = sum(1 for n in painted if n > 0)
-        print(f"  browser check: {BROWSERS} Chromium pages opened together; {pages} painted "
-              f"hexagons ({painted} sampled pixels), {check.completed} restyled twice; ready "
-              f"after {', '.join(f'{s:.0f}' for s in check.open_seconds)} s", flush=True)
-        record(f"load_browser_check_{BROWSERS}_pages_painted", pages, "count", f">= {BROWSERS}")
-        if check.open_seconds:
-            record(f"load_browser_check_{BROWSERS}_pages_all_ready", max(check.open_seconds),
-                   "s", None)
+
+
+def report_browsers(check: Run, painted: list[int]) -> None:
+    for error in check.errors:
+        print("  ! browser check", error, flush=True)
+    pages = sum(1 for n in painted if n > 0)
+    print(f"  browser check: {BROWSERS} Chromium pages opened together; {pages} painted "
+          f"hexagons ({painted} sampled pixels), {check.completed} restyled twice; ready "
+          f"after {', '.join(f'{s:.0f}' for s in check.open_seconds)} s", flush=True)
+    record(f"load_browser_check_{BROWSERS}_pages_painted", pages, "count", f">= {BROWSERS}")
+    if check.open_seconds:
+        record(f"load_browser_check_{BROWSERS}_pages_all_ready", max(check.open_seconds),
+               "s", None)
+
+
+def main() -> None:
+    if chromium_path() is None:
+        sys.exit("Debian chromium (/usr/bin/chromium) is needed for the browser load benchmark")
+    city = REPO / "data" / "sample" if BROWSER else city_dir()
+    where = "browser_sample" if BROWSER else "protocol_city_1M"
+    print(f"  driver: {where} ({city})", flush=True)
+    port = free_port()
+    argv, env = serve(city, port)
+    check = None
+    with running_server(argv, port, env) as base:
+        server = server_process(port)
+        warm = wait_for_warm_pool(server, port)
+        print(f"  pool of {POOL_SIZE} (+{PRESENT_POOL_SIZE} presentation) preheated kernels "
+              f"warm after {warm:.0f} s; load {os.getloadavg()[0]:.1f}", flush=True)
+        started = time.perf_counter()
+        driver = (drive(base + "/voila/render/atlas.ipynb", server) if BROWSER
+                  else drive_protocol(base, server))
+        run, memory = asyncio.run(asyncio.wait_for(driver, RUN_TIMEOUT_S))
+        elapsed, load = time.perf_counter() - started, os.getloadavg()[0]
+        left, waited = wait_for_pool_only(server)
+        report_room(run, where, elapsed, load, memory, left, waited)
+        if not BROWSER:  # the room's figure came from the wire: do real pages paint too?
+            wait_for_warm_pool(server, port)
+            painted: list[int] = []
+            check, _memory = asyncio.run(asyncio.wait_for(
+                drive(base + "/voila/render/atlas.ipynb", server, BROWSERS, painted, 2),
+                RUN_TIMEOUT_S))
+            report_browsers(check, painted)
     if run.completed < SESSIONS or left > POOL or (check and check.completed < BROWSERS):
         sys.exit(1)
 

@@ -133,3 +133,42 @@ def test_a_failed_start_frees_its_slot() -> None:
 
 def test_without_a_pool_nothing_is_paced() -> None:
     assert "_initialize" not in vars(PacedKernelManager())
+
+
+def test_refills_wait_while_visitors_are_busy(started: list[str]) -> None:
+    """A refill waits until the visitors' kernels have been quiet for ``quiet_for``; a kernel
+    a visitor is waiting for (no longer in the pool) does not."""
+    async def scenario() -> None:
+        km = manager(quiet_for=0.4)
+        km._kernels["visitor"] = SimpleNamespace(execution_state="idle",
+                                                 last_activity=dt.datetime.now(dt.UTC))
+        km._pools = {"atlas.ipynb": []}
+        refill = asyncio.create_task(km._initialize("atlas.ipynb"))
+        km._pools["atlas.ipynb"].append(refill)
+        taken = asyncio.create_task(km._initialize("atlas.ipynb"))  # popped by a visitor
+        await _settle()
+        assert len(started) == 1 and not refill.done()
+        await asyncio.sleep(0.45)
+        assert len(started) == 2 and refill.done()
+        for kernel_id in started:
+            RequestInfoSocketHandler._waiters[kernel_id] = object()
+        await asyncio.gather(taken, refill)
+        await _settle()
+
+    asyncio.run(scenario())
+
+
+def test_refills_wait_a_bounded_time() -> None:
+    async def scenario() -> None:
+        km = manager(quiet_for=60, quiet_within=0.3)
+        km._kernels["visitor"] = SimpleNamespace(execution_state="busy",
+                                                 last_activity=dt.datetime.now(dt.UTC))
+        km._pools = {"atlas.ipynb": []}
+        refill = asyncio.create_task(km._initialize("atlas.ipynb"))
+        km._pools["atlas.ipynb"].append(refill)
+        await asyncio.wait_for(refill, 2)
+        km._kernels.clear()
+        await _settle()
+
+    STARTED.clear()
+    asyncio.run(scenario())
