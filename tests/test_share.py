@@ -175,7 +175,7 @@ def test_a_preheated_kernel_is_handed_over_with_its_map_drawn(
 ) -> None:
     """The default view is drawn before the visitor arrives; the page they get is the one a
     kernel started for them draws (redrawn when their URL asks for another view)."""
-    from geo.app import _app
+    from geo.app import _analyst_views
 
     monkeypatch.setenv("QUERY_STRING", url)
     cold = AtlasApp(atlas)
@@ -185,8 +185,8 @@ def test_a_preheated_kernel_is_handed_over_with_its_map_drawn(
         drawn.append(app.hexes.feature_count)
         return share.read_view()
 
-    monkeypatch.setattr(_app, "preheated", lambda: True)
-    monkeypatch.setattr(_app, "read_view", arrives)
+    monkeypatch.setattr(_analyst_views, "preheated", lambda: True)
+    monkeypatch.setattr(_analyst_views, "read_view", arrives)
     app.use(atlas)
     assert drawn and drawn[0] > 0  # drawn while waiting
     assert app.query() == cold.query() and app.lang == cold.lang

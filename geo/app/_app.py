@@ -32,8 +32,7 @@ from geo.app._panels import (
     info_html,
     summary_html,
 )
-from geo.app._request import preheated
-from geo.app._share import ViewState, read_view
+from geo.app._share import ViewState
 from geo.app._style import VENUE_COLORS, style_layer, venue_legend_html
 from geo.app._time_layers import TimeLayers
 from geo.city import City, DefaultView
@@ -216,17 +215,10 @@ class AtlasApp(TimeLayers, AnalystViews, AnalystCells, PageApp):
         else:
             self.map.center = atlas.centre
         self.controls.basemap.observe(lambda _: self._update_share(), names="value")
-        if self._view is None:  # the page URL, read once (after the data: see geo.app._share)
-            if preheated():
-                # Draw the city's default view while no visitor waits: a preheated kernel is
-                # handed over with its map drawn, and a room arriving together does not pay
-                # twenty first renders at once; a URL asking for another view redraws.
-                self._draw_as_is()
-            self._view = read_view()
-            if preheated() and self._view == ViewState():
-                return
-            self._apply_view(self._view)
-        self._draw_as_is()
+        if self._view is None:
+            self._open_url_view()
+        else:
+            self._draw_as_is()
 
     def _draw_as_is(self) -> None:
         """The first draw of a data set, with the controls as they stand."""
