@@ -2,12 +2,12 @@
 
 ``atlas serve DIR`` runs Voila on the dashboards shipped inside this package (so it works from an
 installed wheel, not only from a checkout) with ``ATLAS_CITY=DIR``: every kernel opens that
-city's *build*, never its raw files. Kernels are kept preheated — started, the dashboard run
-and the city loaded and drawn, waiting for a visitor (:data:`DEFAULT_POOL_SIZE`) — so visitors
-do not wait for imports and the city to load. A room opening the link at once needs a pool the
-size of the room: past the pool, every visitor waits for a kernel started on the spot, and
-twenty of those share two cores (benchmarks/bench_load.py: 86 s for the last of 20 with a pool
-of 1). ``--public`` adds the hardened configuration beside
+city's *build*, never its raw files. Kernels are kept preheated — started, the dashboard run,
+the city loaded and drawn, waiting for a visitor (``--pool-size``: :data:`DEFAULT_POOL_SIZE`,
+:data:`PUBLIC_POOL_SIZE`) — so visitors do not wait for imports and the city to load. A room
+opening the link at once needs a pool the size of the room: past the pool, every visitor waits
+for a kernel started on the spot, and twenty of those share two cores (benchmarks/bench_load.py:
+86 s for the last of 20 with a pool of 1). ``--public`` adds the hardened configuration beside
 this file (``voila.py``: dashboards only, no tracebacks, no file tree) and binds 0.0.0.0; a
 public server also tells the kernels (``ATLAS_PUBLIC=1``) so that no control offers exact
 values.
