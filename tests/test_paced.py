@@ -57,8 +57,8 @@ async def _settle() -> None:
     await asyncio.sleep(0.1)
 
 
-def test_half_the_cores_at_least_two(monkeypatch: pytest.MonkeyPatch) -> None:
-    for cores, want in ((1, 2), (2, 2), (4, 2), (16, 8), (None, 2)):
+def test_half_the_cores_at_least_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    for cores, want in ((1, 1), (2, 1), (4, 2), (16, 8), (None, 1)):
         monkeypatch.setattr("os.cpu_count", lambda cores=cores: cores)
         assert PacedKernelManager().concurrent_starts == want
 
