@@ -12,7 +12,7 @@ PORT   ?= 8866
 
 help:
 	@echo "make dashboard   set up, generate the sample city, serve both dashboards on http://localhost:$(PORT) (CITY=DIR: your city)"
-	@echo "make serve       serve the dashboards to colleagues on the network (0.0.0.0:$(SERVE_PORT)), hardened by deploy/voila.py"
+	@echo "make serve       serve the dashboards to colleagues on the network (0.0.0.0:$(SERVE_PORT)), hardened by deploy/voila.py (POOL_SIZE=N: kernels kept warm)"
 	@echo "make test        set up (incl. Debian chromium when root) and run the whole test suite"
 	@echo "make lock        regenerate requirements.lock after a dependency change (UPGRADE=1: newest allowed)"
 	@echo "make test-latest the whole suite on the newest versions pyproject.toml allows, in $(LATEST)/"
@@ -61,12 +61,15 @@ dashboard: city-build
 	$(BIN)/atlas serve $(or $(CITY),$(SAMPLE)) --port=$(PORT)
 
 # For colleagues on a network: only the rendered dashboards are reachable, no tracebacks, idle
-# kernels culled, one preheated kernel, upload limits (deploy/voila.py says what each setting
-# closes); visitors cannot lower the project's k.
+# kernels culled, upload limits (deploy/voila.py says what each setting closes); visitors cannot
+# lower the project's k. POOL_SIZE: analyst kernels kept preheated for visitors arriving
+# together, about the size of the room (atlas serve --pool-size; default 10, ~150 MB each).
 SERVE_PORT ?= 8866
+POOL_SIZE  ?=
 .PHONY: serve city-build
 serve: city-build
-	$(BIN)/atlas serve $(or $(CITY),$(SAMPLE)) --public --port=$(SERVE_PORT)
+	$(BIN)/atlas serve $(or $(CITY),$(SAMPLE)) --public --port=$(SERVE_PORT) \
+	  $(if $(POOL_SIZE),--pool-size=$(POOL_SIZE))
 
 # Browser tests drive Debian's chromium; a browser download cannot work here, so install the
 # distribution package when we are root and it is missing (as CI is).

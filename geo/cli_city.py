@@ -11,6 +11,8 @@ import json
 import sys
 from pathlib import Path
 
+from geo.serve import DEFAULT_POOL_SIZE, PUBLIC_POOL_SIZE
+
 EXIT_OK, EXIT_DROPPED, EXIT_UNUSABLE = 0, 1, 2
 
 
@@ -53,10 +55,22 @@ def _cmd_build(args: argparse.Namespace) -> int:
     return report.exit_code
 
 
+def _pool_size(text: str) -> int:
+    """``--pool-size``: a whole number of kernels, at least one."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"a pool of at least 1 kernel, not {text!r}")
+    return value
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     from geo.serve import serve
 
-    return serve(args.dir, port=args.port, public=args.public, dry_run=args.dry_run)
+    return serve(args.dir, port=args.port, public=args.public, pool_size=args.pool_size,
+                 dry_run=args.dry_run)
 
 
 def add_city_commands(sub) -> None:
@@ -87,5 +101,10 @@ def add_city_commands(sub) -> None:
     p.add_argument("--public", action="store_true",
                    help="hardened deployment for a network: dashboards only, no tracebacks, "
                         "0.0.0.0")
+    p.add_argument("--pool-size", type=_pool_size, default=None, metavar="N",
+                   help="preheated kernels of the analyst dashboard, ready for visitors "
+                        "arriving together: about the size of the room (default "
+                        f"{DEFAULT_POOL_SIZE}, {PUBLIC_POOL_SIZE} with --public; each idle one "
+                        "holds ~150 MB of its own; the presentation keeps one)")
     p.add_argument("--dry-run", action="store_true", help="print the Voila command, do not run it")
     p.set_defaults(run=_cmd_serve)

@@ -15,6 +15,7 @@ import http.client
 import re
 import shlex
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,7 +27,14 @@ import pytest
 from traitlets.config.loader import PyFileConfigLoader
 
 from geo.app._data_panel import MAX_UPLOAD_BYTES
-from geo.serve import DASHBOARDS, voila_command
+from geo.serve import (
+    DASHBOARDS,
+    DEFAULT_POOL_SIZE,
+    PACED,
+    PRESENT_POOL_SIZE,
+    PUBLIC_POOL_SIZE,
+    voila_command,
+)
 from tests.browser import free_port, running_server
 from tests.conftest import REPO
 
@@ -35,6 +43,8 @@ pytestmark = pytest.mark.slow
 DEPLOY = REPO / "deploy"
 CULL = ("--MappingKernelManager.cull_idle_timeout=6", "--MappingKernelManager.cull_interval=2")
 """Short culling so the test can watch an idle kernel go (the file says one hour)."""
+POOL_SIZE = 2
+"""`make serve POOL_SIZE=2`: the setting goes through to Voila, the test stays light."""
 ATLAS = "/voila/render/atlas.ipynb"
 SECRET = "secret-detail-/home/analyst/private.csv"
 
@@ -144,19 +154,26 @@ def _is_kernel(proc: psutil.Process) -> bool:
         return False
 
 
+def make_serve_line(**variables: object) -> list[str]:
+    """The ``atlas serve`` command `make serve` runs with these make variables."""
+    dry = subprocess.run(
+        ["make", "-n", "serve", *(f"{k}={v}" for k, v in variables.items())],
+        cwd=REPO, capture_output=True, text=True, check=True,
+    ).stdout.replace("\\\n", " ")
+    return shlex.split(next(x for x in dry.splitlines() if "atlas serve" in x))
+
+
 def serve_command(port: int, root: Path | None = None) -> list[str]:
     """`make serve`'s command line, bound to loopback on ``port`` (optionally another folder).
 
     `make serve` runs ``atlas serve CITY --public``; its ``--dry-run`` prints the Voila command,
     which is what runs here (with the environment ``atlas serve`` gives it: see ``serving``).
     """
-    dry = subprocess.run(
-        ["make", "-n", "serve", f"SERVE_PORT={port}"],
-        cwd=REPO, capture_output=True, text=True, check=True,
-    ).stdout.replace("\\\n", " ")
-    line = shlex.split(next(x for x in dry.splitlines() if "atlas serve" in x))
+    line = make_serve_line(SERVE_PORT=port, POOL_SIZE=POOL_SIZE)
     assert "--public" in line and f"--port={port}" in line, line
-    argv, _env = voila_command(REPO / line[line.index("serve") + 1], port=port, public=True)
+    assert f"--pool-size={POOL_SIZE}" in line, line
+    argv, _env = voila_command(REPO / line[line.index("serve") + 1], port=port, public=True,
+                               pool_size=POOL_SIZE)
     assert "--Voila.ip=0.0.0.0" in argv and f"--port={port}" in argv, argv
     argv = ["--Voila.ip=127.0.0.1" if a == "--Voila.ip=0.0.0.0" else a for a in argv]
     if root is not None:
@@ -246,9 +263,10 @@ def test_idle_kernels_are_culled_and_the_preheated_ones_stay(
     served: str, served_log: Path, dashboard: bytes
 ) -> None:
     """The pages fetched above never ran their script, so never connected or closed: only
-    the culler can free their kernels. The preheated ones (one per dashboard) stay."""
+    the culler can free their kernels. The preheated ones (the analyst pool, one for the
+    presentation) stay."""
     port = urlsplit(served).port
-    pools = len(list((REPO / "dashboards").glob("*.ipynb")))
+    pools = POOL_SIZE + PRESENT_POOL_SIZE
     deadline = time.monotonic() + 40
     while time.monotonic() < deadline and len(kernels_of(port)) > pools:
         time.sleep(1)
@@ -276,3 +294,43 @@ def test_make_serve_binds_the_network_with_this_configuration() -> None:
     assert f"--Voila.config_file_paths={DEPLOY.resolve()}" in argv and str(DASHBOARDS) in argv
     _argv, env = voila_command(REPO / "data" / "sample", public=True)
     assert env["ATLAS_PUBLIC"] == "1" and env["ATLAS_CITY"].endswith("sample")
+
+
+def _pools(argv: list[str]) -> dict:
+    """The per-notebook pools an argv gives Voila, as traitlets reads them."""
+    from traitlets import Dict
+    from traitlets.config.loader import KVArgParseConfigLoader
+
+    option = next(a for a in argv if a.startswith("--VoilaKernelManager.kernel_pools_config="))
+    value = KVArgParseConfigLoader([option]).load_config().VoilaKernelManager.kernel_pools_config
+    return Dict().from_string(value) if isinstance(value, str) else dict(value)
+
+
+def test_the_pool_size_reaches_voila() -> None:
+    """`make serve POOL_SIZE=N` -> `atlas serve --pool-size=N` -> Voila's pools: N analyst
+    kernels, one for the presentation; defaults: one on a laptop, more on a public server."""
+    city = REPO / "data" / "sample"
+    assert make_serve_line(POOL_SIZE=7)[-1] == "--pool-size=7"
+    assert not any(a.startswith("--pool-size") for a in make_serve_line())
+    for public, size, want in ((False, None, DEFAULT_POOL_SIZE), (True, None, PUBLIC_POOL_SIZE),
+                               (True, 7, 7), (False, 3, 3)):
+        argv, _env = voila_command(city, public=public, pool_size=size)
+        pools = _pools(argv)
+        assert pools["atlas.ipynb"]["pool_size"] == want
+        assert pools["default"]["pool_size"] == PRESENT_POOL_SIZE  # the presentation
+        assert "--preheat_kernel=True" in argv
+        assert f"--VoilaConfiguration.multi_kernel_manager_class={PACED}" in argv
+    with pytest.raises(ValueError):
+        voila_command(city, pool_size=0)
+
+
+@pytest.mark.parametrize(("args", "want"), [((), DEFAULT_POOL_SIZE), (("--public",),
+                         PUBLIC_POOL_SIZE), (("--pool-size", "5"), 5)])
+def test_atlas_serve_takes_a_pool_size(args: tuple[str, ...], want: int) -> None:
+    atlas = str(Path(sys.executable).with_name("atlas"))
+    run = subprocess.run([atlas, "serve", "data/sample", "--dry-run", *args], cwd=REPO,
+                         capture_output=True, text=True, check=True)
+    assert _pools(shlex.split(run.stdout.strip()))["atlas.ipynb"]["pool_size"] == want
+    bad = subprocess.run([atlas, "serve", "data/sample", "--dry-run", "--pool-size", "0"],
+                         cwd=REPO, capture_output=True, text=True)
+    assert bad.returncode == 2 and "at least 1" in bad.stderr

@@ -118,8 +118,6 @@ def test_the_kernel_reads_the_page_url(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_a_preheated_kernel_waits_for_the_visitor_first(monkeypatch: pytest.MonkeyPatch) -> None:
-    import voila.utils
-
     calls = []
 
     def arrives() -> None:  # what Voila does when the visitor's request comes in
@@ -127,7 +125,7 @@ def test_a_preheated_kernel_waits_for_the_visitor_first(monkeypatch: pytest.Monk
         monkeypatch.setenv("QUERY_STRING", "res=7")
 
     monkeypatch.setenv("VOILA_PREHEAT", "True")
-    monkeypatch.setattr(voila.utils, "wait_for_request", arrives)
+    monkeypatch.setattr(share, "wait_for_request", arrives)  # tests/test_request.py: the real one
     assert share.page_query_string() == "res=7" and calls == [1]
 
 
@@ -169,6 +167,33 @@ def test_a_hand_typed_url_changes_only_what_it_names(
     everything = AtlasApp(atlas)
     assert everything.query() == Query(resolution=8)
     assert "hours=all&weekdays=all" in _href(everything.share.value)
+
+
+@pytest.mark.parametrize("url", ["", "res=8&layer=gap&lang=fr&zoom=14.5"])
+def test_a_preheated_kernel_is_handed_over_with_its_map_drawn(
+    atlas: Atlas, monkeypatch: pytest.MonkeyPatch, url: str
+) -> None:
+    """The default view is drawn before the visitor arrives; the page they get is the one a
+    kernel started for them draws (redrawn when their URL asks for another view)."""
+    from geo.app import _analyst_views
+
+    monkeypatch.setenv("QUERY_STRING", url)
+    cold = AtlasApp(atlas)
+    app, drawn = AtlasApp(), []
+
+    def arrives() -> ViewState:
+        drawn.append(app.hexes.feature_count)
+        return share.read_view()
+
+    monkeypatch.setattr(_analyst_views, "preheated", lambda: True)
+    monkeypatch.setattr(_analyst_views, "read_view", arrives)
+    app.use(atlas)
+    assert drawn and drawn[0] > 0  # drawn while waiting
+    assert app.query() == cold.query() and app.lang == cold.lang
+    for widget in ("share", "summary", "legend", "status"):
+        assert getattr(app, widget).value == getattr(cold, widget).value, widget
+    assert app.hexes.feature_count == cold.hexes.feature_count
+    assert tuple(app.map.center) == tuple(cold.map.center) and app.map.zoom == cold.map.zoom
 
 
 def test_analyst_dashboard_link_follows_every_redraw_and_language(atlas: Atlas) -> None:

@@ -32,7 +32,7 @@ from geo.app._panels import (
     info_html,
     summary_html,
 )
-from geo.app._share import ViewState, read_view
+from geo.app._share import ViewState
 from geo.app._style import VENUE_COLORS, style_layer, venue_legend_html
 from geo.app._time_layers import TimeLayers
 from geo.city import City, DefaultView
@@ -215,9 +215,13 @@ class AtlasApp(TimeLayers, AnalystViews, AnalystCells, PageApp):
         else:
             self.map.center = atlas.centre
         self.controls.basemap.observe(lambda _: self._update_share(), names="value")
-        if self._view is None:  # the page URL, read once (after the data: see geo.app._share)
-            self._view = read_view()
-            self._apply_view(self._view)
+        if self._view is None:
+            self._open_url_view()
+        else:
+            self._draw_as_is()
+
+    def _draw_as_is(self) -> None:
+        """The first draw of a data set, with the controls as they stand."""
         self._honest_time()
         self._relabel_static()
         self.refresh()

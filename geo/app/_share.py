@@ -8,8 +8,9 @@ that state into a "Share this view" link on every redraw and read it when they s
 How the URL reaches the kernel: Voila 0.5 starts each page's kernel with the request's query
 string in the ``QUERY_STRING`` environment variable (CGI style, ``voila/handler.py``). A
 *preheated* kernel (``--preheat_kernel``, as ``deploy/voila.py`` runs) starts before anyone
-asks for a page; it learns the request through :func:`voila.utils.wait_for_request`, which
-blocks until a visitor arrives — so the dashboards read the URL after their data is loaded.
+asks for a page; it learns the request through :func:`geo.app._request.wait_for_request`
+(Voila's own helper, without importing Voila), which blocks until a visitor arrives — so the
+dashboards read the URL after their data is loaded.
 
 How it reaches the address bar: the kernel does not know the page's base URL, so the link's
 ``href`` is relative (``?res=9&hours=22-4...``) and resolves against whatever URL the page has.
@@ -29,6 +30,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qsl, quote, urlencode
 
+from geo.app._request import preheated, wait_for_request
 from geo.i18n import LANGUAGES, t
 from geo.layers._auto_res import AUTO
 from geo.metrics import QUERY_KEYS, Query
@@ -239,10 +241,8 @@ def page_query_string() -> str:
 
     In a preheated Voila kernel this waits for the visitor's request first (see module doc).
     """
-    if os.environ.get("VOILA_PREHEAT", "False") == "True":
+    if preheated():
         try:
-            from voila.utils import wait_for_request
-
             wait_for_request()
         except Exception:  # never stop a page for want of its URL
             return ""

@@ -19,8 +19,10 @@ What each setting closes (checked by tests/test_serve.py, which requests every f
   file from the folder, and `data/` is outside the served folder anyway.
 - Notebook source is never sent: sources are stripped from the page, errors and tracebacks are
   stripped from outputs, template and theme cannot be overridden from the URL.
-- Kernels: one preheated kernel per dashboard (the first visitor gets a page ready in ~2 s,
-  FACTS); closing a page shuts its kernel down (the page's own beacon, which needs the _xsrf
+- Kernels: preheated kernels (a visitor gets a page with the map drawn at once): one per
+  dashboard here, as many analyst kernels as ``atlas serve --pool-size`` says on the command
+  line (default 10 with ``--public``, refilled a few at a time: geo/serve/__init__.py,
+  _paced.py); closing a page shuts its kernel down (the page's own beacon, which needs the _xsrf
   cookie :class:`DashboardsOnly` sets); any kernel idle for an hour (no widget message),
   connected or not, is culled — a crashed browser, a dropped network.
 - Many visitors at once: a cell's output may reach Voila seconds after the cell has finished
