@@ -336,17 +336,13 @@ class CubeCodes:
         chosen = rows if isinstance(rows, Selection) else Selection(0, rows.size, rows)
         shape = (self.cells.size, max(len(self.sources), 1))
         size = shape[0] * shape[1]
-        keep, part = chosen.keep, slice(chosen.start, chosen.stop)
-        # np.bincount wants intp: cast once here rather than once in each call
-        if keep is not None and np.count_nonzero(keep) * 4 > keep.size:
-            # most rows kept: send the others to a spare last bin rather than copy three
-            # arrays; kept rows are summed in the same order either way
-            slot = np.where(keep, self.slot[part], np.intp(size))
-            weights = self.count[part], self.key[part]
+        if chosen.keep is None:  # views of one slice: nothing copied
+            part = slice(chosen.start, chosen.stop)
+            slot, weights = self.slot[part], (self.count[part], self.key[part])
         else:
-            slot = chosen.of(self.slot).astype(np.intp)
-            weights = chosen.of(self.count), chosen.of(self.key)
-        counts, keys = (np.bincount(slot, weights=w, minlength=size + 1)[:size] for w in weights)
+            slot, weights = chosen.of(self.slot), (chosen.of(self.count), chosen.of(self.key))
+        slot = slot.astype(np.intp)  # what np.bincount wants: cast once, not once per call
+        counts, keys = (np.bincount(slot, weights=w, minlength=size) for w in weights)
         return counts.reshape(shape), keys.reshape(shape)
 
 
@@ -360,14 +356,24 @@ class Selection:
     keep: np.ndarray | None = None
 
     def of(self, values: np.ndarray) -> np.ndarray:
-        """The selected entries of one per-row array, in storage order (a view when unmasked)."""
-        part = values[self.start:self.stop]
-        return part if self.keep is None else part[self.keep]
+        """The selected entries of one per-row array, in storage order (a view when unmasked).
+
+        Masked selections take by position: on a slice of ~0.7M rows keeping 5-50 %, one
+        ``flatnonzero`` then takes cost a third of boolean compresses (branchy on real masks).
+        """
+        if self.keep is None:
+            return values[self.start:self.stop]
+        return values.take(self._positions)
 
     def positions(self) -> np.ndarray:
         """Row positions, ascending (what :func:`np.flatnonzero` of the mask gives)."""
         if self.keep is None:
             return np.arange(self.start, self.stop)
+        return self._positions
+
+    @cached_property
+    def _positions(self) -> np.ndarray:
+        assert self.keep is not None
         return self.start + np.flatnonzero(self.keep)
 
     def without(self, drop: np.ndarray) -> Selection:
