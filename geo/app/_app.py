@@ -271,6 +271,7 @@ class AtlasApp(TimeLayers, AnalystViews, AnalystCells, PageApp):
             style.fill,
             style.dashed,
             grid=self.atlas.grid_cells(self.result.query.resolution),
+            geometry=self.atlas.geometry,
         )
         self.venues.show_on(self.map, venues)
         self.legend.value = legend

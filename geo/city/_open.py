@@ -25,6 +25,7 @@ from geo.city._build import (
 from geo.city._located import ProjectError
 from geo.city._project import CityProject, load_project
 from geo.columns import INCIDENT_COLUMNS
+from geo.geometry import BuiltGeometry
 from geo.schema import ValidationReport
 
 CITY_ENV = "ATLAS_CITY"
@@ -136,8 +137,10 @@ def open_city(
     mapped = generation / MAPPED_CUBE_FILE
     # Memory-mapped where the build wrote it (kernels share the pages); older builds: Parquet.
     cube = load_cube(mapped if mapped.is_file() else generation / CUBE_FILE)
+    geometry = None
     if (generation / CODES_DIR).is_dir():
         cube.use_mapped(generation / CODES_DIR)
+        geometry = BuiltGeometry(generation / CODES_DIR)  # outlines and areas, mapped
     tables = {}
     for table in ("perceptions", "venues"):
         path = generation / f"{table}.parquet"
@@ -157,6 +160,7 @@ def open_city(
         published_sources=frozenset(info.get("published_sources", ())),
         exact=project.exact_local and not public,
         key_salt=key_salt(project),
+        geometry=geometry,
     )
     return City(project, atlas, info, generation)
 

@@ -62,13 +62,15 @@ class HexLayer(RestyledLayer):
         dashed: Sequence[bool] | None = None,
         *,
         grid: np.ndarray | None = None,
+        geometry: object = None,
     ) -> bool:
         """Draw ``cells`` with their fills (and dashed outlines); True if anything was sent.
 
         ``grid`` names every cell this layer may draw at the current resolution (the Atlas
         grid): its outlines go to the browser once, and later draws send only colours. A cell
         outside the outlines (a coarsened parent, or no grid given) sends new outlines. An
-        unchanged view sends nothing.
+        unchanged view sends nothing. ``geometry`` is accepted for the canvas layer's API and not
+        used: these rings are h3's float64 rounded to ``decimals``, not a build's float32.
         """
         plan = draw_plan(cells, fill, dashed, grid, self._key, self.outlines)
         if plan is None:
