@@ -61,3 +61,18 @@ def test_arrow_cube_round_trips_and_queries_match(city, tmp_path: Path) -> None:
                         date_from=first + pd.Timedelta(days=30),
                         date_to=first + pd.Timedelta(days=120))):
         pd.testing.assert_frame_equal(plain.query(query).table, mapped.query(query).table)
+
+
+def test_a_kernel_keeps_one_resolution_mapped_and_maps_others_again(city, tmp_path: Path) -> None:
+    cube = build_incident_cube(city.incidents)
+    write_mapped_codes(cube, tmp_path / "codes")
+    save_cube(cube, tmp_path / "cube.arrow")
+    fresh = load_cube(tmp_path / "cube.arrow")
+    fresh.use_mapped(tmp_path / "codes")
+    nine, nine_dated = fresh.codes(9), fresh.codes(9, dated=True)
+    assert fresh.codes(9) is nine and fresh.codes(9, dated=True) is nine_dated  # both kept
+    ten = fresh.codes(10)
+    assert set(fresh._index._codes) == {(10, False)}  # res 9's pages no longer held
+    again = fresh.codes(9)
+    assert again is not nine and np.array_equal(again.count, nine.count)
+    assert np.array_equal(ten.cells, cube.codes(10).cells)
