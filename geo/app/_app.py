@@ -24,7 +24,7 @@ from geo.app._data_panel import MAX_UPLOAD_BYTES, DataPanel
 from geo.app._dates import data_when
 from geo.app._export_panel import ExportPanel
 from geo.app._howto import howto_html
-from geo.app._page import PageApp
+from geo.app._page import PageApp, release_free_memory
 from geo.app._panels import (
     CSS,
     FOCUS_CSS,
@@ -245,7 +245,10 @@ class AtlasApp(TimeLayers, AnalystViews, AnalystCells, PageApp):
             self._step("progress.comparing", 3)
         self.result = self.atlas.query(self.query(), local_stats=local)
         self._rows_of = None
+        grids = self.hexes.feature_sends
         self.redraw()
+        if self.hexes.feature_sends != grids:  # a new grid: its temporaries are garbage now
+            release_free_memory()
 
     def redraw(self) -> None:
         """Restyle from the current result (no recomputation)."""

@@ -37,7 +37,7 @@ import pandas as pd
 
 from geo.app._cells_table import TABLE_CSS
 from geo.app._labels import hour_label, query_window_label, range_label
-from geo.app._page import PageApp
+from geo.app._page import PageApp, release_free_memory
 from geo.app._panels import CSS, FOCUS_CSS
 from geo.app._present_bar import PLAY_HOURS, PLAY_INTERVAL_MS, PresentBar
 from geo.app._present_html import (
@@ -265,7 +265,10 @@ class PresentApp(PresentLayers, SceneNavigation, PageApp):
             return
         self._step("progress.comparing", 3)
         self.result = self.atlas.query(self.query())
+        grids = self.hexes.feature_sends
         self.redraw()
+        if self.hexes.feature_sends != grids:  # a new grid: its temporaries are garbage now
+            release_free_memory()
 
     def redraw(self) -> None:
         """Restyle from the current result: cells, venues, legend, clock, titles, table, link."""
