@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import ipyleaflet
 import ipywidgets as widgets
@@ -35,10 +36,13 @@ from geo.app._panels import (
 from geo.app._share import ViewState, read_view
 from geo.app._style import VENUE_COLORS, style_layer, venue_legend_html
 from geo.app._time_layers import TimeLayers
-from geo.city import City, DefaultView
+from geo.city import City
 from geo.i18n import t
 from geo.layers import VenueLayer, basemap_layer, fit_view, hex_layer, make_map
 from geo.metrics import Atlas, Query, QueryResult
+
+if TYPE_CHECKING:
+    from geo.city import DefaultView
 
 
 class AtlasApp(TimeLayers, AnalystViews, AnalystCells, PageApp):

@@ -10,23 +10,17 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import h3
 import pandas as pd
 
-from geo.city._build import (
-    BUILD_INFO,
-    CUBE_FILE,
-    MAPPED_CUBE_FILE,
-    current_generation,
-    key_salt,
-)
-from geo.city._located import ProjectError
-from geo.city._project import CityProject, load_project
 from geo.columns import INCIDENT_COLUMNS
 from geo.geometry import BuiltGeometry
 from geo.schema import ValidationReport
+
+if TYPE_CHECKING:  # the project's parser and the build load when a city is opened, not before
+    from geo.city._project import CityProject
 
 CITY_ENV = "ATLAS_CITY"
 """Environment variable naming the city project the dashboards open (``atlas serve`` sets it)."""
@@ -86,6 +80,7 @@ def ready_city_dir(folder: str | Path | None = None) -> Path:
     folder = Path(folder) if folder else default_city_dir()
     if folder.resolve() == REPO_SAMPLE.resolve():
         from geo.city._build import build_project
+        from geo.city._project import load_project
         from geo.sample import ensure_sample
 
         ensure_sample(folder)
@@ -121,6 +116,15 @@ def open_city(
     ProjectError
         Not a project, or never built (the message says to run ``atlas build DIR``).
     """
+    from geo.city._build import (
+        BUILD_INFO,
+        CUBE_FILE,
+        MAPPED_CUBE_FILE,
+        current_generation,
+        key_salt,
+    )
+    from geo.city._located import ProjectError
+    from geo.city._project import load_project
     from geo.cube import load_cube
     from geo.metrics import Atlas
 

@@ -26,7 +26,6 @@ from geo.cube import (
     build_incident_cube,
     build_perception_cube,
     cached_cube,
-    read_cube_dir,
     rollup,
 )
 from geo.geometry import BuiltGeometry
@@ -263,6 +262,8 @@ class Atlas:
         beside its data (so a synthetic set stays labelled synthetic), and gains a ``centre``
         from the cube when it has none, as there are no points to take one from.
         """
+        from geo.cube import read_cube_dir  # cube folders (Parquet datasets): only here
+
         built = read_cube_dir(cube_dir)
         cube = built.cube
         meta = dict(built.info.get("metadata", {}) if metadata is None else metadata)
