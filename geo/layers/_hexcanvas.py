@@ -82,7 +82,7 @@ class HexCanvasLayer:
         self._codes = np.zeros(0, dtype=np.uint8)
         self._marks = np.zeros(0, dtype=np.uint8)
         self._palette: list[str] = []
-        self._key: tuple | None = None
+        self._key: bytes | None = None
         self._handlers: dict[str, list[Handler]] = {"hover": [], "click": []}
         self.sends = 0
         self.feature_sends = 0
