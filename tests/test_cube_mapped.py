@@ -76,3 +76,13 @@ def test_a_kernel_keeps_one_resolution_mapped_and_maps_others_again(city, tmp_pa
     again = fresh.codes(9)
     assert again is not nine and np.array_equal(again.count, nine.count)
     assert np.array_equal(ten.cells, cube.codes(10).cells)
+
+
+def test_small_tables_in_arrow_read_back_equal_to_parquet(city, tmp_path: Path) -> None:
+    from geo.cube._mapped import read_arrow_table, write_arrow_table
+
+    for frame in (city.perceptions, city.venues, city.perceptions.iloc[:0]):
+        frame.to_parquet(tmp_path / "t.parquet", index=False)
+        write_arrow_table(frame, tmp_path / "t.arrow")
+        pd.testing.assert_frame_equal(read_arrow_table(tmp_path / "t.arrow"),
+                                      pd.read_parquet(tmp_path / "t.parquet"))

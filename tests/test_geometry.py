@@ -149,3 +149,12 @@ def test_the_canvas_layer_sends_the_same_outlines_from_a_build(tmp_path: Path) -
         layer.draw(grid[:5], ["#111111"] * 5, grid=grid, geometry=geometry)
         sent.append((layer.layer.vertices, layer.layer.offsets))
     assert sent[0] == sent[1] and len(sent[0][0]) == 4 * 2 * 6 * grid.size
+
+
+def test_a_kernel_reads_the_builds_answers_and_venues_from_arrow(built_city) -> None:
+    import pandas as pd
+
+    city = open_city(built_city)
+    for table, frame in (("perceptions", city.atlas.perceptions), ("venues", city.atlas.venues)):
+        assert (city.generation / f"{table}.arrow").is_file()
+        pd.testing.assert_frame_equal(frame, pd.read_parquet(city.generation / f"{table}.parquet"))

@@ -281,7 +281,7 @@ def _combined(reads: list[ReadSource], table: str) -> pd.DataFrame | None:
 def _write_generation(project: CityProject, reads: list[ReadSource], key: str,
                       root: Path, salt: str | None) -> Path:
     from geo.cube import build_incident_cube, save_cube
-    from geo.cube._mapped import CODES_DIR, write_mapped_codes
+    from geo.cube._mapped import CODES_DIR, write_arrow_table, write_mapped_codes
     from geo.geometry import write_geometry
 
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
@@ -298,6 +298,7 @@ def _write_generation(project: CityProject, reads: list[ReadSource], key: str,
         for table, frame in tables.items():
             if frame is not None:
                 frame.to_parquet(tmp / f"{table}.parquet", index=False)
+                write_arrow_table(frame, tmp / f"{table}.arrow")
         write_geometry(tmp / CODES_DIR, _grids(cube, tables, project.day_boundary, salt))
         (tmp / "dropped").mkdir()
         sources = []

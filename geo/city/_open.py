@@ -136,7 +136,7 @@ def open_city(
         raise ProjectError(project.file, None, "not built yet: run `atlas build "
                                                f"{project.folder}` first")
     info = json.loads((generation / BUILD_INFO).read_text())
-    from geo.cube._mapped import CODES_DIR
+    from geo.cube._mapped import CODES_DIR, read_arrow_table
 
     mapped = generation / MAPPED_CUBE_FILE
     # Memory-mapped where the build wrote it (kernels share the pages); older builds: Parquet.
@@ -147,8 +147,10 @@ def open_city(
         geometry = BuiltGeometry(generation / CODES_DIR)  # outlines and areas, mapped
     tables = {}
     for table in ("perceptions", "venues"):
-        path = generation / f"{table}.parquet"
-        tables[table] = pd.read_parquet(path) if path.is_file() else None
+        arrow, path = generation / f"{table}.arrow", generation / f"{table}.parquet"
+        # Arrow IPC where the build wrote it (no Parquet decoder in the kernel), else Parquet.
+        tables[table] = (read_arrow_table(arrow) if arrow.is_file()
+                         else pd.read_parquet(path) if path.is_file() else None)
     limits = {source: finest_resolution(m)
               for source, m in info.get("source_precision", {}).items()}
     empty = pd.DataFrame({c: pd.Series(dtype=object) for c in INCIDENT_COLUMNS})
