@@ -231,3 +231,24 @@ def test_release_free_memory_is_safe_to_call() -> None:
     from geo.app._page import release_free_memory
 
     release_free_memory()  # glibc: trims; elsewhere: nothing
+
+
+def test_a_quiet_kernel_gives_freed_pages_back_once(monkeypatch) -> None:
+    import asyncio
+
+    import geo.app._page as page
+
+    calls = []
+    monkeypatch.setattr(page, "release_free_memory", lambda: calls.append(1))
+    page.IdleTrim(delay=1.0).poke()  # no running loop (a script): nothing scheduled
+
+    async def visit() -> None:
+        trim = page.IdleTrim(delay=0.05)
+        for _ in range(3):  # changes in a row: the countdown restarts
+            trim.poke()
+            await asyncio.sleep(0.01)
+        assert calls == []
+        await asyncio.sleep(0.2)
+
+    asyncio.run(visit())
+    assert calls == [1]

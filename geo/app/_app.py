@@ -25,7 +25,7 @@ from geo.app._data_panel import MAX_UPLOAD_BYTES, DataPanel
 from geo.app._dates import data_when
 from geo.app._export_panel import ExportPanel
 from geo.app._howto import howto_html
-from geo.app._page import PageApp, release_free_memory
+from geo.app._page import IdleTrim, PageApp, release_free_memory
 from geo.app._panels import (
     CSS,
     FOCUS_CSS,
@@ -68,6 +68,7 @@ class AtlasApp(TimeLayers, AnalystViews, AnalystCells, PageApp):
         max_upload_bytes: int = MAX_UPLOAD_BYTES,
     ) -> None:
         self.lang = lang
+        self._idle_trim = IdleTrim()
         self.city: City | None = None
         """The built city shown (None for uploads of a session)."""
         self.k_floor = DEFAULT_K_FLOOR
@@ -253,6 +254,8 @@ class AtlasApp(TimeLayers, AnalystViews, AnalystCells, PageApp):
         self.redraw()
         if self.hexes.feature_sends != grids:  # a new grid: its temporaries are garbage now
             release_free_memory()
+        else:  # a filter change: once the visitor pauses
+            self._idle_trim.poke()
 
     def redraw(self) -> None:
         """Restyle from the current result (no recomputation)."""
