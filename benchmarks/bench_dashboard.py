@@ -150,6 +150,8 @@ def city_figures(moves: int) -> None:
             measure(url + page, 1)  # takes the preheated kernel; the pool refills
             first, painted, _, _, _ = measure(url + page, moves)
             memory = kernel_memory(folder)
+            time.sleep(4)  # the visitor pauses: the kernel gives freed heap pages back
+            rest = kernel_memory(folder)
         ms[renderer] = statistics.median(painted) * 1000
         record(f"dashboard_{tag}_{renderer}_first_map", first, "s", 3)
         record(f"dashboard_{tag}_{renderer}_hour_change_median", ms[renderer], "ms", 100)
@@ -160,6 +162,10 @@ def city_figures(moves: int) -> None:
             record(f"dashboard_{tag}_{renderer}_kernel_shared", memory["shared"], "MB", None)
             record(f"dashboard_{tag}_{renderer}_kernel_private_dirty", memory["private_dirty"],
                    "MB", None)
+        if rest:
+            record(f"dashboard_{tag}_{renderer}_kernel_rss_at_rest", rest["rss"], "MB", 250)
+            record(f"dashboard_{tag}_{renderer}_kernel_private_dirty_at_rest",
+                   rest["private_dirty"], "MB", None)
     if {"canvas", "geojson"} <= set(ms):
         record(f"dashboard_{tag}_geojson_over_canvas_ratio", ms["geojson"] / ms["canvas"], "x",
                None)
