@@ -42,7 +42,7 @@ DIGESTS = "digests.json"
 CUBE_FILE = "incident-cube.parquet"
 MAPPED_CUBE_FILE = "incident-cube.arrow"
 """The same cube uncompressed, for kernels to memory-map (``codes/`` beside it: the codes per
-resolution and, since format 5, the grids' outlines and areas, ``geo.geometry``)."""
+resolution and, since format 6, the grids' outlines and areas, ``geo.geometry``)."""
 FORMAT_VERSION = 6
 """Bumped when a build's layout changes; older builds are then rebuilt, not misread."""
 
