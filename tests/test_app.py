@@ -214,3 +214,41 @@ def test_a_visitor_cannot_lower_k_below_the_floor(app: AtlasApp) -> None:
     assert app.controls.k.value == floor and app.result.query.k == floor
     app.controls.k.value = 9  # raising is allowed
     assert app.result.query.k == 9
+
+
+def test_the_heap_is_trimmed_after_a_new_grid_only(app: AtlasApp, monkeypatch) -> None:
+    import geo.app._app as app_module
+
+    calls = []
+    monkeypatch.setattr(app_module, "release_free_memory", lambda: calls.append(1))
+    app.controls.hours.index = (0, 6)  # colours only: nothing to give back, no trim
+    assert calls == []
+    app.controls.resolution.value = 8  # a new grid's temporaries are garbage after its draw
+    assert calls == [1]
+
+
+def test_release_free_memory_is_safe_to_call() -> None:
+    from geo.app._page import release_free_memory
+
+    release_free_memory()  # glibc: trims; elsewhere: nothing
+
+
+def test_a_quiet_kernel_gives_freed_pages_back_once(monkeypatch) -> None:
+    import asyncio
+
+    import geo.app._page as page
+
+    calls = []
+    monkeypatch.setattr(page, "release_free_memory", lambda: calls.append(1))
+    page.IdleTrim(delay=1.0).poke()  # no running loop (a script): nothing scheduled
+
+    async def visit() -> None:
+        trim = page.IdleTrim(delay=0.05)
+        for _ in range(3):  # changes in a row: the countdown restarts
+            trim.poke()
+            await asyncio.sleep(0.01)
+        assert calls == []
+        await asyncio.sleep(0.2)
+
+    asyncio.run(visit())
+    assert calls == [1]

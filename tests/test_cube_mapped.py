@@ -81,3 +81,28 @@ def test_codes_of_an_older_layout_are_not_read(city, tmp_path: Path) -> None:
     fresh = build_incident_cube(city.incidents)
     fresh.use_mapped(tmp_path)
     assert fresh.codes(9, dated=True).night.flags.owndata  # made from the cube, not mapped
+
+
+def test_a_kernel_keeps_one_resolution_mapped_and_maps_others_again(city, tmp_path: Path) -> None:
+    cube = build_incident_cube(city.incidents)
+    write_mapped_codes(cube, tmp_path / "codes")
+    save_cube(cube, tmp_path / "cube.arrow")
+    fresh = load_cube(tmp_path / "cube.arrow")
+    fresh.use_mapped(tmp_path / "codes")
+    nine, nine_dated = fresh.codes(9), fresh.codes(9, dated=True)
+    assert fresh.codes(9) is nine and fresh.codes(9, dated=True) is nine_dated  # both kept
+    ten = fresh.codes(10)
+    assert set(fresh._index._codes) == {(10, False)}  # res 9's pages no longer held
+    again = fresh.codes(9)
+    assert again is not nine and np.array_equal(again.count, nine.count)
+    assert np.array_equal(ten.cells, cube.codes(10).cells)
+
+
+def test_small_tables_in_arrow_read_back_equal_to_parquet(city, tmp_path: Path) -> None:
+    from geo.cube._mapped import read_arrow_table, write_arrow_table
+
+    for frame in (city.perceptions, city.venues, city.perceptions.iloc[:0]):
+        frame.to_parquet(tmp_path / "t.parquet", index=False)
+        write_arrow_table(frame, tmp_path / "t.arrow")
+        pd.testing.assert_frame_equal(read_arrow_table(tmp_path / "t.arrow"),
+                                      pd.read_parquet(tmp_path / "t.parquet"))

@@ -7,12 +7,15 @@ so the app module holds the update path and nothing else.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from geo.app._request import preheated
 from geo.app._share import ViewState, read_view, share_link_html
-from geo.city import DefaultView
 from geo.layers._auto_res import AUTO, auto_resolution
 from geo.metrics import RESOLUTIONS
+
+if TYPE_CHECKING:
+    from geo.city import DefaultView
 
 
 class AnalystViews:

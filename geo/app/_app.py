@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import ipyleaflet
 import ipywidgets as widgets
@@ -24,7 +25,7 @@ from geo.app._data_panel import MAX_UPLOAD_BYTES, DataPanel
 from geo.app._dates import data_when
 from geo.app._export_panel import ExportPanel
 from geo.app._howto import howto_html
-from geo.app._page import PageApp
+from geo.app._page import IdleTrim, PageApp, release_free_memory
 from geo.app._panels import (
     CSS,
     FOCUS_CSS,
@@ -35,10 +36,13 @@ from geo.app._panels import (
 from geo.app._share import ViewState
 from geo.app._style import VENUE_COLORS, style_layer, venue_legend_html
 from geo.app._time_layers import TimeLayers
-from geo.city import City, DefaultView
+from geo.city import City
 from geo.i18n import t
 from geo.layers import VenueLayer, basemap_layer, fit_view, hex_layer, make_map
 from geo.metrics import Atlas, Query, QueryResult
+
+if TYPE_CHECKING:
+    from geo.city import DefaultView
 
 
 class AtlasApp(TimeLayers, AnalystViews, AnalystCells, PageApp):
@@ -64,6 +68,7 @@ class AtlasApp(TimeLayers, AnalystViews, AnalystCells, PageApp):
         max_upload_bytes: int = MAX_UPLOAD_BYTES,
     ) -> None:
         self.lang = lang
+        self._idle_trim = IdleTrim()
         self.city: City | None = None
         """The built city shown (None for uploads of a session)."""
         self.k_floor = DEFAULT_K_FLOOR
@@ -249,7 +254,12 @@ class AtlasApp(TimeLayers, AnalystViews, AnalystCells, PageApp):
             self._step("progress.comparing", 3)
         self.result = self.atlas.query(self.query(), local_stats=local)
         self._rows_of = None
+        grids = self.hexes.feature_sends
         self.redraw()
+        if self.hexes.feature_sends != grids:  # a new grid: its temporaries are garbage now
+            release_free_memory()
+        else:  # a filter change: once the visitor pauses
+            self._idle_trim.poke()
 
     def redraw(self) -> None:
         """Restyle from the current result (no recomputation)."""
@@ -275,6 +285,7 @@ class AtlasApp(TimeLayers, AnalystViews, AnalystCells, PageApp):
             style.fill,
             style.dashed,
             grid=self.atlas.grid_cells(self.result.query.resolution),
+            geometry=self.atlas.geometry,
         )
         self.venues.show_on(self.map, venues)
         self.legend.value = legend

@@ -37,7 +37,7 @@ import pandas as pd
 
 from geo.app._cells_table import TABLE_CSS
 from geo.app._labels import hour_label, query_window_label, range_label
-from geo.app._page import PageApp
+from geo.app._page import IdleTrim, PageApp, release_free_memory
 from geo.app._panels import CSS, FOCUS_CSS
 from geo.app._present_bar import PLAY_HOURS, PLAY_INTERVAL_MS, PresentBar
 from geo.app._present_html import (
@@ -104,6 +104,7 @@ class PresentApp(PresentLayers, SceneNavigation, PageApp):
         if lang not in LANGUAGES:
             raise ValueError(f"unknown language {lang!r}; choose one of {LANGUAGES}")
         self.lang = lang
+        self._idle_trim = IdleTrim()
         self.atlas: Atlas | None = None
         self.deck: SceneDeck | None = None
         self._scenes_arg = scenes
@@ -265,7 +266,12 @@ class PresentApp(PresentLayers, SceneNavigation, PageApp):
             return
         self._step("progress.comparing", 3)
         self.result = self.atlas.query(self.query())
+        grids = self.hexes.feature_sends
         self.redraw()
+        if self.hexes.feature_sends != grids:  # a new grid: its temporaries are garbage now
+            release_free_memory()
+        else:  # a filter change: once the visitor pauses
+            self._idle_trim.poke()
 
     def redraw(self) -> None:
         """Restyle from the current result: cells, venues, legend, clock, titles, table, link."""

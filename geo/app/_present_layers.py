@@ -121,7 +121,8 @@ class PresentLayers:
         style = shown.style
         self.cells = np.asarray(style.cells, dtype=np.uint64)
         self.hexes.draw(style.cells, style.fill, style.dashed,
-                        grid=self.atlas.grid_cells(self.result.query.resolution))
+                        grid=self.atlas.grid_cells(self.result.query.resolution),
+                        geometry=self.atlas.geometry)
         legend = style.legend + fixed
         if style.empty:
             legend += f'<div class="atlas-note"><b>{t("empty.no_cells", lang)}</b></div>'

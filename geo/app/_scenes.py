@@ -38,8 +38,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from geo.app._change_layer import BASELINES, parse_baseline
 from geo.columns import DEFAULT_K
 from geo.errors import AtlasError
@@ -373,6 +371,8 @@ def load_scenes(path: str | Path) -> SceneDeck:
         raise SceneFileError(path, "no such scene file") from None
     except OSError as exc:
         raise SceneFileError(path, f"cannot be read ({exc.strerror})") from None
+    import yaml  # scene files are read when a presentation opens, not at import
+
     try:
         data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
     except json.JSONDecodeError as exc:

@@ -10,31 +10,21 @@
 This layer sits below the apps: it imports no widgets.
 """
 
-from geo.city._build import CURRENT, build_project, current_generation
-from geo.city._init import init_project
-from geo.city._labels import DisplayLabels, default_group_label
-from geo.city._located import ProjectError
-from geo.city._open import (
-    CITY_ENV,
-    REPO_SAMPLE,
-    City,
-    default_city_dir,
-    finest_resolution,
-    open_city,
-    ready_city_dir,
-)
-from geo.city._project import (
-    BUILD_DIR,
-    PROJECT_FILE,
-    SCENES_DIR,
-    CityProject,
-    DefaultView,
-    SourceSpec,
-    StudyArea,
-    load_project,
-)
-from geo.city._report import BuildReport
-from geo.city._session import SessionCity
+from geo._lazy import lazy_names
+
+# A kernel opening a build needs _open only; building (readers, YAML, Parquet) loads on use.
+__getattr__ = lazy_names(__name__, {
+    **dict.fromkeys(("CURRENT", "build_project", "current_generation"), "_build"),
+    "init_project": "_init",
+    **dict.fromkeys(("DisplayLabels", "default_group_label"), "_labels"),
+    "ProjectError": "_located",
+    **dict.fromkeys(("CITY_ENV", "REPO_SAMPLE", "City", "default_city_dir", "finest_resolution",
+                     "open_city", "ready_city_dir"), "_open"),
+    **dict.fromkeys(("BUILD_DIR", "PROJECT_FILE", "SCENES_DIR", "CityProject", "DefaultView",
+                     "SourceSpec", "StudyArea", "load_project"), "_project"),
+    "BuildReport": "_report",
+    "SessionCity": "_session",
+}, globals())
 
 __all__ = [
     "BUILD_DIR",

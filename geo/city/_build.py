@@ -30,7 +30,7 @@ import pandas as pd
 from geo.city._digest import DigestMemo, file_digest
 from geo.city._project import CityProject, SourceSpec
 from geo.city._report import BuildReport, source_entry
-from geo.columns import DEFAULT_RESOLUTION
+from geo.columns import DEFAULT_RESOLUTION, INCIDENT_COLUMNS
 from geo.cube import CUBE_FORMAT
 from geo.schema import LoadOptions, ValidationReport
 
@@ -41,8 +41,10 @@ DIGESTS = "digests.json"
 """In ``build/cache``: source files' content hashes by file identity (geo.city._digest)."""
 CUBE_FILE = "incident-cube.parquet"
 MAPPED_CUBE_FILE = "incident-cube.arrow"
-"""The same cube uncompressed, for kernels to memory-map (``codes/`` beside it)."""
-FORMAT_VERSION = 5
+"""The same cube uncompressed, for kernels to memory-map (``codes/`` beside it: the codes per
+resolution, dated rows in night order since format 5, and, since format 6, the grids' outlines
+and areas, ``geo.geometry``)."""
+FORMAT_VERSION = 6
 """Bumped when a build's layout changes; older builds are then rebuilt, not misread."""
 
 Progress = Callable[[str], None]
@@ -280,7 +282,8 @@ def _combined(reads: list[ReadSource], table: str) -> pd.DataFrame | None:
 def _write_generation(project: CityProject, reads: list[ReadSource], key: str,
                       root: Path, salt: str | None) -> Path:
     from geo.cube import build_incident_cube, save_cube
-    from geo.cube._mapped import CODES_DIR, write_mapped_codes
+    from geo.cube._mapped import CODES_DIR, write_arrow_table, write_mapped_codes
+    from geo.geometry import write_geometry
 
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
     name = f"gen-{stamp}-{key[:8]}"
@@ -292,10 +295,12 @@ def _write_generation(project: CityProject, reads: list[ReadSource], key: str,
         # What kernels read: the cube and its codes per resolution, uncompressed and mapped.
         save_cube(cube, tmp / MAPPED_CUBE_FILE)
         write_mapped_codes(cube, tmp / CODES_DIR)
-        for table in ("perceptions", "venues"):
-            frame = _combined(reads, table)
+        tables = {table: _combined(reads, table) for table in ("perceptions", "venues")}
+        for table, frame in tables.items():
             if frame is not None:
                 frame.to_parquet(tmp / f"{table}.parquet", index=False)
+                write_arrow_table(frame, tmp / f"{table}.arrow")
+        write_geometry(tmp / CODES_DIR, _grids(cube, tables, project.day_boundary, salt))
         (tmp / "dropped").mkdir()
         sources = []
         for i, read in enumerate(reads):
@@ -324,6 +329,19 @@ def _write_generation(project: CityProject, reads: list[ReadSource], key: str,
         _fsync_tree(tmp)
         os.rename(tmp, root / name)
     return root / name
+
+
+def _grids(cube, tables: dict[str, pd.DataFrame | None], day_boundary: int,
+           salt: str | None) -> dict[int, Any]:
+    """The cells the dashboards draw at each mapped resolution: the grids of the Atlas a kernel
+    opens (incidents, answers and venues), whose outlines and areas the build writes."""
+    from geo.cube._mapped import MAPPED_RESOLUTIONS
+    from geo.metrics import Atlas
+
+    empty = pd.DataFrame({c: pd.Series(dtype=object) for c in INCIDENT_COLUMNS})
+    atlas = Atlas(empty, tables["perceptions"], tables["venues"], incident_cube=cube,
+                  day_boundary=day_boundary, key_salt=salt)
+    return {res: atlas.grid_cells(res) for res in MAPPED_RESOLUTIONS if res <= cube.resolution}
 
 
 def _metadata(project: CityProject, incidents: pd.DataFrame, cube) -> dict[str, Any]:

@@ -10,11 +10,12 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from geo.errors import AtlasError
+
+if TYPE_CHECKING:
+    import yaml
 
 PathKey = tuple[str | int, ...]
 
@@ -63,6 +64,8 @@ class Located:
 
 def load_located(path: str | Path) -> Located:
     """Parse a YAML file keeping the line of every value; :class:`ProjectError` if unreadable."""
+    import yaml  # a kernel's import of geo.city does not need the parser
+
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -80,6 +83,8 @@ def load_located(path: str | Path) -> Located:
 
 
 def _value(node: yaml.Node, path: PathKey, lines: dict[PathKey, int]) -> Any:
+    import yaml
+
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         out = {}
@@ -93,6 +98,8 @@ def _value(node: yaml.Node, path: PathKey, lines: dict[PathKey, int]) -> Any:
 
 
 def _scalar(node: yaml.Node) -> Any:
+    import yaml
+
     loader = yaml.SafeLoader("")
     try:
         return loader.construct_object(node, deep=True)

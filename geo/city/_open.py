@@ -10,22 +10,17 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import h3
 import pandas as pd
 
-from geo.city._build import (
-    BUILD_INFO,
-    CUBE_FILE,
-    MAPPED_CUBE_FILE,
-    current_generation,
-    key_salt,
-)
-from geo.city._located import ProjectError
-from geo.city._project import CityProject, load_project
 from geo.columns import INCIDENT_COLUMNS
+from geo.geometry import BuiltGeometry
 from geo.schema import ValidationReport
+
+if TYPE_CHECKING:  # the project's parser and the build load when a city is opened, not before
+    from geo.city._project import CityProject
 
 CITY_ENV = "ATLAS_CITY"
 """Environment variable naming the city project the dashboards open (``atlas serve`` sets it)."""
@@ -85,6 +80,7 @@ def ready_city_dir(folder: str | Path | None = None) -> Path:
     folder = Path(folder) if folder else default_city_dir()
     if folder.resolve() == REPO_SAMPLE.resolve():
         from geo.city._build import build_project
+        from geo.city._project import load_project
         from geo.sample import ensure_sample
 
         ensure_sample(folder)
@@ -120,6 +116,15 @@ def open_city(
     ProjectError
         Not a project, or never built (the message says to run ``atlas build DIR``).
     """
+    from geo.city._build import (
+        BUILD_INFO,
+        CUBE_FILE,
+        MAPPED_CUBE_FILE,
+        current_generation,
+        key_salt,
+    )
+    from geo.city._located import ProjectError
+    from geo.city._project import load_project
     from geo.cube import load_cube
     from geo.metrics import Atlas
 
@@ -131,17 +136,21 @@ def open_city(
         raise ProjectError(project.file, None, "not built yet: run `atlas build "
                                                f"{project.folder}` first")
     info = json.loads((generation / BUILD_INFO).read_text())
-    from geo.cube._mapped import CODES_DIR
+    from geo.cube._mapped import CODES_DIR, read_arrow_table
 
     mapped = generation / MAPPED_CUBE_FILE
     # Memory-mapped where the build wrote it (kernels share the pages); older builds: Parquet.
     cube = load_cube(mapped if mapped.is_file() else generation / CUBE_FILE)
+    geometry = None
     if (generation / CODES_DIR).is_dir():
         cube.use_mapped(generation / CODES_DIR)
+        geometry = BuiltGeometry(generation / CODES_DIR)  # outlines and areas, mapped
     tables = {}
     for table in ("perceptions", "venues"):
-        path = generation / f"{table}.parquet"
-        tables[table] = pd.read_parquet(path) if path.is_file() else None
+        arrow, path = generation / f"{table}.arrow", generation / f"{table}.parquet"
+        # Arrow IPC where the build wrote it (no Parquet decoder in the kernel), else Parquet.
+        tables[table] = (read_arrow_table(arrow) if arrow.is_file()
+                         else pd.read_parquet(path) if path.is_file() else None)
     limits = {source: finest_resolution(m)
               for source, m in info.get("source_precision", {}).items()}
     empty = pd.DataFrame({c: pd.Series(dtype=object) for c in INCIDENT_COLUMNS})
@@ -157,6 +166,7 @@ def open_city(
         published_sources=frozenset(info.get("published_sources", ())),
         exact=project.exact_local and not public,
         key_salt=key_salt(project),
+        geometry=geometry,
     )
     return City(project, atlas, info, generation)
 

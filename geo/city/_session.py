@@ -11,13 +11,14 @@ from __future__ import annotations
 import io
 import zipfile
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-import yaml
 
-from geo.io import ColumnMapping, LoadResult
 from geo.schema import ValidationReport
+
+if TYPE_CHECKING:  # readers and YAML load with the first upload, not with every kernel
+    from geo.io import ColumnMapping, LoadResult
 
 DATA_DIR = "data"
 """Folder of the downloaded project where the analyst puts the files back."""
@@ -105,6 +106,8 @@ class SessionCity:
         head = ("# Insecurity Atlas city project, downloaded from a dashboard session.\n"
                 f"# Put the files named below in {DATA_DIR}/, check the time zone, then run:\n"
                 "#   atlas build THIS_FOLDER && atlas serve THIS_FOLDER\n")
+        import yaml
+
         return head + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
 
     def project_zip(self) -> bytes:

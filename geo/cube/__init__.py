@@ -11,29 +11,9 @@
   :func:`read_cube_dir`).
 """
 
-from geo.cube._build import (
-    BUILD_FILE,
-    CUBE_FILE,
-    ENGINES,
-    CubeBuild,
-    Engine,
-    build_cube,
-    read_cube_dir,
-    summarise_reports,
-    write_cube_dir,
-)
+from geo._lazy import lazy_names
 from geo.cube._codes import UNTIMED_SLOT, CubeCodes, CubeIndex, NightHours, day_number
-from geo.cube._combine import combine_incident_cubes
-from geo.cube._dask import (
-    DEFAULT_WORKER_MEMORY,
-    WORKER_PACKAGES,
-    WorkerEnvironmentError,
-    build_incident_cube_dask,
-    check_workers,
-    dask_client,
-)
 from geo.cube._incidents import NO_NIGHT, UNTIMED_REASONS, IncidentCube, build_incident_cube
-from geo.cube._inputs import NEEDED_COLUMNS, CubeInputs, find_inputs
 from geo.cube._perceptions import (
     NO_ANSWER_DATE,
     UNKNOWN_GROUP,
@@ -42,6 +22,16 @@ from geo.cube._perceptions import (
 )
 from geo.cube._rollup import rollup
 from geo.cube._store import CUBE_FORMAT, CubeKind, cached_cube, cube_key, load_cube, save_cube
+
+# Builds of many files (Parquet datasets, Dask): imported on first use, not by every kernel.
+__getattr__ = lazy_names(__name__, {
+    **dict.fromkeys(("BUILD_FILE", "CUBE_FILE", "ENGINES", "CubeBuild", "Engine", "build_cube",
+                     "read_cube_dir", "summarise_reports", "write_cube_dir"), "_build"),
+    "combine_incident_cubes": "_combine",
+    **dict.fromkeys(("DEFAULT_WORKER_MEMORY", "WORKER_PACKAGES", "WorkerEnvironmentError",
+                     "build_incident_cube_dask", "check_workers", "dask_client"), "_dask"),
+    **dict.fromkeys(("NEEDED_COLUMNS", "CubeInputs", "find_inputs"), "_inputs"),
+}, globals())
 
 __all__ = [
     "BUILD_FILE",

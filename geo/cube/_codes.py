@@ -396,6 +396,7 @@ class CubeIndex:
         self._codes: dict[tuple[int, bool], CubeCodes] = {}
         self.mapped: Path | None = None
         """A build's ``codes/`` folder: resolutions written there are memory-mapped, not built."""
+        self._mapped_keys: set[tuple[int, bool]] = set()
 
     def codes(self, resolution: int | None = None, *, dated: bool = False) -> CubeCodes:
         """Codes at ``resolution`` (default: the cube's), built on first use then kept.
@@ -414,7 +415,14 @@ class CubeIndex:
 
             mapped = read_mapped_codes(self.mapped, res, dated=dated)
             if mapped is not None:
+                # One resolution mapped at a time: the pages of the one a map just left stay
+                # in the page cache (mapped again in a few ms), not resident in this kernel
+                # (~15 MB at res 9 on the city-sized sample).
+                for key in [k for k in self._mapped_keys if k[0] != res]:
+                    self._mapped_keys.discard(key)
+                    self._codes.pop(key, None)
                 self._codes[res, dated] = mapped
+                self._mapped_keys.add((res, dated))
         if (res, dated) not in self._codes:
             table = cube.table
             keys = tuple(c for c in cube.KEY_COLUMNS if dated or c != "night")
@@ -429,3 +437,4 @@ class CubeIndex:
     def clear(self) -> None:
         """Forget every cached resolution (to free memory)."""
         self._codes.clear()
+        self._mapped_keys.clear()

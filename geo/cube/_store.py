@@ -18,7 +18,6 @@ from typing import Any, Literal
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from geo.cube._incidents import IncidentCube
 from geo.cube._perceptions import PerceptionCube
@@ -62,6 +61,8 @@ def save_cube(cube: Cube, path: str | os.PathLike[str]) -> Path:
         with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
             writer.write_table(table, max_chunksize=max(table.num_rows, 1))
     else:
+        import pyarrow.parquet as pq  # the mapped .arrow path of a kernel never needs it
+
         pq.write_table(table, path, compression="zstd")
     return path
 
@@ -80,6 +81,8 @@ def load_cube(path: str | os.PathLike[str]) -> Cube:
     if Path(path).suffix == ".arrow":
         table = pa.ipc.open_file(pa.memory_map(str(path), "r")).read_all()
     else:
+        import pyarrow.parquet as pq
+
         table = pq.read_table(path)
     raw = (table.schema.metadata or {}).get(_META_KEY)
     if raw is None:

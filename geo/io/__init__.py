@@ -5,8 +5,13 @@
 and a ValidationReport that accounts for every row (DESIGN §2).
 """
 
+from geo._lazy import lazy_names
+from geo.io._formats import FORMATS, GENERIC
 from geo.io._mapping import ColumnMapping, load_mapping
-from geo.io._read import FORMATS, GENERIC, LoadResult, detect_format, read_table
+
+# The readers load with the first file read, not with a project file's parse.
+__getattr__ = lazy_names(__name__, dict.fromkeys(("LoadResult", "detect_format", "read_table"),
+                                                 "_read"), globals())
 
 __all__ = [
     "FORMATS",

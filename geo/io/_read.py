@@ -20,6 +20,7 @@ import pyarrow as pa
 from geo.columns import TABLES
 from geo.errors import AtlasError, FileFormatError
 from geo.io._chicago import read_chicago
+from geo.io._formats import FORMATS, GENERIC
 from geo.io._generic import read_generic
 from geo.io._geo import geojson_features, load_json
 from geo.io._mapping import ColumnMapping, load_mapping
@@ -29,18 +30,6 @@ from geo.io._policeuk import read_policeuk
 from geo.io._sf import read_sf
 from geo.io._text import column_key, sniff_csv, sniff_kind
 from geo.schema import LoadOptions, ValidationReport
-
-GENERIC = "generic"
-"""Format name of files read through a column mapping (or canonical column names)."""
-
-FORMATS: dict[str, str] = {
-    "chicago": "incidents",
-    "sf": "incidents",
-    "nypd": "incidents",
-    "policeuk": "incidents",
-    "osm": "venues",
-}
-"""Known export formats and the table each fills; any other file is ``generic``."""
 
 SIGNATURES: dict[str, tuple[str, ...]] = {
     "chicago": ("ID", "Case Number", "Primary Type"),

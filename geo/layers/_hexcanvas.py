@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ import ipywidgets as widgets
 import numpy as np
 import traitlets
 
+from geo.geometry import BuiltGeometry, h3_outlines
 from geo.layers._hexes import DASHED_HEX_STYLE, HEX_STYLE, HexLayer, draw_plan
 from geo.layers._restyle import HIDDEN_STYLE, HOVER_STYLE, NOT_DRAWN, style_codes
 
@@ -60,18 +60,10 @@ class HexCanvas(anywidget.AnyWidget):
 
 
 def pack_outlines(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(float32 lon/lat vertices, uint32 offsets) of the cells' rings, in order.
-
-    h3 gives (lat, lng) pairs; the buffer holds (lon, lat), as GeoJSON and the JS expect.
-    Hexagons have 6 vertices; pentagons 5 and edge-crossing cells up to 10: kept as h3 gives.
-    """
-    rings = [h3i.cell_to_boundary(c) for c in np.asarray(cells, dtype=np.uint64).tolist()]
-    offsets = np.zeros(len(rings) + 1, dtype=np.uint32)
-    np.cumsum(np.fromiter(map(len, rings), dtype=np.uint32, count=len(rings)), out=offsets[1:])
-    # Straight from h3's tuples into one float array (no list of 300k pairs at 54k cells).
-    flat = np.fromiter(chain.from_iterable(chain.from_iterable(rings)), dtype=np.float64,
-                       count=2 * int(offsets[-1])).reshape(-1, 2)
-    return np.ascontiguousarray(flat[:, ::-1], dtype=np.float32).reshape(-1), offsets
+    """(float32 lon/lat vertices, uint32 offsets) of the cells' rings, in order, from h3
+    (:func:`geo.geometry.h3_outlines`; a build's :class:`~geo.geometry.BuiltGeometry` gives the
+    same bytes without asking h3)."""
+    return h3_outlines(cells)
 
 
 class HexCanvasLayer:
@@ -90,7 +82,7 @@ class HexCanvasLayer:
         self._codes = np.zeros(0, dtype=np.uint8)
         self._marks = np.zeros(0, dtype=np.uint8)
         self._palette: list[str] = []
-        self._key: tuple | None = None
+        self._key: bytes | None = None
         self._handlers: dict[str, list[Handler]] = {"hover": [], "click": []}
         self.sends = 0
         self.feature_sends = 0
@@ -127,8 +119,13 @@ class HexCanvasLayer:
         dashed: Sequence[bool] | None = None,
         *,
         grid: np.ndarray | None = None,
+        geometry: BuiltGeometry | None = None,
     ) -> bool:
-        """As :meth:`HexLayer.draw`: outlines once per grid, then colours; True if sent."""
+        """As :meth:`HexLayer.draw`: outlines once per grid, then colours; True if sent.
+
+        ``geometry`` (the Atlas's) holds outlines a build computed: h3 is asked only for the
+        others, the same bytes either way.
+        """
         plan = draw_plan(cells, fill, dashed, grid, self._key, self.outlines)
         if plan is None:
             return False
@@ -140,7 +137,8 @@ class HexCanvasLayer:
         with self.layer.hold_sync():
             if new_outlines:
                 self.outlines = outlines
-                vertices, offsets = pack_outlines(outlines)
+                vertices, offsets = (geometry.outlines(outlines) if geometry is not None
+                                     else pack_outlines(outlines))
                 self.layer.vertices = vertices.tobytes()
                 self.layer.offsets = offsets.tobytes()
                 self.layer.grid += 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -43,7 +44,7 @@ class HexLayer(RestyledLayer):
         self._rings: dict[int, list[list[float]]] = {}
         self.outlines = np.zeros(0, dtype=np.uint64)
         """Cells whose outlines the browser holds, sorted; feature ``i`` is ``outlines[i]``."""
-        self._key: tuple | None = None
+        self._key: bytes | None = None
 
     def _ring(self, cell: int) -> list[list[float]]:
         ring = self._rings.get(cell)
@@ -62,13 +63,15 @@ class HexLayer(RestyledLayer):
         dashed: Sequence[bool] | None = None,
         *,
         grid: np.ndarray | None = None,
+        geometry: object = None,
     ) -> bool:
         """Draw ``cells`` with their fills (and dashed outlines); True if anything was sent.
 
         ``grid`` names every cell this layer may draw at the current resolution (the Atlas
         grid): its outlines go to the browser once, and later draws send only colours. A cell
         outside the outlines (a coarsened parent, or no grid given) sends new outlines. An
-        unchanged view sends nothing.
+        unchanged view sends nothing. ``geometry`` is accepted for the canvas layer's API and not
+        used: these rings are h3's float64 rounded to ``decimals``, not a build's float32.
         """
         plan = draw_plan(cells, fill, dashed, grid, self._key, self.outlines)
         if plan is None:
@@ -121,7 +124,7 @@ def draw_plan(cells, fill, dashed, grid, key, outlines):
     if dashed is not None:
         marks = np.asarray(dashed, dtype=np.uint8)
     want = np.unique(cells) if grid is None else _with_grid(np.asarray(grid, np.uint64), cells)
-    new_key = (cells.tobytes(), tuple(fill), marks.tobytes(), want.tobytes())
+    new_key = _view_key(cells, fill, marks, want)
     if new_key == key:
         return None
     if grid is not None:
@@ -129,6 +132,19 @@ def draw_plan(cells, fill, dashed, grid, key, outlines):
     else:
         new_outlines = not np.isin(cells, outlines).all()
     return new_key, cells, marks, (want if new_outlines else outlines), new_outlines
+
+
+def _view_key(cells: np.ndarray, fill: Sequence[str], marks: np.ndarray,
+              want: np.ndarray) -> bytes:
+    """A digest of everything a draw sends: an unchanged view is one comparison, and the layer
+    keeps 32 bytes, not a tuple of 50k colour strings (~3 MB a kernel at res 10)."""
+    colours = np.asarray(fill, dtype=str)
+    digest = hashlib.blake2b(digest_size=32)
+    for part in (cells, colours.dtype.str.encode(), colours, marks, want):
+        data = part if isinstance(part, bytes) else np.ascontiguousarray(part).tobytes()
+        digest.update(len(data).to_bytes(8, "little"))  # no two splits of one stream match
+        digest.update(data)
+    return digest.digest()
 
 
 def _with_grid(grid: np.ndarray, cells: np.ndarray) -> np.ndarray:

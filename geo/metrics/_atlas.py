@@ -26,9 +26,9 @@ from geo.cube import (
     build_incident_cube,
     build_perception_cube,
     cached_cube,
-    read_cube_dir,
     rollup,
 )
+from geo.geometry import BuiltGeometry
 from geo.hours import CLOSED, OPEN, UNKNOWN, open_in_window, open_slots
 from geo.index import cells_of, parents_of
 from geo.metrics._areas import CellAreas
@@ -133,6 +133,9 @@ class Atlas:
         Finest resolution at which each incident source's locations mean something (a 500 m
         grid cannot be placed in a 66 m cell): finer views leave that source out and say how
         many incidents they left out.
+    geometry
+        Cell outlines and areas a build computed (:class:`geo.geometry.BuiltGeometry`); by
+        default h3 computes them as they are needed. The same values either way.
     """
 
     def __init__(
@@ -150,6 +153,7 @@ class Atlas:
         exact: bool = False,
         key_salt: str | bytes | None = None,
         location_limits: dict[str, int] | None = None,
+        geometry: BuiltGeometry | None = None,
     ) -> None:
         self.incidents = incidents
         self.perceptions = perceptions if perceptions is not None else pd.DataFrame()
@@ -187,7 +191,9 @@ class Atlas:
         self._perceptions_at: dict[int, pd.DataFrame] = {}
         self._answer_cells: dict[int, np.ndarray] = {}
         self._grids: dict[int, _Grid] = {}
-        self._areas = CellAreas()
+        self.geometry = geometry or BuiltGeometry()
+        """Outlines and areas of cells: a build's where it has them, else h3's."""
+        self._areas = CellAreas(self.geometry.areas if geometry is not None else None)
         """Cell areas for the per-km² rates (the same cells come back every query)."""
         self._t_cache: dict[tuple[float, bytes], np.ndarray] = {}
         if len(self.venues):
@@ -256,6 +262,8 @@ class Atlas:
         beside its data (so a synthetic set stays labelled synthetic), and gains a ``centre``
         from the cube when it has none, as there are no points to take one from.
         """
+        from geo.cube import read_cube_dir  # cube folders (Parquet datasets): only here
+
         built = read_cube_dir(cube_dir)
         cube = built.cube
         meta = dict(built.info.get("metadata", {}) if metadata is None else metadata)
