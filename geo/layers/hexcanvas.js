@@ -191,6 +191,9 @@ class HexCanvas {
     }
     // Scripted pans (benchmarks/bench_pan.py) and tests reach the Leaflet map through this.
     this.canvas.atlasMap = map;
+    // ATLAS_HEX_RENDERER=webgl: hexgl.js paints this canvas instead of the span rasteriser.
+    this.gl = model.get("renderer") === "webgl" ? new GLPainter(this.canvas) : null;
+    this.canvas.dataset.renderer = this.gl ? "webgl" : "canvas";
     const pane = map.getPane("overlayPane");
     pane.insertBefore(this.top, pane.firstChild);
     pane.insertBefore(this.canvas, pane.firstChild);
@@ -219,6 +222,7 @@ class HexCanvas {
     const offsets = bytes(this.model.get("offsets"), Uint32Array);
     const vertices = bytes(this.model.get("vertices"), Float32Array);
     this.geometry = new Geometry(vertices, offsets);
+    if (this.gl) this.gl.geometry(this.geometry);
     this.canvas.dataset.cells = String(this.geometry.n); // outlines held: tests read the grid
     this.hover = -1;
     this.restyle();
@@ -232,6 +236,16 @@ class HexCanvas {
     this.palette = this.model.get("palette") || [];
     const ok = g && this.codes.length === g.n;
     const groups = new Map();
+    if (ok && this.gl) {
+      this.gl.restyle(this.codes, this.marks, this.palette, this.model.get("base") || {},
+        this.model.get("dashed_style") || {});
+      let shown = 0;
+      for (let i = 0; i < g.n; i++) if (this.codes[i] !== 255) shown++;
+      this.groups = [];
+      this.draw();
+      this.canvas.dataset.shown = String(shown);
+      return;
+    }
     if (ok) {
       for (let i = 0; i < g.n; i++) {
         const code = this.codes[i];
@@ -243,6 +257,8 @@ class HexCanvas {
     }
     this.groups = [...groups.entries()].sort((a, b) => (a[0] & 1) - (b[0] & 1)); // dashed last
     this.draw();
+    // Cells drawn in this style (benchmarks wait for a first map with cells on it).
+    this.canvas.dataset.shown = String(this.groups.reduce((n, [, cells]) => n + cells.length, 0));
   }
 
   frame() {
@@ -257,6 +273,15 @@ class HexCanvas {
   }
 
   place(canvas, f, clear = true) {
+    const ratio = this.size(canvas, f);
+    const ctx = canvas.getContext("2d");
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    if (clear) ctx.clearRect(0, 0, f.w, f.h);
+    return ctx;
+  }
+
+  size(canvas, f) {
+    // The canvas covers the padded view ``f``, in device pixels; returns the pixel ratio.
     const ratio = window.devicePixelRatio || 1;
     if (canvas.width !== Math.round(f.w * ratio) || canvas.height !== Math.round(f.h * ratio)) {
       canvas.width = Math.round(f.w * ratio);
@@ -265,10 +290,7 @@ class HexCanvas {
       canvas.style.height = `${f.h}px`;
     }
     canvas.style.transform = `translate3d(${f.topLeft.x}px,${f.topLeft.y}px,0)`;
-    const ctx = canvas.getContext("2d");
-    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-    if (clear) ctx.clearRect(0, 0, f.w, f.h);
-    return ctx;
+    return ratio;
   }
 
   trace(ctx, f, i) {
@@ -314,6 +336,16 @@ class HexCanvas {
       && d.origin.x === origin.x && d.origin.y === origin.y && d.ratio === ratio
       && Math.abs(dx) < this.canvas.width / 2 && Math.abs(dy) < this.canvas.height / 2;
     this.last = { f, zoom: this.map.getZoom(), origin: { x: origin.x, y: origin.y }, ratio };
+    if (this.gl) {
+      // WebGL redraws the whole padded view: one draw call each for fills and outlines.
+      this.size(this.canvas, f);
+      this.gl.draw(f, ratio, this.geometry.cellWidth * f.scale, this.model.get("base") || {},
+        this.model.get("dashed_style") || {});
+      this.drawHover(f);
+      this.canvas.dataset.painted = String(Number(this.canvas.dataset.painted || 0) + 1);
+      this.canvas.dataset.drawMs = (performance.now() - started).toFixed(1);
+      return;
+    }
     const ctx = this.place(this.canvas, f, !reuse);
     const W = this.canvas.width, H = this.canvas.height;
     let rects = [[0, 0, W, H]];
