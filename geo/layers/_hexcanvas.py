@@ -29,8 +29,9 @@ from geo.layers._hexes import DASHED_HEX_STYLE, HEX_STYLE, HexLayer, draw_plan
 from geo.layers._restyle import HIDDEN_STYLE, HOVER_STYLE, NOT_DRAWN, style_codes
 
 HEX_RENDERER_ENV = "ATLAS_HEX_RENDERER"
-"""``canvas`` (default: :class:`HexCanvasLayer`) or ``geojson`` (:class:`HexLayer`, one
-Leaflet path per cell): benchmarks set it to measure one against the other."""
+"""``canvas`` (default: :class:`HexCanvasLayer`), ``webgl`` (the same layer painted by
+``hexgl.js``) or ``geojson`` (:class:`HexLayer`, one Leaflet path per cell): benchmarks set it
+to measure one against the other."""
 
 Handler = Callable[..., Any]
 
@@ -38,7 +39,11 @@ Handler = Callable[..., Any]
 class HexCanvas(anywidget.AnyWidget):
     """The browser side (``hexcanvas.js``): outlines, colours and the map to draw them on."""
 
-    _esm = Path(__file__).with_name("hexcanvas.js")
+    _esm = "\n".join(Path(__file__).with_name(name).read_text()
+                      for name in ("hexgl.js", "hexcanvas.js"))
+    """hexgl.js (the WebGL painter, plain declarations) ahead of hexcanvas.js (the layer)."""
+    renderer = traitlets.Unicode("canvas").tag(sync=True)
+    """``canvas`` (row spans rasterised in JS) or ``webgl`` (hexgl.js)."""
     map = traitlets.Instance(ipyleaflet.Map, allow_none=True).tag(
         sync=True, **widgets.widget_serialization
     )
@@ -77,13 +82,13 @@ def pack_outlines(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 class HexCanvasLayer:
     """Hexagons drawn by ``hexcanvas.js``; the same drawing API as :class:`HexLayer`."""
 
-    def __init__(self, name: str, decimals: int = 5) -> None:
+    def __init__(self, name: str, decimals: int = 5, renderer: str = "canvas") -> None:
         self.name = name
         self.decimals = decimals
         """Rounding of :meth:`visible_features` rings (the buffers are float32, ~5 cm)."""
         self.base = {**HEX_STYLE, "stroke": True, "fill": True, "interactive": True}
         self.dashed = dict(DASHED_HEX_STYLE)
-        self.layer = HexCanvas(base=self.base, dashed_style=self.dashed)
+        self.layer = HexCanvas(base=self.base, dashed_style=self.dashed, renderer=renderer)
         self.styler = self.layer
         self.outlines = np.zeros(0, dtype=np.uint64)
         """Cells whose outlines the browser holds, sorted; position ``i`` is ``outlines[i]``."""
@@ -193,6 +198,6 @@ def hex_layer(name: str, renderer: str | None = None) -> HexCanvasLayer | HexLay
     """The hexagon layer dashboards use: the batched canvas unless ``$ATLAS_HEX_RENDERER`` (or
     ``renderer``) says ``geojson``."""
     choice = renderer or os.environ.get(HEX_RENDERER_ENV) or "canvas"
-    if choice not in ("canvas", "geojson"):
-        raise ValueError(f"{HEX_RENDERER_ENV}={choice!r}: choose canvas or geojson")
-    return HexCanvasLayer(name) if choice == "canvas" else HexLayer(name)
+    if choice not in ("canvas", "webgl", "geojson"):
+        raise ValueError(f"{HEX_RENDERER_ENV}={choice!r}: choose canvas, webgl or geojson")
+    return HexLayer(name) if choice == "geojson" else HexCanvasLayer(name, renderer=choice)
