@@ -207,3 +207,25 @@ def test_draw_plan_grid_union_without_resorting():
         got = _with_grid(grid_, cells)
         assert got.dtype == np.uint64
         assert np.array_equal(got, np.union1d(grid_, cells))
+
+
+def test_outlines_are_packed_once_per_build_and_mapped_after(tmp_path: Path) -> None:
+    from geo.layers import cached_outlines, pack_outlines
+
+    cells = np.array(sorted(h3i.grid_disk(h3i.latlng_to_cell(45.76, 4.83, 10), 3)),
+                     dtype=np.uint64)
+    want = pack_outlines(cells)
+    folder = tmp_path / "outlines"
+    first = cached_outlines(cells, folder)
+    assert len(list(folder.glob("*.npy"))) == 2 and not list(folder.glob("*.tmp"))
+    again = cached_outlines(cells, folder)
+    assert isinstance(again[0], np.memmap)  # mapped, not packed again
+    for got in (first, again):
+        np.testing.assert_array_equal(got[0], want[0])
+        np.testing.assert_array_equal(got[1], want[1])
+    other = cells[:5]  # another grid: its own files
+    np.testing.assert_array_equal(cached_outlines(other, folder)[1], pack_outlines(other)[1])
+    assert len(list(folder.glob("*.npy"))) == 4
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    np.testing.assert_array_equal(cached_outlines(cells, blocked / "x")[0], want[0])

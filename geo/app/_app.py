@@ -37,7 +37,15 @@ from geo.app._style import VENUE_COLORS, style_layer, venue_legend_html
 from geo.app._time_layers import TimeLayers
 from geo.city import City, DefaultView
 from geo.i18n import t
-from geo.layers import VenueLayer, basemap_layer, fit_view, hex_layer, make_map
+from geo.layers import (
+    OUTLINES_DIR,
+    HexCanvasLayer,
+    VenueLayer,
+    basemap_layer,
+    fit_view,
+    hex_layer,
+    make_map,
+)
 from geo.metrics import Atlas, Query, QueryResult
 
 
@@ -156,6 +164,8 @@ class AtlasApp(TimeLayers, AnalystViews, AnalystCells, PageApp):
     def show_city(self, city: City) -> None:
         """Show a built city: its default view, its k floor, its extent."""
         self.city = city
+        if isinstance(self.hexes, HexCanvasLayer):  # outlines packed once per build, not kernel
+            self.hexes.outline_cache = city.generation / OUTLINES_DIR
         self.data_label = (t("data.sample", self.lang) if city.atlas.synthetic
                            else city.project.city)
         self.use(city.atlas, defaults=city.project.view, k_floor=city.k_floor, bbox=city.bbox)

@@ -9,8 +9,10 @@ hexagons go as binary outlines to one batched canvas (:mod:`geo.layers._hexcanva
 from geo.layers._auto_res import AUTO, MIN_EDGE_PX, auto_resolution
 from geo.layers._hexcanvas import (
     HEX_RENDERER_ENV,
+    OUTLINES_DIR,
     HexCanvas,
     HexCanvasLayer,
+    cached_outlines,
     hex_layer,
     pack_outlines,
 )
@@ -28,6 +30,7 @@ __all__ = [
     "HEX_STYLE",
     "HIDDEN_STYLE",
     "NOT_DRAWN",
+    "OUTLINES_DIR",
     "FeatureStyle",
     "HexCanvas",
     "HexCanvasLayer",
@@ -39,6 +42,7 @@ __all__ = [
     "basemap_layer",
     "fit_view",
     "bivariate_legend_html",
+    "cached_outlines",
     "hex_layer",
     "legend_html",
     "make_map",

@@ -12,6 +12,8 @@ names the cell. The JS ships in the package (no CDN: offline rooms keep working)
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import os
 from collections.abc import Callable, Sequence
 from itertools import chain
@@ -19,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import anywidget
+import h3
 import h3.api.basic_int as h3i
 import ipyleaflet
 import ipywidgets as widgets
@@ -32,6 +35,9 @@ HEX_RENDERER_ENV = "ATLAS_HEX_RENDERER"
 """``canvas`` (default: :class:`HexCanvasLayer`), ``webgl`` (the same layer painted by
 ``hexgl.js``) or ``geojson`` (:class:`HexLayer`, one Leaflet path per cell): benchmarks set it
 to measure one against the other."""
+
+OUTLINES_DIR = "outlines"
+"""Folder of a built city's generation where packed outlines are kept (:func:`cached_outlines`)."""
 
 Handler = Callable[..., Any]
 
@@ -79,6 +85,36 @@ def pack_outlines(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.ascontiguousarray(flat[:, ::-1], dtype=np.float32).reshape(-1), offsets
 
 
+def cached_outlines(cells: np.ndarray, folder: Path | None) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`pack_outlines`, kept in ``folder`` (a built city's generation) for later kernels.
+
+    h3 gives one boundary per call (~6 us): a metro's 165k res-10 outlines are ~1 s of kernel
+    CPU on the first map, paid again by every kernel. The first kernel writes them as two
+    ``.npy`` files named by the cells' digest (atomically: a kernel reading meanwhile never sees
+    half a file); later ones map them (the pages are shared). A folder that cannot be written
+    only costs the packing.
+    """
+    cells = np.ascontiguousarray(cells, dtype=np.uint64)
+    if folder is None:
+        return pack_outlines(cells)
+    digest = hashlib.blake2b(cells.tobytes(), digest_size=12)
+    digest.update(h3.__version__.encode())
+    paths = [folder / f"{digest.hexdigest()}.{part}.npy" for part in ("vertices", "offsets")]
+    with contextlib.suppress(OSError, ValueError):
+        vertices, offsets = (np.load(path, mmap_mode="r") for path in paths)
+        if offsets.size == cells.size + 1 and vertices.size == 2 * int(offsets[-1]):
+            return vertices, offsets
+    vertices, offsets = pack_outlines(cells)
+    with contextlib.suppress(OSError):
+        folder.mkdir(exist_ok=True)
+        for path, array in zip(paths, (vertices, offsets), strict=True):
+            part = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+            with part.open("wb") as out:
+                np.save(out, array)
+            os.replace(part, path)
+    return vertices, offsets
+
+
 class HexCanvasLayer:
     """Hexagons drawn by ``hexcanvas.js``; the same drawing API as :class:`HexLayer`."""
 
@@ -99,6 +135,8 @@ class HexCanvasLayer:
         self._handlers: dict[str, list[Handler]] = {"hover": [], "click": []}
         self.sends = 0
         self.feature_sends = 0
+        self.outline_cache: Path | None = None
+        """Where packed outlines are kept for later kernels (:func:`cached_outlines`)."""
         self.layer.on_msg(self._on_msg)
 
     def add_to(self, m: ipyleaflet.Map) -> None:
@@ -145,7 +183,7 @@ class HexCanvasLayer:
         with self.layer.hold_sync():
             if new_outlines:
                 self.outlines = outlines
-                vertices, offsets = pack_outlines(outlines)
+                vertices, offsets = cached_outlines(outlines, self.outline_cache)
                 self.layer.vertices = vertices.tobytes()
                 self.layer.offsets = offsets.tobytes()
                 self.layer.grid += 1
