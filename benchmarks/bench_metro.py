@@ -67,7 +67,8 @@ def page_figures(folder: Path, renderer: str, moves: int) -> tuple[float, list[f
 
 
 def grid_size(folder: Path) -> tuple[int, int]:
-    """(cells of the res-10 grid, cells shown in the default view) of a built city."""
+    """(cells of the res-10 grid, cells with something to show at all times) of a built city
+    (the page's first view, a night window, shows fewer: its count is printed by the page)."""
     from geo.city import open_city
     from geo.metrics import Query
 
@@ -81,7 +82,7 @@ def main() -> None:
     grid, shown = grid_size(metro)
     size = "sample" if quick() else "metro"
     tag = f"{size}_res10_{grid // 1000}k_cells"
-    print(f"{size}: res 10 grid {grid:,} cells, {shown:,} shown in the default view; "
+    print(f"{size}: res 10 grid {grid:,} cells, {shown:,} shown at all times; "
           f"load average {load_average()}", flush=True)
     record(f"{size}_res10_grid_cells", grid, "cells", ">= 100000")
     for renderer in renderers():
