@@ -8,6 +8,26 @@ buffers (48 bytes a hexagon), and ``hexcanvas.js`` rasterises them into one canv
 map's overlay pane; restyles stay one colour byte and one dashed byte per cell.
 The page never holds cell ids: hover and click send a cell's position back, and the kernel
 names the cell. The JS ships in the package (no CDN: offline rooms keep working).
+
+Why a canvas and not WebGL, by default. ``hexgl.js`` paints the same packed rings with WebGL2
+(``ATLAS_HEX_RENDERER=webgl``: fan triangles and edge lines uploaded once, one colour index and
+one dashed byte per cell in a texture). Measured by ``benchmarks/bench_renderers.py`` in the
+headless Chromium the rooms and CI run (``--disable-gpu``, so its WebGL is ANGLE on SwiftShader,
+software Vulkan), 2026-12-02, load average 6-11 on 2 shared cores:
+
+=====================  ==============  ==============  ===============  ===============
+res 10                 city canvas     city WebGL      metro canvas     metro WebGL
+=====================  ==============  ==============  ===============  ===============
+cells (grid)           54,123          54,123          165,242          165,242
+full draw (median)     44 ms           368 ms          156 ms           550 ms
+hour change, in page   196 ms          525 ms          698 ms           1,094 ms
+pan frame p95          17 ms           233 ms          50 ms            517 ms
+=====================  ==============  ==============  ===============  ===============
+
+WebGL's own restyle is ~1-5 ms of JS, but software GL then rasterises every triangle of the
+padded view on each frame, where the canvas draws spans once and a pan blits pixels it has.
+WebGL also lacks what tests and exports rely on: a 2D context to read pixels from. The canvas
+stays the default; on machines with a real GPU the choice is worth measuring again.
 """
 
 from __future__ import annotations
