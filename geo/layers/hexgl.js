@@ -1,6 +1,8 @@
 // A WebGL2 painter for the hex layer (ATLAS_HEX_RENDERER=webgl), measured against the batched
 // canvas in benchmarks/bench_renderers.py. hexcanvas.js uses it in place of its span rasteriser
-// when the layer asks for it; everything else (hover, click, pan logic) is shared.
+// when the layer asks for it; everything else (hover, click, pan logic) is shared. Not the
+// default: in headless Chromium (SwiftShader) it draws, restyles and pans slower than the canvas
+// (figures in geo/layers/_hexcanvas.py).
 //
 // The same packed rings become, once per grid, fan triangles and edge lines in GPU buffers, each
 // vertex carrying its cell's position; a restyle uploads one colour index and one dashed byte
