@@ -85,7 +85,20 @@ def city_dir() -> Path:
     """A built city-sized sample (``atlas sample --size city``: 1M incidents, ~54k occupied
     res-10 cells; the tiny sample in a quick run), made once into ``data/cache`` and kept (its
     build brought up to date on each call)."""
-    size = "sample" if quick() else "city"
+    return built_sample("city")
+
+
+def metro_dir() -> Path:
+    """A built metro-sized sample (``atlas sample --size metro``: 56 x 42 km, 3M incidents,
+    >= 100k occupied res-10 cells; the tiny sample in a quick run), made once and kept."""
+    return built_sample("metro")
+
+
+def built_sample(size: str) -> Path:
+    """``data/cache/bench-SIZE``: ``atlas sample --size SIZE`` made once (a few minutes for the
+    metro) and reused by every later run, its build brought up to date on each call; the tiny
+    sample in a quick run."""
+    size = "sample" if quick() else size
     folder = Path(__file__).resolve().parents[1] / "data" / "cache" / f"bench-{size}"
     atlas = str(Path(sys.executable).with_name("atlas"))
     if not (folder / "atlas.yaml").is_file():
@@ -95,6 +108,12 @@ def city_dir() -> Path:
     # kept across a format change) is rebuilt instead of failing to open.
     subprocess.run([atlas, "build", str(folder)], check=True, stdout=subprocess.DEVNULL)
     return folder
+
+
+def load_average() -> str:
+    """The machine's 1, 5 and 15 minute load averages: wall-clock figures depend on them (the
+    benchmark machine is shared), so they are printed beside them."""
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def smaps_mb(pid: int | str = "self") -> dict[str, float]:

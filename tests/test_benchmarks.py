@@ -20,7 +20,8 @@ from tests.browser import chromium_path
 from tests.conftest import REPO, need
 
 SCRIPTS = sorted((REPO / "benchmarks").glob("bench_*.py"))
-BROWSER = {"bench_dashboard.py", "bench_load.py", "bench_pan.py"}
+BROWSER = {"bench_dashboard.py", "bench_load.py", "bench_metro.py", "bench_pan.py",
+           "bench_renderers.py"}
 """Scripts that drive Chromium: they need it (skipped locally without it, failed on CI)."""
 
 

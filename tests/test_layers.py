@@ -177,14 +177,21 @@ def test_the_renderer_is_chosen_by_setting(monkeypatch: pytest.MonkeyPatch) -> N
     assert isinstance(hex_layer("h"), HexCanvasLayer)
     monkeypatch.setenv("ATLAS_HEX_RENDERER", "geojson")
     assert isinstance(hex_layer("h"), HexLayer)
-    with pytest.raises(ValueError, match="canvas or geojson"):
-        hex_layer("h", "webgl")
+    gl = hex_layer("h", "webgl")
+    assert isinstance(gl, HexCanvasLayer) and gl.layer.renderer == "webgl"
+    assert hex_layer("h", "canvas").layer.renderer == "canvas"
+    with pytest.raises(ValueError, match="canvas, webgl or geojson"):
+        hex_layer("h", "svg")
 
 
-def test_the_canvas_module_ships_with_the_package() -> None:
-    js = Path(geo.layers.__file__).with_name("hexcanvas.js").read_text()
+@pytest.mark.parametrize("name", ["hexcanvas.js", "hexgl.js"])
+def test_the_canvas_module_ships_with_the_package(name: str) -> None:
+    js = Path(geo.layers.__file__).with_name(name).read_text()
     code = "\n".join(line.split("//")[0] for line in js.splitlines())
-    assert "export default" in code and "http" not in code and "import " not in code
+    assert "http" not in code and "import " not in code
+    # one module: hexgl.js's declarations ahead of the layer, a single default export
+    assert ("export default" in code) == (name == "hexcanvas.js")
+    assert js in HexCanvasLayer("h").layer._esm
 
 
 def test_draw_plan_grid_union_without_resorting():

@@ -8,6 +8,26 @@ buffers (48 bytes a hexagon), and ``hexcanvas.js`` rasterises them into one canv
 map's overlay pane; restyles stay one colour byte and one dashed byte per cell.
 The page never holds cell ids: hover and click send a cell's position back, and the kernel
 names the cell. The JS ships in the package (no CDN: offline rooms keep working).
+
+Why a canvas and not WebGL, by default. ``hexgl.js`` paints the same packed rings with WebGL2
+(``ATLAS_HEX_RENDERER=webgl``: fan triangles and edge lines uploaded once, one colour index and
+one dashed byte per cell in a texture). Measured by ``benchmarks/bench_renderers.py`` in the
+headless Chromium the rooms and CI run (``--disable-gpu``, so its WebGL is ANGLE on SwiftShader,
+software Vulkan), 2026-12-02, load average 6-11 on 2 shared cores:
+
+=====================  ==============  ==============  ===============  ===============
+res 10                 city canvas     city WebGL      metro canvas     metro WebGL
+=====================  ==============  ==============  ===============  ===============
+cells (grid)           54,123          54,123          165,242          165,242
+full draw (median)     44 ms           368 ms          156 ms           550 ms
+hour change, in page   196 ms          525 ms          698 ms           1,094 ms
+pan frame p95          17 ms           233 ms          50 ms            517 ms
+=====================  ==============  ==============  ===============  ===============
+
+WebGL's own restyle is ~1-5 ms of JS, but software GL then rasterises every triangle of the
+padded view on each frame, where the canvas draws spans once and a pan blits pixels it has.
+WebGL also lacks what tests and exports rely on: a 2D context to read pixels from. The canvas
+stays the default; on machines with a real GPU the choice is worth measuring again.
 """
 
 from __future__ import annotations
@@ -29,8 +49,9 @@ from geo.layers._hexes import DASHED_HEX_STYLE, HEX_STYLE, HexLayer, draw_plan
 from geo.layers._restyle import HIDDEN_STYLE, HOVER_STYLE, NOT_DRAWN, style_codes
 
 HEX_RENDERER_ENV = "ATLAS_HEX_RENDERER"
-"""``canvas`` (default: :class:`HexCanvasLayer`) or ``geojson`` (:class:`HexLayer`, one
-Leaflet path per cell): benchmarks set it to measure one against the other."""
+"""``canvas`` (default: :class:`HexCanvasLayer`), ``webgl`` (the same layer painted by
+``hexgl.js``) or ``geojson`` (:class:`HexLayer`, one Leaflet path per cell): benchmarks set it
+to measure one against the other."""
 
 Handler = Callable[..., Any]
 
@@ -38,7 +59,11 @@ Handler = Callable[..., Any]
 class HexCanvas(anywidget.AnyWidget):
     """The browser side (``hexcanvas.js``): outlines, colours and the map to draw them on."""
 
-    _esm = Path(__file__).with_name("hexcanvas.js")
+    _esm = "\n".join(Path(__file__).with_name(name).read_text()
+                      for name in ("hexgl.js", "hexcanvas.js"))
+    """hexgl.js (the WebGL painter, plain declarations) ahead of hexcanvas.js (the layer)."""
+    renderer = traitlets.Unicode("canvas").tag(sync=True)
+    """``canvas`` (row spans rasterised in JS) or ``webgl`` (hexgl.js)."""
     map = traitlets.Instance(ipyleaflet.Map, allow_none=True).tag(
         sync=True, **widgets.widget_serialization
     )
@@ -69,13 +94,13 @@ def pack_outlines(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 class HexCanvasLayer:
     """Hexagons drawn by ``hexcanvas.js``; the same drawing API as :class:`HexLayer`."""
 
-    def __init__(self, name: str, decimals: int = 5) -> None:
+    def __init__(self, name: str, decimals: int = 5, renderer: str = "canvas") -> None:
         self.name = name
         self.decimals = decimals
         """Rounding of :meth:`visible_features` rings (the buffers are float32, ~5 cm)."""
         self.base = {**HEX_STYLE, "stroke": True, "fill": True, "interactive": True}
         self.dashed = dict(DASHED_HEX_STYLE)
-        self.layer = HexCanvas(base=self.base, dashed_style=self.dashed)
+        self.layer = HexCanvas(base=self.base, dashed_style=self.dashed, renderer=renderer)
         self.styler = self.layer
         self.outlines = np.zeros(0, dtype=np.uint64)
         """Cells whose outlines the browser holds, sorted; position ``i`` is ``outlines[i]``."""
@@ -191,6 +216,6 @@ def hex_layer(name: str, renderer: str | None = None) -> HexCanvasLayer | HexLay
     """The hexagon layer dashboards use: the batched canvas unless ``$ATLAS_HEX_RENDERER`` (or
     ``renderer``) says ``geojson``."""
     choice = renderer or os.environ.get(HEX_RENDERER_ENV) or "canvas"
-    if choice not in ("canvas", "geojson"):
-        raise ValueError(f"{HEX_RENDERER_ENV}={choice!r}: choose canvas or geojson")
-    return HexCanvasLayer(name) if choice == "canvas" else HexLayer(name)
+    if choice not in ("canvas", "webgl", "geojson"):
+        raise ValueError(f"{HEX_RENDERER_ENV}={choice!r}: choose canvas, webgl or geojson")
+    return HexLayer(name) if choice == "geojson" else HexCanvasLayer(name, renderer=choice)

@@ -191,6 +191,9 @@ class HexCanvas {
     }
     // Scripted pans (benchmarks/bench_pan.py) and tests reach the Leaflet map through this.
     this.canvas.atlasMap = map;
+    // ATLAS_HEX_RENDERER=webgl: hexgl.js paints this canvas instead of the span rasteriser.
+    this.gl = model.get("renderer") === "webgl" ? new GLPainter(this.canvas) : null;
+    this.canvas.dataset.renderer = this.gl ? "webgl" : "canvas";
     const pane = map.getPane("overlayPane");
     pane.insertBefore(this.top, pane.firstChild);
     pane.insertBefore(this.canvas, pane.firstChild);
@@ -216,24 +219,50 @@ class HexCanvas {
   }
 
   geometryChanged() {
+    const started = performance.now();
     const offsets = bytes(this.model.get("offsets"), Uint32Array);
     const vertices = bytes(this.model.get("vertices"), Float32Array);
     this.geometry = new Geometry(vertices, offsets);
+    if (this.gl) this.gl.geometry(this.geometry);
+    // When the outlines arrived (ms since the page opened) and what projecting and indexing
+    // them took: benchmarks split a first paint into kernel and browser parts with these.
+    this.canvas.dataset.geometryAt = started.toFixed(0);
+    this.canvas.dataset.geometryMs = (performance.now() - started).toFixed(1);
     this.canvas.dataset.cells = String(this.geometry.n); // outlines held: tests read the grid
     this.hover = -1;
     this.restyle();
   }
 
   restyle() {
-    // Cells by style group: code * 2 + dashed, so each group is one path.
+    // New colours: regroup the cells (the canvas) or upload them (WebGL), then repaint.
+    const started = performance.now();
     const g = this.geometry;
     this.codes = bytes(this.model.get("codes"), Uint8Array);
     this.marks = bytes(this.model.get("marks"), Uint8Array);
     this.palette = this.model.get("palette") || [];
     const ok = g && this.codes.length === g.n;
+    let shown = 0;
+    if (ok) for (let i = 0; i < g.n; i++) if (this.codes[i] !== 255) shown++;
+    if (this.gl) {
+      if (ok) {
+        this.gl.restyle(this.codes, this.marks, this.palette, this.model.get("base") || {},
+          this.model.get("dashed_style") || {});
+      }
+    } else {
+      this.regroup(ok);
+    }
+    this.draw();
+    // Cells drawn in this style (benchmarks wait for a first map with cells on it), and the
+    // time the page spent on this restyle (benchmarks/bench_renderers.py).
+    this.canvas.dataset.shown = String(ok ? shown : 0);
+    this.canvas.dataset.restyleMs = (performance.now() - started).toFixed(1);
+  }
+
+  regroup(ok) {
+    // Cells by style group: code * 2 + dashed, each group drawn in one colour.
     const groups = new Map();
     if (ok) {
-      for (let i = 0; i < g.n; i++) {
+      for (let i = 0; i < this.geometry.n; i++) {
         const code = this.codes[i];
         if (code === 255) continue;
         const key = code * 2 + (this.marks[i] ? 1 : 0);
@@ -242,7 +271,6 @@ class HexCanvas {
       }
     }
     this.groups = [...groups.entries()].sort((a, b) => (a[0] & 1) - (b[0] & 1)); // dashed last
-    this.draw();
   }
 
   frame() {
@@ -257,6 +285,15 @@ class HexCanvas {
   }
 
   place(canvas, f, clear = true) {
+    const ratio = this.size(canvas, f);
+    const ctx = canvas.getContext("2d");
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    if (clear) ctx.clearRect(0, 0, f.w, f.h);
+    return ctx;
+  }
+
+  size(canvas, f) {
+    // The canvas covers the padded view ``f``, in device pixels; returns the pixel ratio.
     const ratio = window.devicePixelRatio || 1;
     if (canvas.width !== Math.round(f.w * ratio) || canvas.height !== Math.round(f.h * ratio)) {
       canvas.width = Math.round(f.w * ratio);
@@ -265,10 +302,7 @@ class HexCanvas {
       canvas.style.height = `${f.h}px`;
     }
     canvas.style.transform = `translate3d(${f.topLeft.x}px,${f.topLeft.y}px,0)`;
-    const ctx = canvas.getContext("2d");
-    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-    if (clear) ctx.clearRect(0, 0, f.w, f.h);
-    return ctx;
+    return ratio;
   }
 
   trace(ctx, f, i) {
@@ -314,7 +348,18 @@ class HexCanvas {
       && d.origin.x === origin.x && d.origin.y === origin.y && d.ratio === ratio
       && Math.abs(dx) < this.canvas.width / 2 && Math.abs(dy) < this.canvas.height / 2;
     this.last = { f, zoom: this.map.getZoom(), origin: { x: origin.x, y: origin.y }, ratio };
-    const ctx = this.place(this.canvas, f, !reuse);
+    if (this.gl) {
+      // WebGL redraws the whole padded view: one draw call each for fills and outlines.
+      this.size(this.canvas, f);
+      this.gl.draw(f, ratio, this.geometry.cellWidth * f.scale, this.model.get("base") || {},
+        this.model.get("dashed_style") || {});
+      this.drawHover(f);
+      this.canvas.dataset.painted = String(Number(this.canvas.dataset.painted || 0) + 1);
+      this.canvas.dataset.drawMs = (performance.now() - started).toFixed(1);
+      return;
+    }
+    // No clear: a full draw puts every pixel of the canvas (putImageData does not blend).
+    const ctx = this.place(this.canvas, f, false);
     const W = this.canvas.width, H = this.canvas.height;
     let rects = [[0, 0, W, H]];
     if (reuse) {
@@ -340,8 +385,17 @@ class HexCanvas {
     // per hexagon costs ~70 us in software rendering (4 s for 54k cells), a span fill ~0.2 us.
     // The buffer covers the device-pixel rectangle (rx, ry, W, H) of the canvas.
     const ratio = window.devicePixelRatio || 1;
-    const image = ctx.createImageData(W, H);
-    const pixels = new Uint32Array(image.data.buffer);
+    // A full draw reuses one pixel buffer (megabytes to allocate and zero each time); the
+    // strips of a pan are small and get their own.
+    const full = W === this.canvas.width && H === this.canvas.height;
+    if (full && this.image && this.image.width === W && this.image.height === H) {
+      this.pixels.fill(0);
+    } else if (full) {
+      this.image = ctx.createImageData(W, H);
+      this.pixels = new Uint32Array(this.image.data.buffer);
+    }
+    const image = full ? this.image : ctx.createImageData(W, H);
+    const pixels = full ? this.pixels : new Uint32Array(image.data.buffer);
     const g = this.geometry, box = g.box, xy = g.xy, offsets = g.offsets;
     const s = f.scale * ratio, ox = f.ox * ratio + rx, oy = f.oy * ratio + ry;
     const x0 = ox / s, y0 = oy / s, x1 = (ox + W) / s, y1 = (oy + H) / s;
