@@ -336,13 +336,9 @@ class CubeCodes:
         chosen = rows if isinstance(rows, Selection) else Selection(0, rows.size, rows)
         shape = (self.cells.size, max(len(self.sources), 1))
         size = shape[0] * shape[1]
-        if chosen.keep is None:  # views of one slice: nothing copied
-            part = slice(chosen.start, chosen.stop)
-            slot, weights = self.slot[part], (self.count[part], self.key[part])
-        else:
-            slot, weights = chosen.of(self.slot), (chosen.of(self.count), chosen.of(self.key))
-        slot = slot.astype(np.intp)  # what np.bincount wants: cast once, not once per call
-        counts, keys = (np.bincount(slot, weights=w, minlength=size) for w in weights)
+        slot = chosen.of(self.slot).astype(np.intp)  # what np.bincount wants: cast once
+        counts, keys = (np.bincount(slot, weights=chosen.of(w), minlength=size)
+                        for w in (self.count, self.key))
         return counts.reshape(shape), keys.reshape(shape)
 
 
