@@ -98,23 +98,20 @@ class CellGeometry:
         """Write as one uncompressed Arrow IPC batch (mapped as it is by :meth:`read`)."""
         import pyarrow as pa
 
+        from geo._arrow import write_ipc
+
         rings = pa.ListArray.from_arrays(pa.array(2 * self.offsets.astype(np.int32)),
                                          pa.array(self.vertices, type=pa.float32()))
         table = pa.table({"cell": pa.array(self.cells, type=pa.uint64()),
                           "area_km2": pa.array(self.areas, type=pa.float64()), "ring": rings})
-        path = Path(path)
-        tmp = path.with_name(path.name + ".tmp")
-        with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
-            writer.write_table(table, max_chunksize=max(table.num_rows, 1))
-        tmp.replace(path)
-        return path
+        return write_ipc(table, path)
 
     @classmethod
     def read(cls, path: str | Path) -> CellGeometry:
         """Memory-map a file :meth:`write` wrote: read-only views, no copy but the offsets."""
-        import pyarrow as pa
+        from geo._arrow import map_ipc
 
-        table = pa.ipc.open_file(pa.memory_map(str(path), "r")).read_all()
+        table = map_ipc(path)
         if table.num_rows == 0:
             return cls.of(np.zeros(0, dtype=np.uint64))
         rings = table.column("ring").chunk(0)

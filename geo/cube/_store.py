@@ -19,6 +19,7 @@ from typing import Any, Literal
 import pandas as pd
 import pyarrow as pa
 
+from geo._arrow import map_ipc, write_ipc
 from geo.cube._incidents import IncidentCube
 from geo.cube._perceptions import PerceptionCube
 from geo.errors import FileFormatError
@@ -58,8 +59,7 @@ def save_cube(cube: Cube, path: str | os.PathLike[str]) -> Path:
     schema_meta = {**(table.schema.metadata or {}), _META_KEY: json.dumps(meta).encode()}
     table = table.replace_schema_metadata(schema_meta)
     if path.suffix == ".arrow":  # uncompressed Arrow IPC: kernels memory-map it (load_cube)
-        with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
-            writer.write_table(table, max_chunksize=max(table.num_rows, 1))
+        write_ipc(table, path)
     else:
         import pyarrow.parquet as pq  # the mapped .arrow path of a kernel never needs it
 
@@ -79,7 +79,7 @@ def load_cube(path: str | os.PathLike[str]) -> Cube:
         If the file is Parquet but not a cube, or a cube of another format version.
     """
     if Path(path).suffix == ".arrow":
-        table = pa.ipc.open_file(pa.memory_map(str(path), "r")).read_all()
+        table = map_ipc(path)
     else:
         import pyarrow.parquet as pq
 
