@@ -15,6 +15,7 @@ from typing import Literal
 import numpy as np
 
 from geo._light import equal_interval_bins, quantile_bins
+from geo.fill import Fill
 
 Scheme = Literal["quantiles", "natural_breaks", "equal_interval"]
 SCHEMES: tuple[str, ...] = ("quantiles", "natural_breaks", "equal_interval")
@@ -98,6 +99,10 @@ class Classes:
         idx = self.assign(values)
         palette = np.asarray(self.colors + (missing,), dtype=object)
         return palette[idx]  # -1 picks `missing`, the last entry
+
+    def fill_of(self, values: np.ndarray, missing: str = NO_DATA_COLOR) -> Fill:
+        """:meth:`colors_of` as a palette and an index (no string per value)."""
+        return Fill.of_classes(self.colors, self.assign(values), missing)
 
     def labels(self, fmt: str = "{:,.1f}") -> list[str]:
         lows = (self.lower, *self.bins[:-1])

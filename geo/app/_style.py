@@ -6,6 +6,7 @@ without a browser, and the map only receives finished feature lists.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,6 +22,7 @@ from geo.classes import (
     legible,
 )
 from geo.compare import BIVARIATE_KEYS
+from geo.fill import Fill
 from geo.i18n import number, t
 from geo.layers import bivariate_legend_html, legend_html
 from geo.metrics import QueryResult
@@ -48,8 +50,8 @@ class LayerStyle:
     """Cells to draw, their fill, which are dashed (hidden / too few), and the legend HTML."""
 
     cells: np.ndarray
-    fill: np.ndarray
-    """Colour of each cell (an object array of ``#rrggbb``)."""
+    fill: Fill | Sequence[str]
+    """Colour of each cell (``#rrggbb``), as a palette and an index where styles make them."""
     dashed: np.ndarray
     """Whether each cell is dashed (bool): arrays, as a res-10 city has ~40k cells to style."""
     legend: str
@@ -111,7 +113,7 @@ def style_layer(
             values[shown], scheme, k_classes, "viridis", METRIC_FORMAT[metric], lang, fixed
         )
         draw = shown | hidden
-        fill = np.where(hidden, SUPPRESSED_COLOR, classes.colors_of(values))
+        fill = classes.fill_of(values).where(hidden, SUPPRESSED_COLOR)
         notes = [*merged, t("summary.caveat", lang), *notes]
         legend = _legend_classes(
             t("legend.recorded.title", lang),
@@ -136,9 +138,8 @@ def style_layer(
         few = (table["perceived_n"].fillna(0).to_numpy() > 0) & ~ok & ~hidden
         classes, labels, merged = _legible(values[ok], scheme, k_classes, "magma", 2, lang,
                                            fixed)
-        fill = np.where(
-            hidden, SUPPRESSED_COLOR, np.where(few, NO_DATA_COLOR, classes.colors_of(values))
-        )
+        fill = classes.fill_of(values).where(few, NO_DATA_COLOR)
+        fill = fill.where(hidden, SUPPRESSED_COLOR)
         draw = ok | hidden | few
         legend = _legend_classes(
             t("legend.perceived.title", lang),
@@ -162,7 +163,7 @@ def style_layer(
         values = table["gap"].to_numpy(dtype=float)
         shown = np.isfinite(values)
         idx = np.minimum(np.searchsorted(GAP_BREAKS, values[shown], side="left"), 6)
-        fill = np.asarray(DIVERGING_GAP, dtype=object)[idx]
+        fill = Fill(DIVERGING_GAP, idx)
         rows = [
             (DIVERGING_GAP[0], t("legend.gap.more_recorded", lang), False),
             (DIVERGING_GAP[3], t("legend.gap.balanced", lang), False),
@@ -181,7 +182,7 @@ def style_layer(
     if layer == "bivariate":
         codes = table["bivariate_class"].to_numpy(dtype=float, na_value=np.nan)
         shown = np.isfinite(codes)
-        fill = np.asarray(BIVARIATE, dtype=object)[codes[shown].astype(int)]
+        fill = Fill(BIVARIATE, codes[shown].astype(np.intp))
         legend = bivariate_legend_html(
             t("legend.bivariate.title", lang),
             t("legend.bivariate.perceived_axis", lang),
@@ -200,7 +201,7 @@ def style_layer(
     if layer == "hotspots":
         keys = table["hotspot"].astype(str).to_numpy()
         shown = np.isin(keys, list(HOTSPOT_COLORS))
-        fill = np.asarray([HOTSPOT_COLORS[k] for k in keys[shown]], dtype=object)
+        fill = Fill.of([HOTSPOT_COLORS[k] for k in keys[shown]])
         rows = [(c, t(k, lang), False) for k, c in HOTSPOT_COLORS.items()]
         legend = legend_html(
             t("legend.hotspots.title", lang),

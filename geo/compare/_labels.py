@@ -8,7 +8,6 @@ no label calls a cell "dangerous" or "safe" (DESIGN §5).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cache
 from types import MappingProxyType
 
 import numpy as np
@@ -62,28 +61,17 @@ LOCAL_KEYS: tuple[str, ...] = (
 
 
 
-@cache
-def _string_dtype() -> object:
-    """The dtype pandas gives a column of Python strings (Arrow-backed ``str`` in pandas 3)."""
-    return pd.Series(["key"]).dtype
+def key_column(keys: Sequence[str], codes: np.ndarray) -> pd.Categorical:
+    """The column of ``keys[code]`` for each code, as a categorical (the codes themselves).
 
-
-def key_column(keys: Sequence[str], codes: np.ndarray) -> object:
-    """The column of ``keys[code]`` for each code, as pandas would store those strings.
-
-    Built in Arrow from the codes: a res-10 view holds ~40k cells, and filling and converting
-    that many Python strings cost ~7 ms a column on each slider move.
+    A res-10 view holds ~50k cells and three such columns: as strings (Python or Arrow) they
+    cost 2-7 ms each on every slider move; a categorical reads and compares like strings and
+    exports write them as text (geo.export).
 
     >>> list(key_column(("a", "b"), np.array([1, 0, 1])))
     ['b', 'a', 'b']
     """
-    codes = np.asarray(codes, dtype=np.intp)
-    dtype = _string_dtype()
-    if not isinstance(dtype, pd.StringDtype):  # older pandas: object arrays, as before
-        return np.asarray(keys, dtype=object)[codes]
-    import pyarrow as pa  # pandas' string columns are Arrow's: already imported with it
-
-    return pd.array(pa.array(list(keys), pa.large_string()).take(codes), dtype=dtype)
+    return pd.Categorical.from_codes(np.asarray(codes, dtype=np.intp), categories=list(keys))
 
 
 LABELS: MappingProxyType[str, str] = MappingProxyType(

@@ -154,7 +154,7 @@ class HexCanvasLayer:
         plan = draw_plan(cells, fill, dashed, grid, self._key, self.outlines)
         if plan is None:
             return False
-        self._key, cells, marks, outlines, new_outlines = plan
+        self._key, cells, fill, marks, outlines, new_outlines = plan
         codes, per_cell, palette = style_codes(
             np.searchsorted(outlines, cells), fill, marks, outlines.size
         )

@@ -9,6 +9,7 @@ from typing import Any
 import ipyleaflet
 import numpy as np
 
+from geo.fill import Fill
 from geo.index import cell_boundaries
 from geo.layers._restyle import HOVER_STYLE, RestyledLayer
 
@@ -76,7 +77,7 @@ class HexLayer(RestyledLayer):
         plan = draw_plan(cells, fill, dashed, grid, self._key, self.outlines)
         if plan is None:
             return False
-        self._key, cells, marks, outlines, new_outlines = plan
+        self._key, cells, fill, marks, outlines, new_outlines = plan
         codes, per_cell, palette = self._codes_of(
             np.searchsorted(outlines, cells), fill, marks, outlines.size
         )
@@ -114,34 +115,34 @@ class HexLayer(RestyledLayer):
 
 def draw_plan(cells, fill, dashed, grid, key, outlines):
     """What a hex layer's draw sends: ``None`` for an unchanged view, else the new key, the
-    cells, their dashed marks, the outlines to index by and whether those must be sent.
+    cells, their fill, their dashed marks, the outlines to index by and whether those must be
+    sent.
 
     Shared by both hex layers (per-path GeoJSON and batched canvas): outlines go once per grid,
     and again only when a cell falls outside them (a coarsened parent, or no grid given).
     """
     cells = np.asarray(cells, dtype=np.uint64)
+    fill = Fill.of(fill)
     marks = np.zeros(cells.size, dtype=np.uint8)
     if dashed is not None:
         marks = np.asarray(dashed, dtype=np.uint8)
     want = np.unique(cells) if grid is None else _with_grid(np.asarray(grid, np.uint64), cells)
-    new_key = _view_key(cells, fill, marks, want)
-    if new_key == key:
-        return None
-    if grid is not None:
-        new_outlines = not np.array_equal(want, outlines)
+    if grid is not None:  # the grid sent last time is usually the very same array
+        new_outlines = want is not outlines and not np.array_equal(want, outlines)
     else:
         new_outlines = not np.isin(cells, outlines).all()
-    return new_key, cells, marks, (want if new_outlines else outlines), new_outlines
+    new_key = _view_key(cells, fill, marks)
+    if new_key == key and not new_outlines:
+        return None
+    return new_key, cells, fill, marks, (want if new_outlines else outlines), new_outlines
 
 
-def _view_key(cells: np.ndarray, fill: Sequence[str], marks: np.ndarray,
-              want: np.ndarray) -> bytes:
-    """A digest of everything a draw sends: an unchanged view is one comparison, and the layer
-    keeps 32 bytes, not a tuple of 50k colour strings (~3 MB a kernel at res 10)."""
-    colours = np.asarray(fill, dtype=str)
+def _view_key(cells: np.ndarray, fill: Fill, marks: np.ndarray) -> bytes:
+    """A digest of the cells, colours and marks a draw sends (the outlines are compared
+    apart): an unchanged view is one comparison, and the layer keeps 32 bytes."""
     digest = hashlib.blake2b(digest_size=32)
-    for part in (cells, colours.dtype.str.encode(), colours, marks, want):
-        data = part if isinstance(part, bytes) else np.ascontiguousarray(part).tobytes()
+    for data in (np.ascontiguousarray(cells).tobytes(), *fill.digest_parts(),
+                 np.ascontiguousarray(marks).tobytes()):
         digest.update(len(data).to_bytes(8, "little"))  # no two splits of one stream match
         digest.update(data)
     return digest.digest()
