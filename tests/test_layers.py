@@ -159,6 +159,25 @@ def test_canvas_outlines_go_once_as_float32_lon_lat_and_restyles_send_bytes() ->
     assert not layer.draw(grid[:2], ["#333333"] * 2, grid=grid)  # unchanged: nothing sent
 
 
+@pytest.mark.parametrize("make", [HexCanvasLayer, HexLayer])
+def test_restyles_of_the_same_cells_paint_each_cell_its_own_colour(make) -> None:
+    """Feature indices remembered from the last draw (same cells, same grid) and searched
+    again (other cells) give the same picture as a fresh layer drawing that view."""
+    rng = np.random.default_rng(3)
+    views = [GRID[::2], GRID[::2], GRID[1:7], GRID[::2], GRID]
+    layer = make("hexes")
+    for cells in views:
+        fill = [("#111111", "#222222", "#333333")[i] for i in rng.integers(0, 3, cells.size)]
+        dashed = rng.random(cells.size) < 0.3
+        layer.draw(cells, fill, dashed, grid=GRID)
+        fresh = make("fresh")
+        fresh.draw(cells, fill, dashed, grid=GRID)
+        assert layer.visible_features() == fresh.visible_features()
+        got = {int(f["properties"]["cell"], 16): f["properties"]["style"]["fillColor"]
+               for f in layer.visible_features()}
+        assert got == dict(zip(cells.tolist(), fill, strict=True))
+
+
 def test_canvas_hover_and_click_name_the_cell_from_its_position() -> None:
     layer = HexCanvasLayer("hexes")
     grid = np.array(sorted(h3i.grid_disk(h3i.latlng_to_cell(45.75, 4.85, 10), 1)), dtype=np.uint64)
@@ -199,11 +218,12 @@ def test_draw_plan_grid_union_without_resorting():
 
     grid = np.array([3, 5, 9, 12], dtype=np.uint64)
     inside = np.array([12, 3], dtype=np.uint64)
-    assert _with_grid(grid, inside) is grid  # every cell in the grid: the grid as is
+    got, positions = _with_grid(grid, inside)
+    assert got is grid and positions.tolist() == [3, 0]  # every cell in the grid: the grid as is
     for grid_, cells in ((grid, np.array([4, 9], dtype=np.uint64)),  # a cell outside it
                          (grid[::-1].copy(), inside),  # a grid not sorted
                          (np.zeros(0, dtype=np.uint64), inside),
                          (grid, np.zeros(0, dtype=np.uint64))):
-        got = _with_grid(grid_, cells)
+        got, _ = _with_grid(grid_, cells)
         assert got.dtype == np.uint64
         assert np.array_equal(got, np.union1d(grid_, cells))

@@ -45,7 +45,7 @@ import numpy as np
 import traitlets
 
 from geo.geometry import BuiltGeometry, h3_outlines
-from geo.layers._hexes import DASHED_HEX_STYLE, HEX_STYLE, HexLayer, draw_plan
+from geo.layers._hexes import DASHED_HEX_STYLE, HEX_STYLE, DrawPlan, HexLayer, draw_plan
 from geo.layers._restyle import HIDDEN_STYLE, HOVER_STYLE, NOT_DRAWN, style_codes
 
 HEX_RENDERER_ENV = "ATLAS_HEX_RENDERER"
@@ -107,7 +107,7 @@ class HexCanvasLayer:
         self._codes = np.zeros(0, dtype=np.uint8)
         self._marks = np.zeros(0, dtype=np.uint8)
         self._palette: list[str] = []
-        self._key: bytes | None = None
+        self._plan: DrawPlan | None = None
         self._handlers: dict[str, list[Handler]] = {"hover": [], "click": []}
         self.sends = 0
         self.feature_sends = 0
@@ -151,13 +151,12 @@ class HexCanvasLayer:
         ``geometry`` (the Atlas's) holds outlines a build computed: h3 is asked only for the
         others, the same bytes either way.
         """
-        plan = draw_plan(cells, fill, dashed, grid, self._key, self.outlines)
+        plan = draw_plan(cells, fill, dashed, grid, self._plan)
         if plan is None:
             return False
-        self._key, cells, fill, marks, outlines, new_outlines = plan
-        codes, per_cell, palette = style_codes(
-            np.searchsorted(outlines, cells), fill, marks, outlines.size
-        )
+        self._plan, outlines, new_outlines = plan, plan.outlines, plan.new_outlines
+        codes, per_cell, palette = style_codes(plan.positions, plan.fill, plan.marks,
+                                               outlines.size)
         self._codes, self._marks, self._palette = codes, per_cell, palette
         with self.layer.hold_sync():
             if new_outlines:

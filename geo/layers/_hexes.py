@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 import ipyleaflet
@@ -45,7 +46,7 @@ class HexLayer(RestyledLayer):
         self._rings: dict[int, list[list[float]]] = {}
         self.outlines = np.zeros(0, dtype=np.uint64)
         """Cells whose outlines the browser holds, sorted; feature ``i`` is ``outlines[i]``."""
-        self._key: bytes | None = None
+        self._plan: DrawPlan | None = None
 
     def _ring(self, cell: int) -> list[list[float]]:
         ring = self._rings.get(cell)
@@ -74,15 +75,15 @@ class HexLayer(RestyledLayer):
         unchanged view sends nothing. ``geometry`` is accepted for the canvas layer's API and not
         used: these rings are h3's float64 rounded to ``decimals``, not a build's float32.
         """
-        plan = draw_plan(cells, fill, dashed, grid, self._key, self.outlines)
+        plan = draw_plan(cells, fill, dashed, grid, self._plan)
         if plan is None:
             return False
-        self._key, cells, fill, marks, outlines, new_outlines = plan
+        self._plan, outlines = plan, plan.outlines
         codes, per_cell, palette = self._codes_of(
-            np.searchsorted(outlines, cells), fill, marks, outlines.size
+            plan.positions, plan.fill, plan.marks, outlines.size
         )
         features = None
-        if new_outlines:
+        if plan.new_outlines:
             self.outlines = outlines
             features = [
                 {
@@ -113,28 +114,59 @@ class HexLayer(RestyledLayer):
         self.layer.on_click(handler)
 
 
-def draw_plan(cells, fill, dashed, grid, key, outlines):
-    """What a hex layer's draw sends: ``None`` for an unchanged view, else the new key, the
-    cells, their fill, their dashed marks, the outlines to index by and whether those must be
-    sent.
+@dataclass(frozen=True)
+class DrawPlan:
+    """What one draw of a hex layer sends, kept by the layer until the next draw."""
+
+    key: bytes
+    """Digest of cells, colours and marks: an unchanged view is one comparison."""
+    cells: np.ndarray
+    fill: Fill
+    marks: np.ndarray
+    outlines: np.ndarray
+    """Cells whose outlines the browser holds (sorted): feature ``i`` is ``outlines[i]``."""
+    new_outlines: bool
+    positions: np.ndarray
+    """Each cell's feature index in ``outlines``."""
+    grid: np.ndarray | None
+    """The grid array the draw was given (the same array next time means the same grid)."""
+
+
+def draw_plan(cells, fill, dashed, grid, last: DrawPlan | None) -> DrawPlan | None:
+    """What a hex layer's draw sends (``None`` for an unchanged view).
 
     Shared by both hex layers (per-path GeoJSON and batched canvas): outlines go once per grid,
-    and again only when a cell falls outside them (a coarsened parent, or no grid given).
+    and again only when a cell falls outside them (a coarsened parent, or no grid given). The
+    cells of a filter change are usually those of the last draw (only colours move): their
+    feature indices are then taken from ``last`` instead of being searched for again.
     """
     cells = np.asarray(cells, dtype=np.uint64)
     fill = Fill.of(fill)
     marks = np.zeros(cells.size, dtype=np.uint8)
     if dashed is not None:
         marks = np.asarray(dashed, dtype=np.uint8)
-    want = np.unique(cells) if grid is None else _with_grid(np.asarray(grid, np.uint64), cells)
-    if grid is not None:  # the grid sent last time is usually the very same array
-        new_outlines = want is not outlines and not np.array_equal(want, outlines)
-    else:
+    key = _view_key(cells, fill, marks)
+    if (last is not None and grid is not None and grid is last.grid
+            and np.array_equal(cells, last.cells)):
+        if key == last.key:
+            return None
+        return replace(last, key=key, cells=cells, fill=fill, marks=marks, new_outlines=False)
+    outlines = last.outlines if last is not None else np.zeros(0, dtype=np.uint64)
+    positions = None
+    if grid is None:
+        want = np.unique(cells)
         new_outlines = not np.isin(cells, outlines).all()
-    new_key = _view_key(cells, fill, marks)
-    if new_key == key and not new_outlines:
+    else:
+        want, positions = _with_grid(np.asarray(grid, np.uint64), cells)
+        # the grid sent last time is usually the very same array
+        new_outlines = want is not outlines and not np.array_equal(want, outlines)
+    if last is not None and key == last.key and not new_outlines:
         return None
-    return new_key, cells, fill, marks, (want if new_outlines else outlines), new_outlines
+    if new_outlines:
+        outlines = want
+    if positions is None or outlines is not want:
+        positions = np.searchsorted(outlines, cells)
+    return DrawPlan(key, cells, fill, marks, outlines, new_outlines, positions, grid)
 
 
 def _view_key(cells: np.ndarray, fill: Fill, marks: np.ndarray) -> bytes:
@@ -148,12 +180,12 @@ def _view_key(cells: np.ndarray, fill: Fill, marks: np.ndarray) -> bytes:
     return digest.digest()
 
 
-def _with_grid(grid: np.ndarray, cells: np.ndarray) -> np.ndarray:
-    """``np.union1d(grid, cells)``, without sorting again when the grid (sorted and unique, as
-    ``Atlas.grid_cells`` gives it) already holds every cell: the common case, ~15 ms a slider
-    move saved at 54k cells."""
+def _with_grid(grid: np.ndarray, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """``np.union1d(grid, cells)``, and the cells' positions in it when that is ``grid``
+    itself: no sorting again when the grid (sorted and unique, as ``Atlas.grid_cells`` gives
+    it) already holds every cell, the common case (~15 ms a slider move saved at 54k cells)."""
     if grid.size and bool((grid[1:] > grid[:-1]).all()):
         pos = np.minimum(np.searchsorted(grid, cells), grid.size - 1)
         if bool((grid[pos] == cells).all()):
-            return grid
-    return np.union1d(grid, cells).astype(np.uint64)
+            return grid, pos
+    return np.union1d(grid, cells).astype(np.uint64), None
