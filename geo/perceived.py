@@ -230,6 +230,36 @@ def perceived_stats(
     )
 
 
+def _answered(n: np.ndarray, *sums: np.ndarray | None) -> np.ndarray:
+    """Cells with any answer (or any sum): the only ones whose statistics are computed."""
+    keep = n != 0
+    for values in sums:
+        if values is not None:
+            keep |= values != 0
+    return np.flatnonzero(keep)
+
+
+def _with_unanswered(part: dict[str, np.ndarray], rows: np.ndarray, n: np.ndarray,
+                     sw: np.ndarray) -> dict[str, np.ndarray]:
+    """The statistics of every cell from those of the answered ``rows``: a cell without
+    answers has what the full computation gives it (no interval, not shown, effective size 0)
+    and the prior mean, which without areas is one value for every cell."""
+    out = {}
+    for name, values in part.items():
+        if name == "perceived_ok":
+            full = np.zeros(n.size, dtype=bool)
+        elif name == "perceived_neff":
+            full = np.zeros(n.size)
+        elif name == "perceived_prior":  # area_swx / area_sw of all cells (0 / 0 without any)
+            full = np.full(n.size, values[0] if values.size else np.nan)
+        else:
+            full = np.full(n.size, np.nan)
+        full[rows] = values
+        out[name] = full
+    out["perceived_n"], out["perceived_sw"] = n, sw
+    return out
+
+
 T_CACHE_SIZE = 64
 """Sets of t quantiles a ``t_cache`` keeps before it starts afresh (a few kB each)."""
 
@@ -283,6 +313,15 @@ def perceived_arrays(
     if len(sizes) != 1:
         raise ValueError(f"n, sw, swx, swx2 (and sw2) must have one length, got {sorted(sizes)}")
 
+    if area is None:
+        rows = _answered(n_, sw_, swx_, swx2_, sw2_)
+        if rows.size * 2 < n_.size:  # most cells have no answer: compute on the others only
+            part = perceived_arrays(
+                n_[rows], sw_[rows], swx_[rows], swx2_[rows],
+                sw2=None if sw2_ is None else sw2_[rows], min_n=min_n, level=level,
+                t_cache=t_cache,
+            )
+            return _with_unanswered(part, rows, n_, sw_)
     mean, var, n_eff = _moments(n_, sw_, swx_, swx2_, sw2_)
     ok = (n_ >= min_n) & (sw_ > 0)
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -196,6 +196,7 @@ class Atlas:
         self._areas = CellAreas(self.geometry.areas if geometry is not None else None)
         """Cell areas for the per-km² rates (the same cells come back every query)."""
         self._t_cache: dict[tuple[float, bytes], np.ndarray] = {}
+        self._venue_window: tuple[tuple, np.ndarray] | None = None
         if len(self.venues):
             self._venue_cells = cells_of(
                 self.venues["lat"].to_numpy(), self.venues["lon"].to_numpy()
@@ -349,10 +350,7 @@ class Atlas:
         size = grid.cells.size
         if grid.venues is None:
             return {c: np.zeros(size) for c in VENUE_COUNTS}
-        window = clock_hours(self, query)
-        hours = window.hours if window is not None else range(24)
-        days = range(7) if query.weekdays is None else query.weekdays
-        state = open_in_window(self._venue_slots, self._venue_known, hours, days)
+        state = self._venue_open(query)
         counts = {"venues": np.ones(len(state))}
         counts["venues_open"] = (state == OPEN).astype(float)
         counts["venues_closed"] = (state == CLOSED).astype(float)
@@ -361,12 +359,21 @@ class Atlas:
             name: np.bincount(grid.venues, weights=w, minlength=size) for name, w in counts.items()
         }
 
+    def _venue_open(self, query: Query) -> np.ndarray:
+        """Open / closed / unknown per venue in the query's clock hours and weekdays (the
+        last window's answer is kept: a view asks twice, for the counts and for the dots)."""
+        window = clock_hours(self, query)
+        hours = tuple(window.hours) if window is not None else tuple(range(24))
+        days = tuple(range(7)) if query.weekdays is None else tuple(sorted(query.weekdays))
+        if self._venue_window is None or self._venue_window[0] != (hours, days):
+            state = open_in_window(self._venue_slots, self._venue_known, hours, days)
+            state.flags.writeable = False  # shared by the views of one window
+            self._venue_window = ((hours, days), state)
+        return self._venue_window[1]
+
     def venue_states(self, query: Query) -> pd.DataFrame:
         """Each venue with its state in the window (open / closed / unknown) — public places."""
-        window = clock_hours(self, query)
-        hours = window.hours if window is not None else range(24)
-        days = range(7) if query.weekdays is None else query.weekdays
-        state = open_in_window(self._venue_slots, self._venue_known, hours, days)
+        state = self._venue_open(query)
         names = np.array(["closed", "open", "unknown"], dtype=object)
         return self.venues.assign(state=names[np.where(state == UNKNOWN, 2, state)])
 
@@ -472,8 +479,9 @@ class Atlas:
         shown = (columns["incidents"] > 0) | (columns["n"] > 0) | (columns["venues"] > 0)
         # The table stays a dict of arrays until the end: a slider move runs all of this, and
         # pandas' per-column overhead would cost more than the arithmetic.
+        rows = np.flatnonzero(shown)  # one pass over the mask, then a take per column
         table, hidden = protect_view(
-            {name: v[shown] for name, v in columns.items()},
+            {name: v.take(rows) for name, v in columns.items()},
             query,
             self.sources,
             self.noise,

@@ -176,12 +176,19 @@ def publish_view(
         out[name] = per_source[:, j]
         masks[name] = hidden[:, j]
     if ANSWER_KEY in columns and settings.on(k):
-        sums, masks["perceived"] = perturb_answer_sums(
-            {c: columns[c] for c in ANSWER_SUMS},
-            cell_keys(columns[ANSWER_KEY]),
+        # Cells without answers publish zeros and hide nothing: perturb the others only (a
+        # res-10 view has ~50k cells and a survey a few thousand answered ones).
+        rows = np.flatnonzero(np.asarray(columns["n"]) > 0)
+        sums, hidden_rows = perturb_answer_sums(
+            {c: np.asarray(columns[c], dtype=float)[rows] for c in ANSWER_SUMS},
+            cell_keys(np.asarray(columns[ANSWER_KEY])[rows]),
             k,
             settings.table,
             settings.mean_noise,
         )
-        out.update(sums)
+        for name, values in sums.items():
+            out[name] = np.zeros(size)
+            out[name][rows] = values
+        masks["perceived"] = np.zeros(size, dtype=bool)
+        masks["perceived"][rows] = hidden_rows
     return out, masks
