@@ -8,6 +8,7 @@ no label calls a cell "dangerous" or "safe" (DESIGN §5).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from types import MappingProxyType
 
 import numpy as np
@@ -71,7 +72,14 @@ def key_column(keys: Sequence[str], codes: np.ndarray) -> pd.Categorical:
     >>> list(key_column(("a", "b"), np.array([1, 0, 1])))
     ['b', 'a', 'b']
     """
-    return pd.Categorical.from_codes(np.asarray(codes, dtype=np.intp), categories=list(keys))
+    return pd.Categorical.from_codes(np.asarray(codes, dtype=np.intp),
+                                     dtype=_categories(tuple(keys)))
+
+
+@cache
+def _categories(keys: tuple[str, ...]) -> pd.CategoricalDtype:
+    """One dtype per key set: pandas checks a new one's categories (~1 ms each time)."""
+    return pd.CategoricalDtype(list(keys))
 
 
 LABELS: MappingProxyType[str, str] = MappingProxyType(

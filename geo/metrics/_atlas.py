@@ -35,6 +35,7 @@ from geo.metrics._areas import CellAreas
 from geo.metrics._protect import (
     SUMS,
     VENUE_COUNTS,
+    PerceptionIndex,
     perception_filter,
     privacy_notes,
     protect_bins,
@@ -191,6 +192,8 @@ class Atlas:
         self._perceptions_at: dict[int, pd.DataFrame] = {}
         self._answer_cells: dict[int, np.ndarray] = {}
         self._grids: dict[int, _Grid] = {}
+        self._grid_area: dict[int, np.ndarray] = {}
+        self._perception_index_at: dict[int, PerceptionIndex] = {}
         self.geometry = geometry or BuiltGeometry()
         """Outlines and areas of cells: a build's where it has them, else h3's."""
         self._areas = CellAreas(self.geometry.areas if geometry is not None else None)
@@ -301,6 +304,12 @@ class Atlas:
         if resolution not in self._perceptions_at:
             self._perceptions_at[resolution] = rollup(self.perception_cube, resolution).table
         return self._perceptions_at[resolution]
+
+    def _perception_index(self, resolution: int) -> PerceptionIndex:
+        if resolution not in self._perception_index_at:
+            self._perception_index_at[resolution] = PerceptionIndex.of(
+                self._perceptions(resolution))
+        return self._perception_index_at[resolution]
 
     def nights(self, query: Query) -> int:
         """Nights of the query's weekdays in its date range and in the data: "per night"."""
@@ -454,7 +463,8 @@ class Atlas:
                 columns[column][grid.incidents] = values[:, j]
         if self.perception_cube is not None:
             table = self._perceptions(query.resolution)
-            keep = perception_filter(table, query.with_(hours=clock_hours(self, query), sun=None))
+            keep = self._perception_index(query.resolution).keep(
+                query.with_(hours=clock_hours(self, query), sun=None))
             keep &= answered_mask(table["answered"].to_numpy(dtype=np.int64), query)
             rows = grid.perceptions[keep]
             names = {**{name: name for name in SUMS}, "key": ANSWER_KEY}
@@ -464,7 +474,15 @@ class Atlas:
         else:
             columns.update({name: np.zeros(size) for name in (*SUMS, ANSWER_KEY)})
         columns.update(self._venue_counts(query, grid))
+        if query.mode != "coarsen":  # cells stay the grid's: their areas are known
+            columns["area_km2"] = self._grid_areas(query.resolution)
         return columns, (left_out, left_out_location)
+
+    def _grid_areas(self, resolution: int) -> np.ndarray:
+        """Areas of the grid's cells, in its order (once per resolution)."""
+        if resolution not in self._grid_area:
+            self._grid_area[resolution] = self._areas(self._grid(resolution).cells)
+        return self._grid_area[resolution]
 
     def query(
         self, query: Query, *, local_stats: bool = False, permutations: int = 999, seed: int = 0,
@@ -564,8 +582,9 @@ class Atlas:
         """Rates and perceived statistics from the additive sums, as arrays."""
         # No known night (month-only data): "per night" is empty, never the count itself.
         nights = self.nights(query) or np.nan
-        cells = np.asarray(table["cell"], dtype=np.uint64)
-        area = self._areas(cells)
+        area = table.get("area_km2")  # the grid's areas, taken with the cells (suppress mode)
+        if area is None:  # coarsened parents: areas of the cells as they now are
+            area = self._areas(np.asarray(table["cell"], dtype=np.uint64))
         stats = perceived_arrays(
             table["n"],
             table["sw"],

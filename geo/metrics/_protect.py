@@ -69,29 +69,52 @@ def codes_of(values: pd.Series) -> tuple[np.ndarray, list[str]]:
     return codes, [str(x) for x in labels]
 
 
+@dataclass(frozen=True)
+class PerceptionIndex:
+    """A perception table's time and group columns as integer codes, read once: a slider
+    move filters the same (cube) table again, and reading pandas' nullable and categorical
+    columns each time cost more than the filter."""
+
+    hour: np.ndarray
+    """Clock hour of each row, -1 when only a daypart is known."""
+    daypart: np.ndarray
+    dayparts: list[str]
+    group: np.ndarray
+    groups: list[str]
+
+    @classmethod
+    def of(cls, table: pd.DataFrame) -> PerceptionIndex:
+        daypart, dayparts = codes_of(table["daypart"])
+        group, groups = codes_of(table["group"])
+        return cls(table["hour"].to_numpy(dtype=np.int16, na_value=-1), daypart, dayparts,
+                   group, groups)
+
+    def keep(self, query: Query) -> np.ndarray:
+        """Rows the query keeps."""
+        keep = np.ones(self.hour.size, dtype=bool)
+        if query.hours is not None:
+            timed = self.hour >= 0
+            in_window = query.hours.hour_table()[np.where(timed, self.hour, 0)]
+            overlaps = np.array(
+                [
+                    name == "any"
+                    or (name in _DAYPART_WINDOWS and query.hours.overlaps(_DAYPART_WINDOWS[name]))
+                    for name in self.dayparts
+                ]
+                + [False],
+                dtype=bool,
+            )
+            keep &= np.where(timed, in_window, overlaps[self.daypart])
+        if query.groups is not None:
+            chosen = np.array([g.lower() in query.groups for g in self.groups] + [False],
+                              dtype=bool)
+            keep &= chosen[self.group]
+        return keep
+
+
 def perception_filter(table: pd.DataFrame, query: Query) -> np.ndarray:
     """Rows of a perception table (cube or raw answers) a query keeps."""
-    keep = np.ones(len(table), dtype=bool)
-    if query.hours is not None:
-        hour = table["hour"].to_numpy(dtype=np.int16, na_value=-1)
-        timed = hour >= 0
-        in_window = query.hours.hour_table()[np.where(timed, hour, 0)]
-        codes, labels = codes_of(table["daypart"])
-        overlaps = np.array(
-            [
-                name == "any"
-                or (name in _DAYPART_WINDOWS and query.hours.overlaps(_DAYPART_WINDOWS[name]))
-                for name in labels
-            ]
-            + [False],
-            dtype=bool,
-        )
-        keep &= np.where(timed, in_window, overlaps[codes])
-    if query.groups is not None:
-        codes, labels = codes_of(table["group"])
-        chosen = np.array([g.lower() in query.groups for g in labels] + [False], dtype=bool)
-        keep &= chosen[codes]
-    return keep
+    return PerceptionIndex.of(table).keep(query)
 
 
 def protect_bins(values: np.ndarray, k: int, hidden: np.ndarray | None = None) -> np.ndarray:
