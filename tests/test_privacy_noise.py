@@ -88,6 +88,21 @@ def test_the_table_is_bounded_symmetric_and_exactly_zero_mean_over_the_keys() ->
     assert PTABLE.variance == pytest.approx(2.0)
 
 
+@pytest.mark.parametrize("table", [PTABLE, PerturbationTable((-3, -1, 0, 1, 3),
+                                                               (0.1, 0.2, 0.4, 0.2, 0.1))])
+def test_each_key_gets_the_noise_its_cumulative_probability_says(table) -> None:
+    """Key by key as the definition reads (a binary search of the lower half's position on the
+    cumulative probabilities, mirrored above the middle): a boundary off by one key would
+    still pass the proportions above, but publish other counts than earlier views did."""
+    half = (KEY_MODULUS - 1) // 2
+    mirrored = ALL_KEYS > half
+    low = np.where(mirrored, KEY_MODULUS - 1 - ALL_KEYS, ALL_KEYS)
+    edges = np.cumsum(table.probabilities)[:-1] * KEY_MODULUS
+    index = np.minimum(np.searchsorted(edges, low + 0.5, side="right"), len(table.values) // 2)
+    values = np.asarray(table.values)[index]
+    assert np.array_equal(table.noise(ALL_KEYS), np.where(mirrored, -values, values))
+
+
 def test_a_custom_table_is_checked_and_read_in_proportion() -> None:
     table = PerturbationTable((-3, -1, 0, 1, 3), (0.1, 0.2, 0.4, 0.2, 0.1))
     noise = table.noise(ALL_KEYS)
