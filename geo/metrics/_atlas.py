@@ -102,7 +102,8 @@ class _Grid:
     cells: np.ndarray
     incidents: np.ndarray
     perceptions: np.ndarray | None
-    perception_sums: dict[str, np.ndarray]
+    perception_sums: np.ndarray
+    """The perception rows' sums (:data:`SUMS`, then the key sum), one row of the array each."""
     venues: np.ndarray | None
 
 
@@ -342,10 +343,10 @@ class Atlas:
                 venue_cells = parents_of(self._venue_cells, resolution)
                 parts.append(venue_cells)
             cells = np.unique(np.concatenate(parts)).astype(np.uint64)
-            sums = {}
+            sums = np.zeros((len(SUMS) + 1, 0))
             if per_cells is not None:
                 table = self._perceptions(resolution)
-                sums = {name: table[name].to_numpy(dtype=float) for name in (*SUMS, "key")}
+                sums = np.vstack([table[name].to_numpy(dtype=float) for name in (*SUMS, "key")])
             self._grids[resolution] = _Grid(
                 cells=cells,
                 incidents=np.searchsorted(cells, codes.cells),
@@ -462,15 +463,14 @@ class Atlas:
                 columns[column] = np.zeros(size)
                 columns[column][grid.incidents] = values[:, j]
         if self.perception_cube is not None:
-            table = self._perceptions(query.resolution)
-            keep = self._perception_index(query.resolution).keep(
-                query.with_(hours=clock_hours(self, query), sun=None))
-            keep &= answered_mask(table["answered"].to_numpy(dtype=np.int64), query)
-            rows = grid.perceptions[keep]
-            names = {**{name: name for name in SUMS}, "key": ANSWER_KEY}
-            for name, column in names.items():
-                weights = grid.perception_sums[name][keep]
-                columns[column] = np.bincount(rows, weights=weights, minlength=size)
+            index = self._perception_index(query.resolution)
+            keep = index.keep(query.with_(hours=clock_hours(self, query), sun=None))
+            if query.answered_from is not None or query.answered_to is not None:
+                keep &= answered_mask(index.answered, query)
+            kept = np.flatnonzero(keep)  # one pass over the mask, then takes
+            rows, sums = grid.perceptions.take(kept), grid.perception_sums.take(kept, axis=1)
+            for i, column in enumerate((*SUMS, ANSWER_KEY)):
+                columns[column] = np.bincount(rows, weights=sums[i], minlength=size)
         else:
             columns.update({name: np.zeros(size) for name in (*SUMS, ANSWER_KEY)})
         columns.update(self._venue_counts(query, grid))

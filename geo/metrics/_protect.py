@@ -81,13 +81,17 @@ class PerceptionIndex:
     dayparts: list[str]
     group: np.ndarray
     groups: list[str]
+    answered: np.ndarray | None
+    """Day each answer was given (days since 1970; a cube's ``answered``), when known."""
 
     @classmethod
     def of(cls, table: pd.DataFrame) -> PerceptionIndex:
         daypart, dayparts = codes_of(table["daypart"])
         group, groups = codes_of(table["group"])
+        answered = (table["answered"].to_numpy(dtype=np.int64) if "answered" in table
+                    else None)
         return cls(table["hour"].to_numpy(dtype=np.int16, na_value=-1), daypart, dayparts,
-                   group, groups)
+                   group, groups, answered)
 
     def keep(self, query: Query) -> np.ndarray:
         """Rows the query keeps."""
