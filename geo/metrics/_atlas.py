@@ -9,7 +9,6 @@ statistics from the published sums -> protect (k) -> compare on what may be show
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -17,10 +16,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from h3.api import basic_int as h3i
 
-from geo.columns import INCIDENT_COLUMNS
-from geo.compare import CompareSettings, compare_arrays
 from geo.cube import (
     IncidentCube,
     build_incident_cube,
@@ -31,19 +27,21 @@ from geo.cube import (
 from geo.geometry import BuiltGeometry
 from geo.hours import CLOSED, OPEN, UNKNOWN, open_in_window, open_slots
 from geo.index import cells_of, parents_of
+from geo.metrics import _detail
 from geo.metrics._areas import CellAreas
+from geo.metrics._atlas_io import atlas_from_cube, atlas_from_dir
+from geo.metrics._compared import compare_view
+from geo.metrics._grid import Grid
 from geo.metrics._protect import (
     SUMS,
     VENUE_COUNTS,
     PerceptionIndex,
-    perception_filter,
     privacy_notes,
-    protect_bins,
     protect_view,
 )
 from geo.metrics._query import Query
-from geo.metrics._recorded import dated, recorded_sums
-from geo.metrics._when import answered_mask, clock_hours, query_night_hours, query_nights
+from geo.metrics._recorded import recorded_sums
+from geo.metrics._when import answered_mask, clock_hours, query_nights
 from geo.perceived import perceived_arrays
 from geo.privacy import (
     ANSWER_KEY,
@@ -51,26 +49,9 @@ from geo.privacy import (
     NoiseSettings,
     Protected,
     key_column,
-    publish_counts,
-    publish_recorded,
     record_keys,
 )
 from geo.schema import ValidationReport
-
-COMPARE_COLUMNS = (
-    "compared",
-    "recorded_rank",
-    "perceived_rank",
-    "gap",
-    "bivariate_class",
-    "bivariate_key",
-    "gi_z",
-    "gi_q",
-    "hotspot",
-    "bv_moran",
-    "local_q",
-    "local_class",
-)
 
 
 def _iso(day: Any) -> str | None:
@@ -93,18 +74,6 @@ class QueryResult:
     def privacy_notes(self, lang: str = "en", short: bool = False) -> list[str]:
         """The k floor and the noise (or "exact") in plain words, for the view or an export."""
         return privacy_notes(self.summary, lang, short)
-
-
-@dataclass(frozen=True, eq=False)
-class _Grid:
-    """Cells with any data at one resolution, and each part's positions in them."""
-
-    cells: np.ndarray
-    incidents: np.ndarray
-    perceptions: np.ndarray | None
-    perception_sums: np.ndarray
-    """The perception rows' sums (:data:`SUMS`, then the key sum), one row of the array each."""
-    venues: np.ndarray | None
 
 
 class Atlas:
@@ -192,7 +161,7 @@ class Atlas:
         )
         self._perceptions_at: dict[int, pd.DataFrame] = {}
         self._answer_cells: dict[int, np.ndarray] = {}
-        self._grids: dict[int, _Grid] = {}
+        self._grids: dict[int, Grid] = {}
         self._grid_area: dict[int, np.ndarray] = {}
         self._perception_index_at: dict[int, PerceptionIndex] = {}
         self.geometry = geometry or BuiltGeometry()
@@ -223,32 +192,7 @@ class Atlas:
     @classmethod
     def from_dir(cls, folder: str | Path, **kwargs) -> Atlas:
         """Read a folder written by ``atlas sample`` (or laid out the same way)."""
-        from geo.io import read_table
-
-        folder = Path(folder)
-        meta_path = folder / "metadata.json"
-        metadata = json.loads(meta_path.read_text()) if meta_path.exists() else {}
-        tables, reports = {}, {}
-        for table, names in (
-            ("incidents", ("incidents.parquet", "incidents.csv")),
-            ("perceptions", ("perceptions.parquet", "perceptions.csv")),
-            ("venues", ("venues.geojson",)),
-        ):
-            path = next((folder / n for n in names if (folder / n).exists()), None)
-            if path is None:
-                continue
-            result = read_table(path, table)
-            tables[table], reports[table] = result.frame, result.report
-        if "incidents" not in tables:
-            raise FileNotFoundError(f"{folder}: no incidents.csv or incidents.parquet")
-        return cls(
-            tables["incidents"],
-            tables.get("perceptions"),
-            tables.get("venues"),
-            metadata=metadata,
-            reports=reports,
-            **kwargs,
-        )
+        return atlas_from_dir(cls, folder, **kwargs)
 
     @classmethod
     def from_cube(
@@ -260,34 +204,9 @@ class Atlas:
         metadata: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> Atlas:
-        """An Atlas on a saved incident cube (``atlas build-cube``), without the raw incidents.
-
-        The cube may have been built from far more rows than fit in memory (DESIGN §8); it is
-        queried exactly as a cube built here. ``metadata`` defaults to what the build found
-        beside its data (so a synthetic set stays labelled synthetic), and gains a ``centre``
-        from the cube when it has none, as there are no points to take one from.
-        """
-        from geo.cube import read_cube_dir  # cube folders (Parquet datasets): only here
-
-        built = read_cube_dir(cube_dir)
-        cube = built.cube
-        meta = dict(built.info.get("metadata", {}) if metadata is None else metadata)
-        if "centre" not in meta and len(cube.table):  # count-weighted, over res-7 cells
-            parents = parents_of(cube.table["cell"].to_numpy(), min(cube.resolution, 7))
-            cells, inverse = np.unique(parents, return_inverse=True)
-            weight = np.bincount(inverse, weights=cube.table["count"].to_numpy())
-            points = np.array([h3i.cell_to_latlng(int(c)) for c in cells])
-            meta["centre"] = [float(v) for v in np.average(points, axis=0, weights=weight)]
-        empty = pd.DataFrame({c: pd.Series(dtype=object) for c in INCIDENT_COLUMNS})
-        return cls(
-            empty,
-            perceptions,
-            venues,
-            metadata=meta,
-            day_boundary=cube.day_boundary,
-            incident_cube=cube,
-            **kwargs,
-        )
+        """An Atlas on a saved incident cube (``atlas build-cube``), without the raw incidents
+        (see :func:`geo.metrics._atlas_io.atlas_from_cube`)."""
+        return atlas_from_cube(cls, cube_dir, perceptions, venues, metadata=metadata, **kwargs)
 
     @property
     def synthetic(self) -> bool:
@@ -325,38 +244,18 @@ class Atlas:
         """
         return self._grid(resolution).cells
 
-    def _grid(self, resolution: int) -> _Grid:
-        """Every cell with data at ``resolution`` and where each part's rows fall in it.
-
-        Built once per resolution, so a query aligns incidents, answers and venues with
-        ``np.bincount`` on fixed positions instead of joining tables.
-        """
+    def _grid(self, resolution: int) -> Grid:
+        """Every cell with data at ``resolution`` and where each part's rows fall in it (built
+        once per resolution)."""
         if resolution not in self._grids:
-            codes = self.incident_cube.codes(resolution)
-            parts = [codes.cells]
-            per_cells = None
-            if self.perception_cube is not None:
-                per_cells = self._perceptions(resolution)["cell"].to_numpy(dtype=np.uint64)
-                parts.append(per_cells)
-            venue_cells = None
-            if len(self._venue_cells):
-                venue_cells = parents_of(self._venue_cells, resolution)
-                parts.append(venue_cells)
-            cells = np.unique(np.concatenate(parts)).astype(np.uint64)
-            sums = np.zeros((len(SUMS) + 1, 0))
-            if per_cells is not None:
-                table = self._perceptions(resolution)
-                sums = np.vstack([table[name].to_numpy(dtype=float) for name in (*SUMS, "key")])
-            self._grids[resolution] = _Grid(
-                cells=cells,
-                incidents=np.searchsorted(cells, codes.cells),
-                perceptions=None if per_cells is None else np.searchsorted(cells, per_cells),
-                perception_sums=sums,
-                venues=None if venue_cells is None else np.searchsorted(cells, venue_cells),
+            self._grids[resolution] = Grid.of(
+                self.incident_cube.codes(resolution).cells,
+                self._perceptions(resolution) if self.perception_cube is not None else None,
+                parents_of(self._venue_cells, resolution) if len(self._venue_cells) else None,
             )
         return self._grids[resolution]
 
-    def _venue_counts(self, query: Query, grid: _Grid) -> dict[str, np.ndarray]:
+    def _venue_counts(self, query: Query, grid: Grid) -> dict[str, np.ndarray]:
         size = grid.cells.size
         if grid.venues is None:
             return {c: np.zeros(size) for c in VENUE_COUNTS}
@@ -389,67 +288,18 @@ class Atlas:
 
     # ------------------------------------------------------------------ one cell's detail
     def cell_hours(self, cell: int, query: Query) -> np.ndarray:
-        """Incidents of one cell by clock hour (24 values) for the query's other filters.
-
-        Each bar is published as a view of its own (the noise of its records' cell key, the
-        k floor); hidden bars are NaN: a cell's hourly bars must not reveal what its
-        protected total hides.
-        """
-        codes = self.incident_cube.codes(query.resolution, dated=dated(query))
-        pos = int(np.searchsorted(codes.cells, np.uint64(cell)))
-        if pos >= codes.cells.size or codes.cells[pos] != np.uint64(cell):
-            return np.zeros(24)
-        cats = sorted(query.categories) if query.categories is not None else None
-        srcs = sorted(query.sources & set(codes.sources)) if query.sources is not None else None
-        keep = codes.mask(None, query.weekdays, cats, srcs, include_untimed=False,
-                          date_from=query.date_from, date_to=query.date_to,
-                          night_hours=query_night_hours(self, query))
-        keep &= codes.cell == pos
-        n = max(len(codes.sources), 1)
-        slot = (codes.how[keep] % 24).astype(np.int64) * n + codes.source[keep]
-        counts = np.bincount(slot, weights=codes.count[keep], minlength=24 * n).reshape(24, n)
-        keys = np.bincount(slot, weights=codes.key[keep], minlength=24 * n).reshape(24, n)
-        hours, _, hidden, _ = publish_recorded(counts, keys, codes.sources, query.k, self.noise)
-        # The published total covers the window: protect the window's bars as one group
-        # (and the other hours as another), so no subtraction isolates a hidden bar.
-        inside = np.zeros(24, dtype=bool)
-        window = clock_hours(self, query)
-        inside[list(window.hours) if window is not None else slice(None)] = True
-        out = hours.copy()
-        for group in (inside, ~inside):
-            if group.any():
-                out[group] = protect_bins(hours[group], query.k, hidden[group])
-        return out
+        """Incidents of one cell by clock hour (24 values; hidden bars NaN): see
+        :func:`geo.metrics._detail.cell_hours`."""
+        return _detail.cell_hours(self, cell, query)
 
     def cell_answers(self, cell: int, query: Query, levels: int = 4) -> np.ndarray:
-        """Answers of one cell by insecurity level (``levels`` equal bins of 0..1), published
-        with the noise of each bin's answers and k-protected."""
-        if not len(self.perceptions):
-            return np.zeros(levels)
-        if query.resolution not in self._answer_cells:  # as the cube places them (DESIGN §4)
-            answers = self.perceptions
-            finest = cells_of(answers["lat"].to_numpy(), answers["lon"].to_numpy())
-            self._answer_cells[query.resolution] = parents_of(finest, query.resolution)
-        inside = self._answer_cells[query.resolution] == np.uint64(cell)
-        frame = self.perceptions.loc[inside]
-        keep = perception_filter(frame, query.with_(hours=clock_hours(self, query), sun=None))
-        if "answered_at" in frame.columns:
-            days = pd.to_datetime(frame["answered_at"]).to_numpy(dtype="datetime64[D]")
-            keep &= answered_mask(days.astype(np.int64), query) & ~np.isnat(days)
-        elif query.answered_from is not None or query.answered_to is not None:
-            keep &= False
-        x = frame["insecurity"].to_numpy(dtype=float)[keep]
-        level = np.minimum((x * levels).astype(int), levels - 1)
-        counts = np.bincount(level, minlength=levels).astype(float)
-        if not self.noise.on(query.k):
-            return protect_bins(counts, query.k)
-        keys = np.bincount(level, weights=self._answer_keys[inside][keep], minlength=levels)
-        published, hidden = publish_counts(counts, keys, query.k, self.noise.table)
-        return protect_bins(published, query.k, hidden)
+        """Answers of one cell by insecurity level, published and k-protected: see
+        :func:`geo.metrics._detail.cell_answers`."""
+        return _detail.cell_answers(self, cell, query, levels)
 
     # ------------------------------------------------------------------ the query
     def _exact_columns(
-        self, query: Query, grid: _Grid
+        self, query: Query, grid: Grid
     ) -> tuple[dict[str, np.ndarray], tuple[float, float]]:
         """Exact sums per grid cell (counts and key sums per source, answers, venues), and
         the rows left out for lack of a time and of a fine enough location."""
@@ -532,7 +382,7 @@ class Atlas:
         summary["spearman"] = {"rho": float("nan"), "n": 0}
         summary["cells_compared"] = 0
         if compare and (query.mode == "suppress" or query.k == 0) and table["cell"].size:
-            self._compare(table, summary, local_stats, permutations, seed)
+            compare_view(table, summary, local_stats, permutations, seed)
         shown_table = pd.DataFrame(table, copy=False)
         protected = Protected(
             table=shown_table,
@@ -547,36 +397,6 @@ class Atlas:
             min_resolution=DEFAULT_MIN_RESOLUTION if query.mode == "coarsen" else None,
         )
         return QueryResult(query=query, table=shown_table, protected=protected, summary=summary)
-
-    def _compare(
-        self,
-        table: dict[str, np.ndarray],
-        summary: dict[str, Any],
-        local_stats: bool,
-        permutations: int,
-        seed: int,
-    ) -> None:
-        """Ranks, gap, classes (and local statistics) of the published cells, in place."""
-        settings = CompareSettings(
-            "incidents_per_night", "perceived_eb", "perceived_ok", "incidents", permutations, seed
-        )
-        result = compare_arrays(
-            table["cell"],
-            table["incidents_per_night"],
-            table["perceived_eb"],
-            table["perceived_ok"],
-            table["incidents"],
-            settings,
-            local_stats=local_stats,
-        )
-        table.update({c: result.columns[c] for c in COMPARE_COLUMNS})  # keys stay pandas'
-        # the class as a float with NaN, as the table has always carried it
-        table["bivariate_class"] = result.columns["bivariate_class"].to_numpy(
-            dtype=float, na_value=np.nan
-        )
-        # rho and n only: the p-value needs SciPy, so exports add it (geo.export)
-        summary["spearman"] = {"rho": result.spearman.rho, "n": result.spearman.n}
-        summary["cells_compared"] = result.n_cells_compared
 
     def _derive_columns(self, table: dict[str, np.ndarray], query: Query) -> dict[str, np.ndarray]:
         """Rates and perceived statistics from the additive sums, as arrays."""

@@ -1,0 +1,57 @@
+"""The comparison columns of a view: ranks, gap, bivariate classes (and local statistics),
+computed on the published cells only, so that nothing compared was not shown.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from geo.compare import CompareSettings, compare_arrays
+
+COMPARE_COLUMNS = (
+    "compared",
+    "recorded_rank",
+    "perceived_rank",
+    "gap",
+    "bivariate_class",
+    "bivariate_key",
+    "gi_z",
+    "gi_q",
+    "hotspot",
+    "bv_moran",
+    "local_q",
+    "local_class",
+)
+"""Columns a compared view adds to its table."""
+
+
+def compare_view(
+    table: dict[str, np.ndarray],
+    summary: dict[str, Any],
+    local_stats: bool,
+    permutations: int,
+    seed: int,
+) -> None:
+    """Ranks, gap, classes (and local statistics) of the published cells, in place."""
+    settings = CompareSettings(
+        "incidents_per_night", "perceived_eb", "perceived_ok", "incidents", permutations, seed
+    )
+    result = compare_arrays(
+        table["cell"],
+        table["incidents_per_night"],
+        table["perceived_eb"],
+        table["perceived_ok"],
+        table["incidents"],
+        settings,
+        local_stats=local_stats,
+    )
+    table.update({c: result.columns[c] for c in COMPARE_COLUMNS})  # keys stay pandas'
+    # the class as a float with NaN, as the table has always carried it
+    table["bivariate_class"] = result.columns["bivariate_class"].to_numpy(
+        dtype=float, na_value=np.nan
+    )
+    # rho and n only: the p-value needs SciPy, so exports add it (geo.export)
+    summary["spearman"] = {"rho": result.spearman.rho, "n": result.spearman.n}
+    summary["cells_compared"] = result.n_cells_compared
