@@ -184,19 +184,18 @@ class CubeCodes:
         date_to: dt.date | None = None,
         night_hours: NightHours | None = None,
     ) -> np.ndarray:
-        """Rows kept by a filter; ``None`` keeps everything on that axis.
+        """Rows kept by a filter, one flag per row; ``None`` keeps everything on that axis.
 
         ``date_from`` / ``date_to`` are night dates, both inclusive (an event at 02:30 on
         1 April is in the night of 31 March); untimed rows have no night, so a date range or
-        ``night_hours`` leaves them out. ``night_hours`` narrows ``window`` per night.
+        ``night_hours`` leaves them out (whatever ``include_untimed`` says). ``night_hours``
+        narrows ``window`` per night. The rows of :meth:`select`, spelled out.
         """
-        include_untimed = self._untimed_rule(date_from, date_to, night_hours, include_untimed)
-        table = self.how_table(window, weekdays, include_untimed=include_untimed)
-        keep = self._keep(slice(None), table, categories, sources, night_hours)
-        if date_from is not None:
-            keep &= self.night >= day_number(date_from)
-        if date_to is not None:
-            keep &= self.night <= day_number(date_to)
+        chosen = self.select(window, weekdays, categories, sources,
+                             include_untimed=include_untimed, date_from=date_from,
+                             date_to=date_to, night_hours=night_hours)
+        keep = np.zeros(self.how.size, dtype=bool)
+        keep[chosen.start:chosen.stop] = True if chosen.keep is None else chosen.keep
         return keep
 
     def select(
