@@ -186,3 +186,4 @@ def test_zooming_out_with_auto_resolution_coarsens_the_cells(server: str) -> Non
         assert 0 < coarse < fine / 4, (fine, coarse)  # two resolutions coarser: ~1/49
         assert "res=auto" in page.evaluate(
             "() => document.querySelector('a.atlas-share').getAttribute('href')")
+

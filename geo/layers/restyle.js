@@ -32,14 +32,35 @@ async function apply(model) {
   const codes = bytes(model.get("codes"));
   const marks = bytes(model.get("marks"));
   const palette = model.get("palette");
-  for (const feature of features) {
+  // What each feature looked like last time: only features whose look changed are restyled
+  // (an hour step changes a few venues' state, not 3,000 dots; Leaflet's setStyle is the cost).
+  const looks = features.map((f) => lookOf(f.properties.i, codes, marks, palette));
+  const last = model.__atlasLast;
+  const same = last && last.features === features ? last.looks : null;
+  const changed = new Set();
+  for (let j = 0; j < features.length; j++) {
+    if (same && same[j] === looks[j]) continue;
+    const feature = features[j];
     feature.properties.style = styleOf(model, feature.properties.i, codes, marks, palette);
+    changed.add(feature);
   }
+  model.__atlasLast = { features, looks };
   for (const pending of Object.values(layerModel.views || {})) {
     const view = await pending;
     if (!view || !view.obj) continue;
-    view.obj.eachLayer((layer) => layer.setStyle(layer.feature.properties.style));
+    // a view drawn since the last restyle holds older styles: it gets every feature once
+    const fresh = !model.__atlasViews || !model.__atlasViews.has(view);
+    (model.__atlasViews ||= new WeakSet()).add(view);
+    view.obj.eachLayer((layer) => {
+      if (fresh || changed.has(layer.feature)) layer.setStyle(layer.feature.properties.style);
+    });
   }
+}
+
+function lookOf(i, codes, marks, palette) {
+  const code = codes[i];
+  if (code === undefined || code === 255) return "";
+  return (marks[i] ? "-" : "+") + palette[code];
 }
 
 export default {
