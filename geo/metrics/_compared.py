@@ -8,23 +8,11 @@ from typing import Any
 
 import numpy as np
 
-from geo.compare import CompareSettings, compare_arrays
+from geo.compare import CELL_COLUMNS, CompareSettings, compare_arrays
 
-COMPARE_COLUMNS = (
-    "compared",
-    "recorded_rank",
-    "perceived_rank",
-    "gap",
-    "bivariate_class",
-    "bivariate_key",
-    "gi_z",
-    "gi_q",
-    "hotspot",
-    "bv_moran",
-    "local_q",
-    "local_class",
-)
-"""Columns a compared view adds to its table."""
+COMPARE_COLUMNS = tuple(c for c in CELL_COLUMNS if c not in ("cell", "gi_p", "local_p"))
+"""Columns a compared view adds to its table: those of a comparison but the p-values (an
+export adds them, with SciPy) and the cell it already has."""
 
 
 def compare_view(
