@@ -1,0 +1,73 @@
+"""The kernel of a served dashboard: ipykernel without what a dashboard's visitor cannot use.
+
+A Voila kernel showing the city-sized sample at res 10 held ~20 MB more than the same app in
+plain Python (issue "real-city scale": kernel <= 250 MB), measured from ``/proc/PID/smaps`` and
+``tracemalloc`` inside the kernel after 30 hour changes (benchmarks/bench_dashboard.py):
+
+- ~7.5 MB: ipykernel imports its debugger, debugpy and pydevd (~145 modules), in every kernel.
+  Voila offers no debugger; a ``None`` entry in ``sys.modules`` makes that import fail, which
+  ipykernel reads as "debugpy not installed".
+- ~4 MB: glibc gives every thread that allocates its own malloc arena (17 in a Voila kernel:
+  IOPub, control, shell channel, heartbeat, history, zmq's I/O threads). ``MALLOC_ARENA_MAX=2``
+  lets them share (it must be in the environment before the process starts).
+- ~1 MB and a thread: IPython's input history, an SQLite database nobody reads in a dashboard.
+- ~4 MB stays: ipykernel, jupyter_client, zmq and tornado themselves. The widgets' state (3 MB,
+  mostly the hex layer's outlines) is the same in plain Python: ipywidgets keeps no echo copy.
+
+:class:`DashboardKernelSpecs` hands Voila the installed ``python3`` kernel spec with this module
+as its launcher; ``python -m geo.serve._kernel -f CONNECTION_FILE`` starts the kernel.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from jupyter_client.kernelspec import NATIVE_KERNEL_NAME, KernelSpec, KernelSpecManager
+
+LAUNCHER = "geo.serve._kernel"
+"""Module run by ``python -m`` instead of ``ipykernel_launcher``."""
+KERNEL_ENV = {"MALLOC_ARENA_MAX": "2"}
+"""Environment added to a served kernel's (read by glibc when the process starts)."""
+KERNEL_ARGS = ("--HistoryManager.enabled=False",)
+"""Kernel options added to the spec's command line."""
+
+
+class DashboardKernelSpecs(KernelSpecManager):
+    """The installed kernel specs, with the Python kernel launched by :func:`main`.
+
+    Only a spec launching ``-m ipykernel_launcher`` (ipykernel's own, or one installed by
+    ``ipykernel install``) is changed; any other spec is handed over as it is.
+    """
+
+    def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
+        spec = super().get_kernel_spec(kernel_name)
+        return lean_spec(spec) if kernel_name.lower() == NATIVE_KERNEL_NAME else spec
+
+
+def lean_spec(spec: KernelSpec) -> KernelSpec:
+    """``spec`` launching :func:`main` with :data:`KERNEL_ARGS` and :data:`KERNEL_ENV`, if it
+    launches ``ipykernel_launcher``; else ``spec`` unchanged."""
+    argv = list(spec.argv)
+    try:
+        at = argv.index("ipykernel_launcher")
+    except ValueError:
+        return spec
+    if at == 0 or argv[at - 1] != "-m":
+        return spec
+    argv[at] = LAUNCHER
+    fields = spec.to_dict()
+    fields.update(argv=[*argv, *KERNEL_ARGS], env={**KERNEL_ENV, **spec.env},
+                  metadata={**spec.metadata, "debugger": False})
+    return KernelSpec(resource_dir=spec.resource_dir, **fields)
+
+
+def main() -> None:
+    """Start an ipykernel whose debugger is switched off (see the module docstring)."""
+    sys.modules.setdefault("debugpy", None)  # type: ignore[arg-type]
+    from ipykernel import kernelapp
+
+    kernelapp.launch_new_instance()
+
+
+if __name__ == "__main__":
+    main()
