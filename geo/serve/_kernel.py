@@ -14,17 +14,15 @@ plain Python (issue "real-city scale": kernel <= 250 MB), measured from ``/proc/
 - ~4 MB stays: ipykernel, jupyter_client, zmq and tornado themselves. The widgets' state (3 MB,
   mostly the hex layer's outlines) is the same in plain Python: ipywidgets keeps no echo copy.
 
-:class:`DashboardKernelSpecs` hands Voila the installed ``python3`` kernel spec with this module
-as its launcher; ``python -m geo.serve._kernel -f CONNECTION_FILE`` starts the kernel.
+:class:`DashboardKernelSpecs` hands Voila the installed ``python3`` kernel spec launched by
+:mod:`geo.serve.ipykernel_launcher` instead of ipykernel's own launcher.
 """
 
 from __future__ import annotations
 
-import sys
-
 from jupyter_client.kernelspec import NATIVE_KERNEL_NAME, KernelSpec, KernelSpecManager
 
-LAUNCHER = "geo.serve._kernel"
+LAUNCHER = "geo.serve.ipykernel_launcher"
 """Module run by ``python -m`` instead of ``ipykernel_launcher``."""
 KERNEL_ENV = {"MALLOC_ARENA_MAX": "2"}
 """Environment added to a served kernel's (read by glibc when the process starts)."""
@@ -60,14 +58,3 @@ def lean_spec(spec: KernelSpec) -> KernelSpec:
                   metadata={**spec.metadata, "debugger": False})
     return KernelSpec(resource_dir=spec.resource_dir, **fields)
 
-
-def main() -> None:
-    """Start an ipykernel whose debugger is switched off (see the module docstring)."""
-    sys.modules.setdefault("debugpy", None)  # type: ignore[arg-type]
-    from ipykernel import kernelapp
-
-    kernelapp.launch_new_instance()
-
-
-if __name__ == "__main__":
-    main()
