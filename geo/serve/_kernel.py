@@ -1,18 +1,21 @@
 """The kernel of a served dashboard: ipykernel without what a dashboard's visitor cannot use.
 
 A Voila kernel showing the city-sized sample at res 10 held ~20 MB more than the same app in
-plain Python (issue "real-city scale": kernel <= 250 MB), measured from ``/proc/PID/smaps`` and
-``tracemalloc`` inside the kernel after 30 hour changes (benchmarks/bench_dashboard.py):
+plain Python (issue "real-city scale": kernel <= 250 MB; 258 against 238 MB at rest after 30
+hour changes, from ``/proc/PID/smaps`` and ``tracemalloc`` inside the kernel):
 
-- ~7.5 MB: ipykernel imports its debugger, debugpy and pydevd (~145 modules), in every kernel.
-  Voila offers no debugger; a ``None`` entry in ``sys.modules`` makes that import fail, which
-  ipykernel reads as "debugpy not installed".
-- ~4 MB: glibc gives every thread that allocates its own malloc arena (17 in a Voila kernel:
-  IOPub, control, shell channel, heartbeat, history, zmq's I/O threads). ``MALLOC_ARENA_MAX=2``
-  lets them share (it must be in the environment before the process starts).
-- ~1 MB and a thread: IPython's input history, an SQLite database nobody reads in a dashboard.
-- ~4 MB stays: ipykernel, jupyter_client, zmq and tornado themselves. The widgets' state (3 MB,
-  mostly the hex layer's outlines) is the same in plain Python: ipywidgets keeps no echo copy.
+- ~7.5 MB of Python objects: ipykernel imports its debugger, debugpy and pydevd (~145
+  modules), in every kernel. Voila offers no debugger; a ``None`` entry in ``sys.modules``
+  makes that import fail, which ipykernel reads as "debugpy not installed".
+- a thread and an SQLite database: IPython's input history, which nobody reads in a dashboard.
+- 17 malloc arenas (~4 MB together): glibc gives each thread that allocates its own (IOPub,
+  control, shell channel, heartbeat, history, zmq's I/O threads). ``MALLOC_ARENA_MAX=2``
+  (read when the process starts) leaves 3; what that saves is within the noise.
+- what stays (~8 MB): ipykernel, jupyter_client, zmq and tornado themselves. The widgets' state
+  (3 MB, mostly the hex layer's outlines) is the same in plain Python: ipywidgets keeps no echo
+  copy, and no message buffer outlives its send.
+
+Together: 258 -> 250 MB at rest, 294 -> 285 MB right after the moves (before the idle trim).
 
 :class:`DashboardKernelSpecs` hands Voila the installed ``python3`` kernel spec launched by
 :mod:`geo.serve.ipykernel_launcher` instead of ipykernel's own launcher.
@@ -31,7 +34,7 @@ KERNEL_ARGS = ("--HistoryManager.enabled=False",)
 
 
 class DashboardKernelSpecs(KernelSpecManager):
-    """The installed kernel specs, with the Python kernel launched by :func:`main`.
+    """The installed kernel specs, the Python kernel launched by :data:`LAUNCHER`.
 
     Only a spec launching ``-m ipykernel_launcher`` (ipykernel's own, or one installed by
     ``ipykernel install``) is changed; any other spec is handed over as it is.
