@@ -7,6 +7,10 @@ Figures, each in a fresh Python process as a Voila kernel would be:
   CPU time (``_cpu``: the cost on an idle core, which a busy shared machine does not stretch), with
   the number of modules loaded and which heavy libraries (mapclassify, esda/libpysal, SciPy,
   matplotlib, Dask, pandera, geopandas) got imported (none should be);
+- ``kernel_import_geo_app_in_kernel``: the same import as a dashboard's first cell, in the kernel
+  ``atlas serve`` starts (geo/serve/_kernel.py). A kernel has loaded IPython, asyncio, traitlets
+  and zmq before any cell runs (~0.25 s CPU of the plain figure above, ~40 % of the modules
+  ``import geo.app`` loads in a bare interpreter), so this is what a visitor's kernel spends;
 - ``kernel_city_open``: ``AtlasApp().display().load_city(DIR)`` on the city-sized sample (1M
   incidents; its default view, res 9) and then at res 10 (``first_res10_view``: the switch's
   wall and CPU time in the kernel), and the process's resident memory
@@ -93,6 +97,27 @@ def _compile_once() -> None:
                    capture_output=True)
 
 
+def _run_in_kernel(code: str) -> dict:
+    """``code``'s last printed line (JSON), run as the first cell of a fresh served kernel."""
+    from jupyter_client.manager import KernelManager
+
+    from geo.serve._kernel import DashboardKernelSpecs
+
+    manager = KernelManager(kernel_name="python3", kernel_spec_manager=DashboardKernelSpecs())
+    manager.start_kernel(cwd=str(ROOT))
+    client = manager.client()
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=60)
+        out: list[str] = []
+        client.execute_interactive(code, timeout=120, output_hook=lambda m: out.append(
+            m["content"].get("text", "") if m["msg_type"] == "stream" else ""))
+        return json.loads("".join(out).strip().splitlines()[-1])
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+
+
 def main() -> None:
     _compile_once()
     runs = [_run(IMPORT) for _ in range(3)]
@@ -101,6 +126,10 @@ def main() -> None:
     record("kernel_import_geo_app_cpu", statistics.median(r["cpu"] for r in runs), "s", 1)
     record("kernel_import_geo_app_modules", runs[0]["modules"], "modules", None)
     print(f"  heavy libraries imported by `import geo.app`: {runs[0]['heavy'] or 'none'}")
+    runs = [_run_in_kernel(IMPORT) for _ in range(3)]
+    record("kernel_import_geo_app_in_kernel", statistics.median(r["s"] for r in runs), "s", 1)
+    record("kernel_import_geo_app_in_kernel_cpu", statistics.median(r["cpu"] for r in runs), "s",
+           1)
 
     city = city_dir()
     opened = _run(OPEN.format(root=str(ROOT), city=str(city), heavy=HEAVY))

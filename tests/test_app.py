@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -252,3 +254,19 @@ def test_a_quiet_kernel_gives_freed_pages_back_once(monkeypatch) -> None:
 
     asyncio.run(visit())
     assert calls == [1]
+
+
+def test_the_analyst_kernel_does_not_import_the_presentation() -> None:
+    """``import geo.app`` leaves the presentation out (the analyst dashboard never shows it);
+    naming it imports it."""
+    code = ("import sys, geo.app\n"
+            "assert not {'geo.app._present', 'geo.app._scenes'} & set(sys.modules)\n"
+            "from geo.app import PresentApp, SceneFileError, load_scenes\n"
+            "import geo.app._present, geo.app._scenes\n"
+            "assert PresentApp is geo.app._present.PresentApp\n"
+            "assert load_scenes is geo.app._scenes.load_scenes\n"
+            "assert 'PresentApp' in vars(geo.app)\n"
+            "print('ok')")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120)
+    assert run.returncode == 0 and "ok" in run.stdout, run.stderr[-2000:]

@@ -151,6 +151,27 @@ def test_the_canvas_layer_sends_the_same_outlines_from_a_build(tmp_path: Path) -
     assert sent[0] == sent[1] and len(sent[0][0]) == 4 * 2 * 6 * grid.size
 
 
+def test_the_canvas_layer_holds_the_builds_mapped_outlines(tmp_path: Path) -> None:
+    """The whole grid's outlines stay the build's mapped pages in the widget (no private copy
+    per kernel); ipywidgets sends them as binary buffers all the same."""
+    from ipywidgets.widgets.widget import _remove_buffers
+
+    from geo.layers import HexCanvasLayer
+
+    grid = _grid()
+    write_geometry(tmp_path, {10: grid})
+    built = BuiltGeometry(tmp_path)
+    layer = HexCanvasLayer("t")
+    layer.draw(grid[:5], ["#111111"] * 5, grid=grid, geometry=built)
+    vertices, offsets = built.outlines(grid)
+    held = np.frombuffer(layer.layer.vertices, dtype=np.float32)
+    assert np.shares_memory(held, vertices)
+    assert np.shares_memory(np.frombuffer(layer.layer.offsets, dtype=np.uint32), offsets)
+    _state, paths, buffers = _remove_buffers(layer.layer.get_state())
+    sent = dict(zip((p[0] for p in paths), buffers, strict=True))
+    assert bytes(sent["vertices"]) == vertices.tobytes()
+
+
 def test_a_kernel_reads_the_builds_answers_and_venues_from_arrow(built_city) -> None:
     import pandas as pd
 

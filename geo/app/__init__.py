@@ -5,9 +5,13 @@ garbage collector would walk the growing heap several times during that import (
 a kernel's start, issue "real-city scale"): it is paused for the import, and what the import
 made is then frozen out of later collections (``gc.freeze``), as module-level objects live as
 long as the kernel anyway, so a full collection during a slider move does not walk them either.
+The presentation (``PresentApp``, its scenes) is imported when first named: the analyst
+dashboard never uses it.
 """
 
 import gc
+
+from geo._lazy import lazy_names
 
 _collecting = gc.isenabled()
 gc.disable()
@@ -15,13 +19,16 @@ try:
     from geo.app._app import AtlasApp
     from geo.app._cells_table import cells_table_html
     from geo.app._page import default_data_dir
-    from geo.app._present import PresentApp
-    from geo.app._scenes import Scene, SceneDeck, SceneFileError, load_scenes
     from geo.app._share import ViewState
 finally:
     if _collecting:
         gc.freeze()
         gc.enable()
+
+__getattr__ = lazy_names(__name__, {
+    "PresentApp": "_present", "Scene": "_scenes", "SceneDeck": "_scenes",
+    "SceneFileError": "_scenes", "load_scenes": "_scenes",
+}, globals())
 
 __all__ = [
     "AtlasApp",

@@ -38,6 +38,9 @@ PRESENT_POOL_SIZE = 1
 ANALYST_NOTEBOOK = "atlas.ipynb"
 PACED = "geo.serve._paced.PacedKernelManager"
 """Voila's kernel manager, refilling the pool a few kernels at a time (see that module)."""
+KERNEL_SPECS = "geo.serve._kernel.DashboardKernelSpecs"
+"""Kernel specs whose Python kernel leaves out what a dashboard cannot use: debugger, input
+history, a malloc arena per thread (~8 MB per kernel, see that module)."""
 
 
 def is_public() -> bool:
@@ -66,7 +69,8 @@ def voila_command(city: Path, *, port: int = 8866, public: bool = False,
     argv = [sys.executable, "-m", "voila", str(DASHBOARDS), "--no-browser", f"--port={port}",
             "--preheat_kernel=True", f"--pool_size={PRESENT_POOL_SIZE}",
             f"--VoilaKernelManager.kernel_pools_config={pool_config(pool_size)!r}",
-            f"--VoilaConfiguration.multi_kernel_manager_class={PACED}"]
+            f"--VoilaConfiguration.multi_kernel_manager_class={PACED}",
+            f"--VoilaConfiguration.kernel_spec_manager_class={KERNEL_SPECS}"]
     if public:
         argv += [f"--Voila.config_file_paths={CONFIG_DIR}", "--Voila.ip=0.0.0.0"]
     else:

@@ -102,6 +102,8 @@ c.VoilaConfiguration.file_allowlist = []
 c.VoilaConfiguration.file_denylist = [".*"]
 c.VoilaConfiguration.preheat_kernel = True
 c.VoilaConfiguration.default_pool_size = 1
+# the Python kernel without debugger, input history or an arena per thread (geo/serve/_kernel.py)
+c.VoilaConfiguration.kernel_spec_manager_class = "geo.serve._kernel.DashboardKernelSpecs"
 
 c.VoilaExecutor.iopub_timeout = 120
 

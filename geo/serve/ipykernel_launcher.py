@@ -1,0 +1,23 @@
+"""``python -m geo.serve.ipykernel_launcher -f FILE``: ipykernel without its debugger.
+
+The served dashboards' kernel (see :mod:`geo.serve._kernel`). Named like ipykernel's own
+launcher so that whatever recognises a kernel by its command line (process listings, tests,
+benchmarks) still does.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def main() -> None:
+    """Start an ipykernel that does not import debugpy (Voila offers no debugger)."""
+    # A None entry makes ``import debugpy`` fail: ipykernel then runs as without debugpy.
+    sys.modules.setdefault("debugpy", None)  # type: ignore[arg-type]
+    from ipykernel import kernelapp
+
+    kernelapp.launch_new_instance()
+
+
+if __name__ == "__main__":
+    main()
