@@ -147,8 +147,8 @@ def test_the_canvas_layer_sends_the_same_outlines_from_a_build(tmp_path: Path) -
     for geometry in (None, BuiltGeometry(tmp_path)):
         layer = HexCanvasLayer("t")
         layer.draw(grid[:5], ["#111111"] * 5, grid=grid, geometry=geometry)
-        sent.append((layer.layer.vertices, layer.layer.offsets))
-    assert sent[0] == sent[1] and len(sent[0][0]) == 4 * 2 * 6 * grid.size
+        sent.append((layer.layer.centres, layer.layer.deltas, layer.layer.offsets))
+    assert sent[0] == sent[1] and len(sent[0][1]) == 2 * 2 * 6 * grid.size
 
 
 def test_a_kernel_reads_the_builds_answers_and_venues_from_arrow(built_city) -> None:

@@ -1,8 +1,10 @@
 // H3 hexagons drawn by one batched canvas inside the ipyleaflet map (no CDN, no GeoJSON).
 //
-// The kernel sends the outlines of a resolution's grid once, as binary buffers: `vertices`
-// (float32 lon, lat pairs, every cell's ring one after the other) and `offsets` (uint32: where
-// each cell's ring starts; n + 1 entries). On a filter change it sends only a palette and one
+// The kernel sends the outlines of a resolution's grid once, as binary buffers, already on
+// Web Mercator's unit square in steps of 2^-32 (geo/layers/_hexcanvas.py encode_outlines):
+// `centres` (uint32 x, y per cell), `deltas` (int16 x, y per vertex, every cell's ring one
+// after the other, in steps of 2^shift from its centre) and `offsets` (uint32: where each
+// cell's ring starts; n + 1 entries). On a filter change it sends only a palette and one
 // byte per cell: its colour index (255 = not drawn) and whether it is dashed. Leaflet's canvas
 // renderer would draw and restyle each hexagon as its own path object (212 ms per hour change
 // at 34k cells), and even one canvas path per hexagon costs ~70 us in software rendering; here
@@ -37,20 +39,19 @@ class Geometry {
   // Projected rings, per-cell boxes and a grid index over them, made once per grid. This runs
   // between the outlines' arrival and the first paint, so it is flat loops over typed arrays:
   // no array per vertex or per cell, the index as two typed arrays (bucket starts, members).
-  constructor(vertices, offsets) {
-    const n = Math.max(offsets.length - 1, 0);
+  constructor(centres, deltas, offsets, shift) {
+    const n = Math.min(Math.max(offsets.length - 1, 0), centres.length >> 1);
     this.n = n;
     this.offsets = offsets;
-    const xy = (this.xy = new Float64Array(vertices.length));
+    const xy = (this.xy = new Float64Array(deltas.length));
     const box = (this.box = new Float64Array(4 * n));
-    const limit = Math.sin((85.0511287798 * Math.PI) / 180), toRad = Math.PI / 180;
+    const unit = 2 ** -32, step = 2 ** (shift - 32);
     let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity, width = 0;
     for (let i = 0; i < n; i++) {
       let a = Infinity, b = Infinity, c = -Infinity, d = -Infinity;
+      const cx = centres[2 * i] * unit, cy = centres[2 * i + 1] * unit;
       for (let v = offsets[i], end = offsets[i + 1]; v < end; v++) {
-        // mercator(), inlined
-        const s = Math.max(-limit, Math.min(limit, Math.sin(vertices[2 * v + 1] * toRad)));
-        const x = vertices[2 * v] / 360 + 0.5, y = 0.5 - Math.log((1 + s) / (1 - s)) / (2 * TAU);
+        const x = cx + deltas[2 * v] * step, y = cy + deltas[2 * v + 1] * step;
         xy[2 * v] = x;
         xy[2 * v + 1] = y;
         if (x < a) a = x;
@@ -242,8 +243,9 @@ class HexCanvas {
   geometryChanged() {
     const started = performance.now();
     const offsets = bytes(this.model.get("offsets"), Uint32Array);
-    const vertices = bytes(this.model.get("vertices"), Float32Array);
-    this.geometry = new Geometry(vertices, offsets);
+    const centres = bytes(this.model.get("centres"), Uint32Array);
+    const deltas = bytes(this.model.get("deltas"), Int16Array);
+    this.geometry = new Geometry(centres, deltas, offsets, this.model.get("shift") || 0);
     if (this.gl) this.gl.geometry(this.geometry);
     // When the outlines arrived (ms since the page opened) and what projecting and indexing
     // them took: benchmarks split a first paint into kernel and browser parts with these.
