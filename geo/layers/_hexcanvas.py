@@ -3,9 +3,9 @@
 A Chicago-sized city has ~34k occupied res-10 cells, a metro 100k+. As GeoJSON through
 ipyleaflet each hexagon is a JSON feature to serialise and parse and a Leaflet path to draw and
 restyle on its own (212 ms per hour change at 34k cells; page open 8.3 s). :class:`HexCanvasLayer`
-sends a grid's outlines once as packed float32 lon/lat vertices through the widget's binary
-buffers (48 bytes a hexagon), and ``hexcanvas.js`` rasterises them into one canvas in the
-map's overlay pane; restyles stay one colour byte and one dashed byte per cell.
+sends a grid's outlines once through the widget's binary buffers, and ``hexcanvas.js``
+rasterises them into one canvas in the map's overlay pane; restyles stay one colour byte and
+one dashed byte per cell.
 
 The outlines travel already projected and quantised (:func:`encode_outlines`): each cell's
 centre as two uint32 on Web Mercator's unit square (2^-32 of it: ~1 cm), each vertex as two
