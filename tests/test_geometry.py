@@ -147,13 +147,14 @@ def test_the_canvas_layer_sends_the_same_outlines_from_a_build(tmp_path: Path) -
     for geometry in (None, BuiltGeometry(tmp_path)):
         layer = HexCanvasLayer("t")
         layer.draw(grid[:5], ["#111111"] * 5, grid=grid, geometry=geometry)
-        sent.append((layer.layer.vertices, layer.layer.offsets))
-    assert sent[0] == sent[1] and len(sent[0][0]) == 4 * 2 * 6 * grid.size
+        sent.append((layer.layer.centres, layer.layer.deltas, layer.layer.offsets))
+    assert sent[0] == sent[1] and len(sent[0][1]) == 2 * 2 * 6 * grid.size
 
 
-def test_the_canvas_layer_holds_the_builds_mapped_outlines(tmp_path: Path) -> None:
-    """The whole grid's outlines stay the build's mapped pages in the widget (no private copy
-    per kernel); ipywidgets sends them as binary buffers all the same."""
+def test_the_canvas_layer_holds_the_builds_mapped_offsets(tmp_path: Path) -> None:
+    """The grid's ring offsets stay the build's mapped pages in the widget (no private copy
+    per kernel; the vertices travel re-encoded, see encode_outlines); ipywidgets sends them as
+    binary buffers all the same."""
     from ipywidgets.widgets.widget import _remove_buffers
 
     from geo.layers import HexCanvasLayer
@@ -163,13 +164,11 @@ def test_the_canvas_layer_holds_the_builds_mapped_outlines(tmp_path: Path) -> No
     built = BuiltGeometry(tmp_path)
     layer = HexCanvasLayer("t")
     layer.draw(grid[:5], ["#111111"] * 5, grid=grid, geometry=built)
-    vertices, offsets = built.outlines(grid)
-    held = np.frombuffer(layer.layer.vertices, dtype=np.float32)
-    assert np.shares_memory(held, vertices)
+    _vertices, offsets = built.outlines(grid)
     assert np.shares_memory(np.frombuffer(layer.layer.offsets, dtype=np.uint32), offsets)
     _state, paths, buffers = _remove_buffers(layer.layer.get_state())
     sent = dict(zip((p[0] for p in paths), buffers, strict=True))
-    assert bytes(sent["vertices"]) == vertices.tobytes()
+    assert bytes(sent["offsets"]) == offsets.tobytes()
 
 
 def test_a_kernel_reads_the_builds_answers_and_venues_from_arrow(built_city) -> None:

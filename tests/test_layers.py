@@ -20,6 +20,7 @@ from geo.layers import (
     VenueLayer,
     hex_layer,
 )
+from geo.layers._hexcanvas import decode_outlines, encode_outlines, pack_outlines
 
 CENTRE = h3i.latlng_to_cell(45.75, 4.85, 9)
 GRID = np.array(sorted(h3i.grid_disk(CENTRE, 2)), dtype=np.uint64)  # 19 cells
@@ -132,6 +133,25 @@ def test_unknown_hours_are_dashed_and_presentation_dots_carry_no_details() -> No
     assert set(layer.layer.data["features"][0]["properties"]) == {"i", "style"}
 
 
+@pytest.mark.parametrize(("lat", "lng", "res"), [(45.75, 4.85, 10), (-33.87, 151.21, 10),
+                                                 (64.15, -21.94, 10), (41.88, -87.63, 7),
+                                                 (0.5, 10.0, 9)])
+def test_outlines_decode_to_h3s_boundaries(lat, lng, res) -> None:
+    """What the page draws is h3's rings (lon/lat order kept, any latitude, coarse grids), and
+    the float32 rings it drew before the quantised transport within ~1 cm at res 9-10 (a pixel
+    is ~20 cm at zoom 19, the basemap's deepest)."""
+    grid = np.array(sorted(h3i.grid_disk(h3i.latlng_to_cell(lat, lng, res), 3)), dtype=np.uint64)
+    exact = np.array([[b, a] for c in grid.tolist() for a, b in h3i.cell_to_boundary(c)])
+    vertices, offsets = pack_outlines(grid)
+    centres, deltas, shift = encode_outlines(vertices, offsets)
+    decoded = decode_outlines(centres, deltas, offsets, shift)
+    assert np.allclose(decoded, exact, rtol=0, atol=2e-5)  # float32 degrees: ~1 m at 151° E
+    metres = (np.abs(decoded - vertices.reshape(-1, 2)) * 111_320
+              * np.array([np.cos(np.radians(lat)), 1]))
+    assert metres.max() < (0.01 if res >= 9 else 0.1)
+    assert (shift == 0) == (res >= 9)
+
+
 def test_the_restyler_module_ships_with_the_package() -> None:
     from geo.layers import FeatureStyle
 
@@ -139,16 +159,25 @@ def test_the_restyler_module_ships_with_the_package() -> None:
     assert "setStyle" in source and "properties.i" in source
 
 
-def test_canvas_outlines_go_once_as_float32_lon_lat_and_restyles_send_bytes() -> None:
+def sent_outlines(layer: HexCanvasLayer) -> tuple[np.ndarray, np.ndarray]:
+    """The (lon, lat) vertices and offsets the page decodes from the layer's buffers."""
+    canvas = layer.layer
+    offsets = np.frombuffer(canvas.offsets, dtype=np.uint32)
+    centres = np.frombuffer(canvas.centres, dtype=np.uint32)
+    deltas = np.frombuffer(canvas.deltas, dtype=np.int16)
+    return decode_outlines(centres, deltas, offsets, canvas.shift), offsets
+
+
+def test_canvas_outlines_go_once_quantised_and_restyles_send_bytes() -> None:
     layer = HexCanvasLayer("hexes")
     grid = np.array(sorted(h3i.grid_disk(h3i.latlng_to_cell(45.75, 4.85, 9), 2)), dtype=np.uint64)
     assert layer.draw(grid[:5], ["#111111"] * 3 + ["#222222"] * 2, [0, 0, 0, 0, 1], grid=grid)
     assert (layer.feature_sends, layer.sends, layer.layer.size) == (1, 1, grid.size)
-    vertices = np.frombuffer(layer.layer.vertices, dtype=np.float32).reshape(-1, 2)
-    offsets = np.frombuffer(layer.layer.offsets, dtype=np.uint32)
+    vertices, offsets = sent_outlines(layer)
     assert offsets.size == grid.size + 1 and offsets[-1] == vertices.shape[0]
     lat, lng = h3i.cell_to_boundary(int(grid[0]))[0]  # h3: (lat, lng); the buffer: (lon, lat)
     assert np.allclose(vertices[0], [lng, lat], atol=1e-5)
+    assert len(layer.layer.deltas) == 2 * 2 * 6 * grid.size  # two int16 a vertex
     codes = np.frombuffer(layer.layer.codes, dtype=np.uint8)
     assert codes.size == grid.size and (codes[5:] == NOT_DRAWN).all()
     assert layer.feature_count == 5 and len(layer.visible_features()) == 5

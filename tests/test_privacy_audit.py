@@ -42,6 +42,7 @@ from geo.columns import CATEGORIES
 from geo.export import METADATA_KEY, export_table, metadata_path
 from geo.index import cell_boundaries
 from geo.layers import pack_outlines
+from geo.layers._hexcanvas import encode_outlines
 from geo.metrics import PERCEIVED_VALUES, RECORDED_VALUES, Atlas, Query, QueryResult
 from geo.sample import generate_city
 from geo.timewin import HourWindow
@@ -243,7 +244,9 @@ def audit_dashboard(app: AtlasApp, atlas: Atlas, query: Query, rng: np.random.Ge
     # from its position, and every outline is one of the grid's (or a published parent).
     assert {format(int(c), "x") for c in app.hexes.outlines} <= grid | published, where
     vertices, offsets = pack_outlines(app.hexes.outlines)  # exactly the outlines' hexagons
-    assert app.hexes.layer.vertices == vertices.tobytes(), where
+    centres, deltas, _ = encode_outlines(vertices, offsets)
+    assert app.hexes.layer.centres == centres.tobytes(), where
+    assert app.hexes.layer.deltas == deltas.tobytes(), where
     assert app.hexes.layer.offsets == offsets.tobytes(), where
     hidden = [c for c, code in zip(app.hexes.outlines, app.hexes.styler.codes, strict=True)
               if code == 255]

@@ -1,8 +1,10 @@
 // H3 hexagons drawn by one batched canvas inside the ipyleaflet map (no CDN, no GeoJSON).
 //
-// The kernel sends the outlines of a resolution's grid once, as binary buffers: `vertices`
-// (float32 lon, lat pairs, every cell's ring one after the other) and `offsets` (uint32: where
-// each cell's ring starts; n + 1 entries). On a filter change it sends only a palette and one
+// The kernel sends the outlines of a resolution's grid once, as binary buffers, already on
+// Web Mercator's unit square in steps of 2^-32 (geo/layers/_hexcanvas.py encode_outlines):
+// `centres` (uint32 x, y per cell), `deltas` (int16 x, y per vertex, every cell's ring one
+// after the other, in steps of 2^shift from its centre) and `offsets` (uint32: where each
+// cell's ring starts; n + 1 entries). On a filter change it sends only a palette and one
 // byte per cell: its colour index (255 = not drawn) and whether it is dashed. Leaflet's canvas
 // renderer would draw and restyle each hexagon as its own path object (212 ms per hour change
 // at 34k cells), and even one canvas path per hexagon costs ~70 us in software rendering; here
@@ -34,52 +36,71 @@ function bytes(view, Type) {
 }
 
 class Geometry {
-  // Projected rings, per-cell boxes and a grid index over them, made once per grid.
-  constructor(vertices, offsets) {
-    const n = Math.max(offsets.length - 1, 0);
+  // Projected rings, per-cell boxes and a grid index over them, made once per grid. This runs
+  // between the outlines' arrival and the first paint, so it is flat loops over typed arrays:
+  // no array per vertex or per cell, the index as two typed arrays (bucket starts, members).
+  constructor(centres, deltas, offsets, shift) {
+    const n = Math.min(Math.max(offsets.length - 1, 0), centres.length >> 1);
     this.n = n;
     this.offsets = offsets;
-    this.xy = new Float64Array(vertices.length);
-    this.box = new Float64Array(4 * n);
-    for (let v = 0; v < vertices.length; v += 2) {
-      const [x, y] = mercator(vertices[v], vertices[v + 1]);
-      this.xy[v] = x;
-      this.xy[v + 1] = y;
-    }
-    let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    const xy = (this.xy = new Float64Array(deltas.length));
+    const box = (this.box = new Float64Array(4 * n));
+    const unit = 2 ** -32, step = 2 ** (shift - 32);
+    let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity, width = 0;
     for (let i = 0; i < n; i++) {
       let a = Infinity, b = Infinity, c = -Infinity, d = -Infinity;
-      for (let v = offsets[i]; v < offsets[i + 1]; v++) {
-        const x = this.xy[2 * v], y = this.xy[2 * v + 1];
-        a = Math.min(a, x); b = Math.min(b, y); c = Math.max(c, x); d = Math.max(d, y);
+      const cx = centres[2 * i] * unit, cy = centres[2 * i + 1] * unit;
+      for (let v = offsets[i], end = offsets[i + 1]; v < end; v++) {
+        const x = cx + deltas[2 * v] * step, y = cy + deltas[2 * v + 1] * step;
+        xy[2 * v] = x;
+        xy[2 * v + 1] = y;
+        if (x < a) a = x;
+        if (x > c) c = x;
+        if (y < b) b = y;
+        if (y > d) d = y;
       }
-      this.box.set([a, b, c, d], 4 * i);
-      x0 = Math.min(x0, a); y0 = Math.min(y0, b); x1 = Math.max(x1, c); y1 = Math.max(y1, d);
+      box[4 * i] = a; box[4 * i + 1] = b; box[4 * i + 2] = c; box[4 * i + 3] = d;
+      width += c - a;
+      if (a < x0) x0 = a;
+      if (b < y0) y0 = b;
+      if (c > x1) x1 = c;
+      if (d > y1) y1 = d;
     }
-    let width = 0;
-    for (let i = 0; i < n; i++) width += this.box[4 * i + 2] - this.box[4 * i];
     this.cellWidth = n ? width / n : 0; // a typical cell's width on the unit square
     this.index(x0, y0, x1, y1);
   }
 
   index(x0, y0, x1, y1) {
-    // ~4 cells per bucket: a lookup tests a handful of rings.
+    // ~4 cells per bucket: a lookup tests a handful of rings. Bucket k holds the cells
+    // members[starts[k]:starts[k + 1]] (a count pass, then a fill pass).
     const side = Math.max(1, Math.ceil(Math.sqrt(this.n / 4)));
     this.grid = { x0, y0, side, w: (x1 - x0) / side || 1, h: (y1 - y0) / side || 1 };
-    const buckets = Array.from({ length: side * side }, () => []);
+    const starts = new Uint32Array(side * side + 1), span = new Int32Array(4 * this.n);
     for (let i = 0; i < this.n; i++) {
-      const [ca, ra] = this.bucket(this.box[4 * i], this.box[4 * i + 1]);
-      const [cb, rb] = this.bucket(this.box[4 * i + 2], this.box[4 * i + 3]);
-      for (let r = ra; r <= rb; r++) for (let c = ca; c <= cb; c++) buckets[r * side + c].push(i);
+      const ca = this.column(this.box[4 * i]), ra = this.row(this.box[4 * i + 1]);
+      const cb = this.column(this.box[4 * i + 2]), rb = this.row(this.box[4 * i + 3]);
+      span[4 * i] = ca; span[4 * i + 1] = ra; span[4 * i + 2] = cb; span[4 * i + 3] = rb;
+      for (let r = ra; r <= rb; r++) for (let c = ca; c <= cb; c++) starts[r * side + c + 1]++;
     }
-    this.buckets = buckets;
+    for (let k = 0; k < side * side; k++) starts[k + 1] += starts[k];
+    const next = starts.slice(0, side * side), members = new Uint32Array(starts[side * side]);
+    for (let i = 0; i < this.n; i++) {
+      for (let r = span[4 * i + 1]; r <= span[4 * i + 3]; r++) {
+        for (let c = span[4 * i]; c <= span[4 * i + 2]; c++) members[next[r * side + c]++] = i;
+      }
+    }
+    this.starts = starts;
+    this.members = members;
   }
 
-  bucket(x, y) {
+  column(x) {
     const g = this.grid;
-    const c = Math.min(g.side - 1, Math.max(0, Math.floor((x - g.x0) / g.w)));
-    const r = Math.min(g.side - 1, Math.max(0, Math.floor((y - g.y0) / g.h)));
-    return [c, r];
+    return Math.min(g.side - 1, Math.max(0, Math.floor((x - g.x0) / g.w)));
+  }
+
+  row(y) {
+    const g = this.grid;
+    return Math.min(g.side - 1, Math.max(0, Math.floor((y - g.y0) / g.h)));
   }
 
   find(x, y, drawn) {
@@ -87,8 +108,9 @@ class Geometry {
     if (!this.n || x < g.x0 || y < g.y0 || x > g.x0 + g.w * g.side || y > g.y0 + g.h * g.side) {
       return -1;
     }
-    const [c, r] = this.bucket(x, y);
-    for (const i of this.buckets[r * g.side + c]) {
+    const k = this.row(y) * g.side + this.column(x);
+    for (let m = this.starts[k]; m < this.starts[k + 1]; m++) {
+      const i = this.members[m];
       if (drawn(i) && this.inside(i, x, y)) return i;
     }
     return -1;
@@ -221,8 +243,9 @@ class HexCanvas {
   geometryChanged() {
     const started = performance.now();
     const offsets = bytes(this.model.get("offsets"), Uint32Array);
-    const vertices = bytes(this.model.get("vertices"), Float32Array);
-    this.geometry = new Geometry(vertices, offsets);
+    const centres = bytes(this.model.get("centres"), Uint32Array);
+    const deltas = bytes(this.model.get("deltas"), Int16Array);
+    this.geometry = new Geometry(centres, deltas, offsets, this.model.get("shift") || 0);
     if (this.gl) this.gl.geometry(this.geometry);
     // When the outlines arrived (ms since the page opened) and what projecting and indexing
     // them took: benchmarks split a first paint into kernel and browser parts with these.
@@ -488,11 +511,12 @@ export default {
       }
     };
     // Views of the map appear when the page renders it, after this model exists: look every
-    // 100 ms until one is there, then every second (a map shown again gets its own canvas).
+    // 20 ms until one is there (the first paint waits on this), then every second (a map
+    // shown again gets its own canvas).
     let timer = null;
     const poll = () => {
       attach().catch((e) => console.error("hexcanvas", e)).finally(() => {
-        timer = setTimeout(poll, layers.size ? 1000 : 100);
+        timer = setTimeout(poll, layers.size ? 1000 : 20);
       });
     };
     poll();
