@@ -33,7 +33,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks._common import city_dir, quick, record, smaps_mb  # noqa: E402
+from benchmarks._common import SERVED, city_dir, quick, record, smaps_mb  # noqa: E402
 from tests.browser import browser_page, voila_server  # noqa: E402
 
 # A frame loop keeps headless Chromium producing frames, as on a visible screen, for all three
@@ -161,8 +161,7 @@ def city_figures(moves: int) -> None:
     renderers = os.environ.get("BENCH_RENDERERS", "canvas,geojson").split(",")
     for renderer in renderers:
         env = {"ATLAS_CITY": str(folder), "ATLAS_HEX_RENDERER": renderer}
-        with voila_server(REPO / "dashboards", extra_args=("--preheat_kernel=True",
-                                                           "--pool_size=1"), env=env) as url:
+        with voila_server(REPO / "dashboards", extra_args=SERVED, env=env) as url:
             ready = HEXCANVAS_JS if renderer == "canvas" else HEXES_JS
             measure(url + page, 1, ready)  # takes the preheated kernel; the pool refills
             first, painted, _, _, _ = measure(url + page, moves, ready)
@@ -192,8 +191,7 @@ def city_figures(moves: int) -> None:
 def floor_first_map() -> float:
     """Median seconds from page open to a map on the floor page (a preheated kernel)."""
     times = []
-    with voila_server(REPO / "benchmarks", extra_args=("--preheat_kernel=True",
-                                                       "--pool_size=1")) as url:
+    with voila_server(REPO / "benchmarks", extra_args=SERVED) as url:
         for _ in range(1 if quick() else 3):
             with browser_page(1440, 900) as page:
                 wait_until_idle()
@@ -235,8 +233,7 @@ def main() -> None:
     cold_first_map()
     atlas_page = "/voila/render/atlas.ipynb"
     naive_page = "/voila/render/naive_dashboard.ipynb"
-    with voila_server(REPO / "dashboards", extra_args=("--preheat_kernel=True",
-                                                       "--pool_size=1")) as url:
+    with voila_server(REPO / "dashboards", extra_args=SERVED) as url:
         measure(url + atlas_page, 2)  # warm caches and the preheated pool
         first, ours, ours_panels, ours_wall, _ = measure(url + atlas_page, moves)
         _, ours10, _, _, _ = measure(url + atlas_page + "?res=10", moves)

@@ -26,6 +26,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from benchmarks._common import (  # noqa: E402
+    SERVED,
     city_dir,
     load_average,
     metro_dir,
@@ -60,7 +61,7 @@ def page_figures(folder: Path, renderer: str, moves: int) -> tuple[float, list[f
     changes until the map is repainted, for ``renderer`` serving ``folder``."""
     env = {"ATLAS_CITY": str(folder), "ATLAS_HEX_RENDERER": renderer}
     with voila_server(REPO / "dashboards", env=env,
-                      extra_args=("--preheat_kernel=True", "--pool_size=1")) as url:
+                      extra_args=SERVED) as url:
         measure(url + PAGE, 1, PAINTED_JS)  # takes the preheated kernel; the pool refills
         first, painted, _, _, _ = measure(url + PAGE, moves, PAINTED_JS)
     return first, painted

@@ -26,7 +26,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks._common import city_dir, load_average, metro_dir, quick, record  # noqa: E402
+from benchmarks._common import (  # noqa: E402
+    SERVED,
+    city_dir,
+    load_average,
+    metro_dir,
+    quick,
+    record,
+)
 from benchmarks.bench_dashboard import KEYDOWN_JS, restyle_times, wait_until_idle  # noqa: E402
 from benchmarks.bench_metro import PAINTED_JS, grid_size  # noqa: E402
 from benchmarks.bench_pan import PAN_JS, STEP_PX, p95  # noqa: E402
@@ -86,7 +93,7 @@ def main() -> None:
         for renderer in ("canvas", "webgl"):
             env = {"ATLAS_CITY": str(folder), "ATLAS_HEX_RENDERER": renderer}
             with voila_server(REPO / "dashboards", env=env,
-                              extra_args=("--preheat_kernel=True", "--pool_size=1")) as url:
+                              extra_args=SERVED) as url:
                 out = figures(url + PAGE, moves, frames)
             print(f"{name} {renderer}: {grid:,} grid cells; GL {out['gl']}; load average "
                   f"{load_average()}", flush=True)
