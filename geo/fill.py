@@ -34,19 +34,19 @@ class Fill(Sequence[str]):
         import pandas as pd  # hashed once by pandas, not looked up colour by colour
 
         index, palette = pd.factorize(np.asarray(colours, dtype=object).reshape(-1))
-        return cls(tuple(str(c) for c in palette), index.astype(np.intp, copy=False))
+        return cls(tuple(str(c) for c in palette), _small(index, len(palette)))
 
     @classmethod
     def of_classes(cls, colours: Sequence[str], index: np.ndarray, missing: str) -> Fill:
         """Class ``index`` per cell into ``colours``, ``-1`` (no class) painted ``missing``."""
         palette = (*colours, missing)
-        index = np.asarray(index, dtype=np.intp)
-        return cls(palette, np.where(index < 0, len(palette) - 1, index))
+        index = np.asarray(index)
+        return cls(palette, _small(np.where(index < 0, len(palette) - 1, index), len(palette)))
 
     def where(self, mask: np.ndarray, colour: str) -> Fill:
         """This fill with the cells of ``mask`` painted ``colour``."""
         palette = (*self.palette, colour)
-        return Fill(palette, np.where(mask, len(palette) - 1, self.index))
+        return Fill(palette, _small(np.where(mask, len(palette) - 1, self.index), len(palette)))
 
     def codes(self) -> tuple[np.ndarray, list[str]]:
         """Each cell's position in the sorted list of the colours used, and that list (what a
@@ -76,3 +76,9 @@ class Fill(Sequence[str]):
     def __array__(self, dtype=None, copy=None) -> np.ndarray:
         strings = np.asarray(self.palette, dtype=object)[self.index]
         return strings if dtype is None else strings.astype(dtype)
+
+
+def _small(index: np.ndarray, colours: int) -> np.ndarray:
+    """``index`` in one byte per cell when the palette allows (a view's fill is kept until the
+    next draw: 50k cells as 8-byte integers would be 0.4 MB a kernel)."""
+    return index.astype(np.uint8 if colours <= 256 else np.intp, copy=False)

@@ -166,7 +166,9 @@ def draw_plan(cells, fill, dashed, grid, last: DrawPlan | None) -> DrawPlan | No
         outlines = want
     if positions is None or outlines is not want:
         positions = np.searchsorted(outlines, cells)
-    return DrawPlan(key, cells, fill, marks, outlines, new_outlines, positions, grid)
+    # kept until the next draw: 4 bytes a cell is enough for any grid
+    return DrawPlan(key, cells, fill, marks, outlines, new_outlines,
+                    positions.astype(np.int32), grid)
 
 
 def _view_key(cells: np.ndarray, fill: Fill, marks: np.ndarray) -> bytes:

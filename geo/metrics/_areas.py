@@ -24,8 +24,6 @@ class CellAreas:
         """Areas of new unique cells: h3, or a build's precomputed ones."""
         self._cells = np.zeros(0, dtype=np.uint64)
         self._areas = np.zeros(0, dtype=np.float64)
-        self._last: tuple[np.ndarray, np.ndarray] | None = None
-        """The last cells asked about and their areas: a filter change asks for the same."""
 
     def _positions(self, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Where each cell is (or would go) in the remembered cells, and whether it is there."""
@@ -38,8 +36,6 @@ class CellAreas:
     def __call__(self, cells: np.ndarray) -> np.ndarray:
         """Area of each of ``cells`` (uint64), in their order, as h3's ``cell_area``."""
         cells = np.asarray(cells, dtype=np.uint64)
-        if self._last is not None and np.array_equal(self._last[0], cells):
-            return self._last[1].copy()
         pos, known = self._positions(cells)
         if not known.all():
             new = np.unique(cells[~known])
@@ -48,6 +44,4 @@ class CellAreas:
             self._cells = merged[order]
             self._areas = np.concatenate([self._areas, self._source(new)])[order]
             pos = np.searchsorted(self._cells, cells)
-        areas = self._areas[pos]
-        self._last = (cells.copy(), areas.copy())
-        return areas
+        return self._areas[pos]
