@@ -188,17 +188,25 @@ def city_figures(moves: int) -> None:
                None)
 
 
+def open_times(url: str, ready_js: str, repeats: int) -> list[float]:
+    """Seconds from page open until ``ready_js`` holds, each time in a fresh page once the
+    machine is quiet."""
+    times = []
+    for _ in range(repeats):
+        with browser_page(1440, 900) as page:
+            wait_until_idle()
+            start = time.perf_counter()
+            page.goto(url, timeout=120_000)
+            page.wait_for_function(ready_js, timeout=120_000, polling=20)
+            times.append(time.perf_counter() - start)
+    return times
+
+
 def floor_first_map() -> float:
     """Median seconds from page open to a map on the floor page (a preheated kernel)."""
-    times = []
     with voila_server(REPO / "benchmarks", extra_args=SERVED) as url:
-        for _ in range(1 if quick() else 3):
-            with browser_page(1440, 900) as page:
-                wait_until_idle()
-                start = time.perf_counter()
-                page.goto(url + "/voila/render/floor_map_dashboard.ipynb", timeout=120_000)
-                page.wait_for_function(FLOOR_MAP_JS, timeout=120_000, polling=20)
-                times.append(time.perf_counter() - start)
+        times = open_times(url + "/voila/render/floor_map_dashboard.ipynb", FLOOR_MAP_JS,
+                           1 if quick() else 3)
     print(f"  floor page opens: {', '.join(f'{t:.2f}' for t in times)} s", flush=True)
     return statistics.median(times)
 
@@ -209,15 +217,8 @@ def cold_first_map() -> None:
     from geo.city import ready_city_dir
 
     ready_city_dir(None)  # the sample built beforehand (a first build is not a page open)
-    times = []
-    with voila_server(REPO / "dashboards") as url:
-        for _ in range(1 if quick() else 3):
-            with browser_page(1440, 900) as page:
-                wait_until_idle()
-                start = time.perf_counter()
-                page.goto(url + "/voila/render/atlas.ipynb", timeout=120_000)
-                page.wait_for_function(HEXES_JS, timeout=120_000, polling=20)
-                times.append(time.perf_counter() - start)
+    with voila_server(REPO / "dashboards") as url:  # the hexagons' own canvas, not the dots'
+        times = open_times(url + "/voila/render/atlas.ipynb", HEXCANVAS_JS, 1 if quick() else 3)
     print(f"  cold page opens: {', '.join(f'{t:.2f}' for t in times)} s", flush=True)
     record("dashboard_sample_cold_first_map", statistics.median(times), "s", 3)
 
