@@ -17,6 +17,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from geo.serve import page_args
+
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("ATLAS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -62,8 +64,10 @@ def voila_server(
 ) -> Iterator[str]:
     """Serve a folder of notebooks with Voila; yield its base URL; stop it and its kernels."""
     port = free_port()
+    env = {**os.environ, **(env or {})}
     cmd = [
         str(Path(sys.executable).with_name("voila")),
+        *page_args(env),
         "--no-browser",
         f"--port={port}",
         "--Voila.ip=127.0.0.1",
@@ -71,7 +75,7 @@ def voila_server(
         *extra_args,
         str(root),
     ]
-    with running_server(cmd, port, {**os.environ, **(env or {})}) as url:
+    with running_server(cmd, port, env) as url:
         yield url
 
 

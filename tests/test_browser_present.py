@@ -25,6 +25,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 LOAD_TIMEOUT = 120_000
 STEP_TIMEOUT = 45_000
+LOCAL = ("http://127.0.0.1", "http://localhost", "data:", "blob:")
 THREE = {
     "title": "Test deck",
     "scenes": [
@@ -399,8 +400,10 @@ def test_analyst_share_link_restores_layer_hours_and_summary(server: str) -> Non
 def test_with_the_network_cut_both_dashboards_draw_their_hexes(server: str) -> None:
     for path, local_tiles in (("present.ipynb", True), ("atlas.ipynb", False)):
         with browser_page(offline=True) as page:
-            failed, errors = [], []
+            failed, errors, outside = [], [], []
             page.on("requestfailed", lambda r, failed=failed: failed.append(r.url))
+            page.on("request", lambda r, outside=outside: outside.append(
+                (r.resource_type, r.url)) if not r.url.startswith(LOCAL) else None)
             page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
             _open(page, server + "/voila/render/" + path)
             page.wait_for_timeout(1500)
@@ -408,6 +411,9 @@ def test_with_the_network_cut_both_dashboards_draw_their_hexes(server: str) -> N
             assert page.locator(".atlas-legend").count() >= 1
             assert [u for u in failed if u.startswith("http://127.0.0.1")] == [], failed
             assert errors == [], errors
+            # Nothing but basemap tiles leaves the machine: no stylesheet, font or script from
+            # a CDN (Voila's lab page links Font Awesome from one; our template drops it).
+            assert [(kind, url) for kind, url in outside if kind != "image"] == [], outside
             if local_tiles:  # the presenter's tile folder, served by Voila, no network
                 loaded = page.locator("img.leaflet-tile-loaded[src*='/voila/files/tiles/']")
                 assert loaded.count() > 0

@@ -65,6 +65,8 @@ def test_the_wheel_holds_the_dashboards_and_runs_outside_the_checkout(venv: Path
     for name in ("atlas.ipynb", "present.ipynb", "scenes/example.yaml"):
         assert (Path(dashboards) / name).is_file(), name
     assert (Path(package).parent / "serve" / "voila.py").is_file()
+    template = Path(package).parent / "serve" / "jupyter" / "voila" / "templates" / "atlas"
+    assert {p.name for p in template.iterdir()} >= {"conf.json", "index.html.j2"}
     city = tmp_path / "city"
     cli = [python, "-m", "geo.cli"]
     _run([*cli, "sample", "--out", str(city)], env=env, cwd=tmp_path)

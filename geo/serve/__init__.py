@@ -41,6 +41,19 @@ PACED = "geo.serve._paced.PacedKernelManager"
 KERNEL_SPECS = "geo.serve._kernel.DashboardKernelSpecs"
 """Kernel specs whose Python kernel leaves out what a dashboard cannot use: debugger, input
 history, a malloc arena per thread (~8 MB per kernel, see that module)."""
+TEMPLATE = "atlas"
+"""Voila's lab page without its Font Awesome links to cdn.jsdelivr.net (render-blocking in the
+head: an offline room would wait on them); found through :data:`JUPYTER_DIR`."""
+JUPYTER_DIR = CONFIG_DIR / "jupyter"
+"""A Jupyter data folder holding only ``voila/templates/atlas`` (put first on JUPYTER_PATH)."""
+
+
+def page_args(env: dict[str, str]) -> list[str]:
+    """Voila arguments for our page template, putting :data:`JUPYTER_DIR` first on
+    ``env["JUPYTER_PATH"]`` so that Voila finds it (every launcher uses this, tests too)."""
+    paths = [str(JUPYTER_DIR), *(p for p in env.get("JUPYTER_PATH", "").split(os.pathsep) if p)]
+    env["JUPYTER_PATH"] = os.pathsep.join(dict.fromkeys(paths))
+    return [f"--template={TEMPLATE}"]
 
 
 def is_public() -> bool:
@@ -77,6 +90,7 @@ def voila_command(city: Path, *, port: int = 8866, public: bool = False,
         argv += ["--Voila.ip=127.0.0.1", "--MappingKernelManager.cull_idle_timeout=900",
                  "--MappingKernelManager.cull_interval=60"]
     env = dict(os.environ)
+    argv += page_args(env)
     env["ATLAS_CITY"] = str(city)
     scenes = city / "scenes"
     if scenes.is_dir():
