@@ -228,3 +228,22 @@ def test_public_sources_stay_exact_and_one_protected_source_is_consistent() -> N
     assert not total_hidden.any() and not hidden.any()
     with pytest.raises(ValueError, match="sources"):
         publish_recorded(counts[:, :1], keys[:, :1], sources, 5, NoiseSettings())
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(counts_st, keys_st, st.booleans()), min_size=1, max_size=60),
+       st.integers(1, 10))
+def test_each_protected_column_is_published_as_a_whole_column_would_be(rows, k) -> None:
+    # publish_recorded noises the non-empty rows only (a narrow window leaves most of a res-10
+    # grid empty); the values, hidden flags and empty rows must be those of the whole column
+    counts = np.array([[c, 0.0 if empty else c / 2] for c, _, empty in rows])
+    keys = np.array([[float(key), float(key) * 3 + 1] for _, key, _ in rows])
+    total, per, total_hidden, hidden = publish_recorded(
+        counts, keys, ("police", "app"), k, NoiseSettings())
+    for j in range(2):
+        published, flagged = publish_counts(counts[:, j], cell_keys(keys[:, j]), k)
+        np.testing.assert_array_equal(per[:, j], published)
+        np.testing.assert_array_equal(hidden[:, j], flagged)
+    expected, _ = publish_counts(counts.sum(axis=1), cell_keys(keys.sum(axis=1)), k)
+    np.testing.assert_array_equal(total, expected)
+    assert not total_hidden[counts.sum(axis=1) == 0].any()

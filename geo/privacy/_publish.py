@@ -129,15 +129,27 @@ def publish_recorded(
     per_source = counts.copy()
     hidden = (counts > 0) & (counts < k)
     for j in np.flatnonzero(~public):
-        per_source[:, j], hidden[:, j] = publish_counts(
-            counts[:, j], cell_keys(keys[:, j]), k, settings.table
-        )
-    part, _ = publish_counts(
-        counts[:, ~public].sum(axis=1), cell_keys(keys[:, ~public].sum(axis=1)), k, settings.table
+        per_source[:, j], hidden[:, j] = _publish_nonzero(counts[:, j], keys[:, j], k, settings)
+    part, _ = _publish_nonzero(
+        counts[:, ~public].sum(axis=1), keys[:, ~public].sum(axis=1), k, settings
     )
     total = counts[:, public].sum(axis=1) + part
     total_hidden = (exact_total > 0) & ((exact_total < k) | (total < k))
     return total, per_source, total_hidden, hidden
+
+
+def _publish_nonzero(
+    counts: np.ndarray, key_sums: np.ndarray, k: int, settings: NoiseSettings
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`publish_counts` of the non-empty rows only, spread back: an empty row publishes 0
+    and hides nothing whatever its key, and a narrow window leaves most cells of a res-10 grid
+    empty for a source (the same values, a fraction of the work)."""
+    rows = np.flatnonzero(counts > 0)
+    published, hidden = np.zeros(counts.size), np.zeros(counts.size, dtype=bool)
+    published[rows], hidden[rows] = publish_counts(
+        counts[rows], cell_keys(key_sums[rows]), k, settings.table
+    )
+    return published, hidden
 
 
 def publish_view(
