@@ -37,6 +37,11 @@ class Fill(Sequence[str]):
         return cls(tuple(str(c) for c in palette), _small(index, len(palette)))
 
     @classmethod
+    def indexed(cls, palette: Sequence[str], index: np.ndarray) -> Fill:
+        """Cell ``i`` painted ``palette[index[i]]`` (the index kept in a byte when it fits)."""
+        return cls(tuple(palette), _small(np.asarray(index), len(palette)))
+
+    @classmethod
     def of_classes(cls, colours: Sequence[str], index: np.ndarray, missing: str) -> Fill:
         """Class ``index`` per cell into ``colours``, ``-1`` (no class) painted ``missing``."""
         palette = (*colours, missing)

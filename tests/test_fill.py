@@ -47,3 +47,11 @@ def test_where_paints_over_and_unused_palette_entries_are_not_sent() -> None:
 def test_an_empty_fill_sends_nothing() -> None:
     codes, per_cell, palette = style_codes(np.zeros(0, np.intp), Fill.of([]), np.zeros(0), 3)
     assert palette == [] and (codes == NOT_DRAWN).all()
+
+
+def test_an_indexed_fill_keeps_one_byte_per_cell_and_its_colours() -> None:
+    index = np.array([0, 4, 2, 2], dtype=np.intp)
+    fill = Fill.indexed(COLOURS, index)
+    assert fill.index.dtype == np.uint8 and list(fill) == [COLOURS[i] for i in index]
+    wide = Fill.indexed([f"#{i:06x}" for i in range(300)], np.array([299, 0]))
+    assert wide.index.dtype == np.intp and list(wide) == ["#00012b", "#000000"]

@@ -163,7 +163,7 @@ def style_layer(
         values = table["gap"].to_numpy(dtype=float)
         shown = np.isfinite(values)
         idx = np.minimum(np.searchsorted(GAP_BREAKS, values[shown], side="left"), 6)
-        fill = Fill(DIVERGING_GAP, idx)
+        fill = Fill.indexed(DIVERGING_GAP, idx)
         rows = [
             (DIVERGING_GAP[0], t("legend.gap.more_recorded", lang), False),
             (DIVERGING_GAP[3], t("legend.gap.balanced", lang), False),
@@ -182,7 +182,7 @@ def style_layer(
     if layer == "bivariate":
         codes = table["bivariate_class"].to_numpy(dtype=float, na_value=np.nan)
         shown = np.isfinite(codes)
-        fill = Fill(BIVARIATE, codes[shown].astype(np.intp))
+        fill = Fill.indexed(BIVARIATE, codes[shown].astype(np.intp))
         legend = bivariate_legend_html(
             t("legend.bivariate.title", lang),
             t("legend.bivariate.perceived_axis", lang),
