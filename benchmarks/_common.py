@@ -23,11 +23,13 @@ from pathlib import Path
 from typing import Any
 
 RESULTS = Path(__file__).with_name("results.json")
-SERVED = ("--preheat_kernel=True", "--pool_size=1",
-          "--VoilaConfiguration.kernel_spec_manager_class=geo.serve._kernel.DashboardKernelSpecs")
-"""Voila options serving a page as ``make dashboard`` does: one preheated kernel, and the lean
-kernel of served dashboards (geo/serve/_kernel.py)."""
 """Where figures go unless ``BENCH_RESULTS`` names another file."""
+LEAN_KERNEL = ("--VoilaConfiguration.kernel_spec_manager_class="
+               "geo.serve._kernel.DashboardKernelSpecs",)
+"""The lean kernel of served dashboards (geo/serve/_kernel.py), as every server we start uses."""
+SERVED = ("--preheat_kernel=True", "--pool_size=1", *LEAN_KERNEL)
+"""Voila options serving a page as ``make dashboard`` does: one preheated kernel, and the lean
+kernel."""
 
 
 def results_path() -> Path:
