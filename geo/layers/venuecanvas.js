@@ -56,11 +56,13 @@ class VenueCanvas {
     this.canvas = document.createElement("canvas");
     this.canvas.className = "atlas-venue-canvas leaflet-zoom-hide";
     Object.assign(this.canvas.style, {
-      position: "absolute", left: "0", top: "0", pointerEvents: "none", zIndex: "1",
+      position: "absolute", left: "0", top: "0", pointerEvents: "none", zIndex: "101",
     });
-    this.canvas.atlasMap = map; // tests and scripts reach the Leaflet map through this
-    // Last in the pane, and a z-index above its other canvases: the hexagons' canvas (inserted
-    // first) and Leaflet's own renderer stay below the dots.
+    // tests and scripts reach the Leaflet map, and what the page holds, through these
+    this.canvas.atlasMap = map;
+    this.canvas.atlasVenues = this;
+    // Last in the pane, one z-index above its other canvases (Leaflet's CSS gives every canvas
+    // in the map 100, so the hexagons' canvas and Leaflet's own renderer stay below the dots).
     map.getPane("overlayPane").appendChild(this.canvas);
     this.claim = (e) => this.find(e) >= 0;
     (map.atlasPointerAbove ||= new Set()).add(this.claim);
