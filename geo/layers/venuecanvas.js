@@ -7,8 +7,8 @@
 // in the kernel: hover and click send a venue's position and the table's number back.
 //
 // Dots are stamped from one pre-rendered sprite per style (fill colour x dashed) with
-// drawImage, cheaper in software rendering than an arc, fill and stroke per dot (measured in
-// _venues.py). Their radius follows the zoom (`zooms`: small zoom, full zoom, small scale) so a
+// drawImage: in software rendering ~20 ms for 3,000 dots and ~60 ms for 10,000, where an arc,
+// fill and stroke per dot took ~30 and ~130 ms (benchmarks/bench_venues.py, _venues.py). Their radius follows the zoom (`zooms`: small zoom, full zoom, small scale) so a
 // city view is legible. The canvas sits in the map's overlay pane above the hexagons' canvas
 // (hexcanvas.js) and ignores the pointer: hover and click come from the map's own mouse events,
 // the nearest drawn dot within its radius (+ SLOP px) is taken, and the hexagon layer is told
