@@ -126,6 +126,11 @@ def test_hovering_a_dot_shows_the_venue_and_the_radius_follows_the_zoom(page) ->
     text = page.inner_text(".atlas-info")
     assert name in text
     assert any(word in text for word in ("Open", "Closed", "unknown")), text
+    # A click on the dot is the venue's, not the cell's beneath it (no cell detail opens).
+    page.mouse.click(d["x"] + 1, d["y"])
+    page.wait_for_timeout(1500)
+    assert page.locator(".atlas-detail").count() == 0
+    assert name in page.inner_text(".atlas-info")
 
     small = seen["radius"]
     assert small < 5  # the sample opens at zoom 13: dots smaller than the configured 5 px
@@ -137,3 +142,24 @@ def test_hovering_a_dot_shows_the_venue_and_the_radius_follows_the_zoom(page) ->
                     return Number(c.dataset.painted) > n && Number(c.dataset.radius) === 5; }""",
         arg=painted, timeout=30_000,
     )
+
+
+PAINTED_JS = "() => Number(document.querySelector('canvas.atlas-venue-canvas').dataset.painted)"
+REPAINTED_JS = f"(n) => ({PAINTED_JS})() > n"
+
+
+def test_dots_follow_a_pan_past_the_drawn_area(page) -> None:
+    painted = page.evaluate(PAINTED_JS)
+    page.evaluate("() => document.querySelector('canvas.atlas-venue-canvas').atlasMap.setZoom(14)")
+    page.wait_for_function(REPAINTED_JS, arg=painted, timeout=30_000)
+    # A third of the map's width east: past the quarter-width padding drawn around the view.
+    painted = page.evaluate(PAINTED_JS)
+    page.evaluate("""() => { const c = document.querySelector('canvas.atlas-venue-canvas');
+                             c.atlasMap.panBy([c.atlasMap.getSize().x / 3, 0], {animate: false});
+                           }""")
+    page.wait_for_function(REPAINTED_JS, arg=painted, timeout=30_000)
+    seen = page.evaluate(DOTS_JS)
+    dots = _isolated(seen)
+    assert dots, f"{len(seen['dots'])} dots in view after the pan"
+    for d in dots:  # each venue's own colour under its new position: the canvas moved with it
+        assert max(abs(x - y) for x, y in zip(d["dot"][:3], _rgb(d["colour"]), strict=True)) <= 3
