@@ -63,8 +63,9 @@ HEXES_JS = """() => {
   return document.querySelectorAll('.leaflet-overlay-pane path').length > 0;
 }"""
 # The batched hex canvas itself: HEXES_JS takes the first canvas in the overlay pane, which on the
-# analyst page is Leaflet's own (prefer_canvas: the venue dots) until hexcanvas.js has attached,
-# so it saw the venue dots, ~0.3-0.6 s before the hexagons (measured 2026-12-02).
+# analyst page was Leaflet's own (prefer_canvas: the venue dots, now venuecanvas.js's canvas)
+# until hexcanvas.js had attached, so it saw the venue dots, ~0.3-0.6 s before the hexagons
+# (measured 2026-12-02).
 HEXCANVAS_JS = """() => {
   const c = document.querySelector('.leaflet-overlay-pane canvas.atlas-hex-canvas');
   if (!c || !Number(c.dataset.painted || 0)) return false;

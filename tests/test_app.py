@@ -171,8 +171,28 @@ def test_venues_layer_reflects_the_window(app: AtlasApp) -> None:
     sent, night = app.venues.feature_sends, list(app.venues.states)
     app.controls.hours.index = (0, 2)  # 12:00-14:00: other venues open, same points
     assert list(app.venues.states) != night and app.venues.feature_sends == sent
+    assert app.venues.shown and app.venues.layer.map is app.map
     app.show_venues.value = False
-    assert app.venues.layer not in app.map.layers
+    assert not app.venues.shown and app.venues.layer.map is None
+
+
+def test_hovering_a_venue_dot_shows_its_name_state_and_hours(app: AtlasApp) -> None:
+    venues = app.atlas.venues
+    i = int(np.flatnonzero(venues["name"].notna().to_numpy())[0])
+    layer = app.venues.layer
+    layer._handle_custom_msg({"event": "hover", "i": i, "table": layer.table}, [])
+    name, hours = str(venues["name"].iloc[i]), venues["opening_hours"].iloc[i]
+    assert f"<b>{name}</b>" in app.info.value.replace("&#x27;", "'")
+    state = {"open": "Open", "closed": "Closed"}.get(app.venues.states[i], "unknown")
+    assert state.lower() in app.info.value.lower()
+    if isinstance(hours, str):
+        assert hours.split(";")[0].split(" ")[0] in app.info.value
+    before = app.info.value  # a message about an earlier venue table changes nothing
+    other = int(np.flatnonzero((venues["name"].fillna("") != venues["name"].iloc[i]).to_numpy())[0])
+    layer._handle_custom_msg({"event": "hover", "i": other, "table": layer.table - 1}, [])
+    assert app.info.value == before
+    layer._handle_custom_msg({"event": "hover", "i": other, "table": layer.table}, [])
+    assert app.info.value != before
 
 
 def test_each_redraw_bumps_the_draw_counter_the_browser_waits_for(app: AtlasApp) -> None:

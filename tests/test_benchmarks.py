@@ -21,7 +21,7 @@ from tests.conftest import REPO, need
 
 SCRIPTS = sorted((REPO / "benchmarks").glob("bench_*.py"))
 BROWSER = {"bench_dashboard.py", "bench_load.py", "bench_metro.py", "bench_pan.py",
-           "bench_renderers.py"}
+           "bench_renderers.py", "bench_venues.py"}
 """Scripts that drive Chromium: they need it (skipped locally without it, failed on CI)."""
 
 

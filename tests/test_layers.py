@@ -6,7 +6,6 @@ from pathlib import Path
 
 import h3.api.basic_int as h3i
 import numpy as np
-import pandas as pd
 import pytest
 
 import geo.layers
@@ -17,7 +16,6 @@ from geo.layers import (
     NOT_DRAWN,
     HexCanvasLayer,
     HexLayer,
-    VenueLayer,
     hex_layer,
 )
 from geo.layers._hexcanvas import decode_outlines, encode_outlines, pack_outlines
@@ -94,43 +92,6 @@ def test_too_many_colours_are_refused() -> None:
     cells = np.array(sorted(h3i.grid_disk(CENTRE, 10)), dtype=np.uint64)[:300]
     with pytest.raises(ValueError, match="at most 254"):
         HexLayer("t").draw(cells, [f"#{i:06x}" for i in range(300)])
-
-
-def _venues(states: list[str]) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "lat": [45.75 + i / 1000 for i in range(len(states))],
-            "lon": [4.85] * len(states),
-            "name": [f"Bar {i}" for i in range(len(states))],
-            "opening_hours": ["Fr-Sa 18:00-03:00"] * len(states),
-            "state": states,
-        }
-    )
-
-
-COLORS = {"open": "#1b9e77", "closed": "#7f7f7f", "unknown": "#ffffff"}
-
-
-def test_venues_are_sent_once_and_recoloured_by_state() -> None:
-    layer = VenueLayer("v", COLORS)
-    assert layer.draw(_venues(["open", "closed", "unknown"]))
-    assert layer.feature_sends == 1
-    props = layer.layer.data["features"][0]["properties"]
-    assert props["name"] == "Bar 0" and props["hours"] == "Fr-Sa 18:00-03:00"
-    assert layer.draw(_venues(["closed", "closed", "open"]))
-    assert layer.feature_sends == 1 and layer.sends == 2
-    styles = [f["properties"]["style"] for f in layer.visible_features()]
-    assert [s["fillColor"] for s in styles] == [COLORS["closed"], COLORS["closed"], COLORS["open"]]
-    assert not layer.draw(_venues(["closed", "closed", "open"]))
-
-
-def test_unknown_hours_are_dashed_and_presentation_dots_carry_no_details() -> None:
-    layer = VenueLayer("v", COLORS, radius=9, details=False)
-    layer.draw(_venues(["unknown", "open"]))
-    styles = [f["properties"]["style"] for f in layer.visible_features()]
-    assert styles[0]["dashArray"] == "2 2" and styles[1]["dashArray"] is None
-    assert styles[0]["radius"] == 9
-    assert set(layer.layer.data["features"][0]["properties"]) == {"i", "style"}
 
 
 @pytest.mark.parametrize(("lat", "lng", "res"), [(45.75, 4.85, 10), (-33.87, 151.21, 10),

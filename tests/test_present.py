@@ -198,6 +198,9 @@ def test_no_raw_point_is_ever_drawn(app: PresentApp, atlas: Atlas) -> None:
     venue_xy = set(points(atlas.venues))
     app_reports = atlas.incidents[atlas.incidents["source"] == "app"]
     people = {*points(atlas.perceptions), *points(app_reports)} - venue_xy
+    venue_lonlat = atlas.venues[["lon", "lat"]].to_numpy(dtype=float)
+    people_lonlat = np.array(sorted(people))
+    checked = 0
     for _ in range(len(app.deck)):
         for step in (0, 8):
             app.show_step(step)
@@ -206,15 +209,26 @@ def test_no_raw_point_is_ever_drawn(app: PresentApp, atlas: Atlas) -> None:
             for layer in app.map.layers:
                 if type(layer).__name__ != "GeoJSON":
                     continue
+                assert layer is app.hexes.layer  # the venue dots are their own canvas
                 for feature in layer.data["features"]:
-                    geometry = feature["geometry"]
-                    if layer is app.hexes.layer:
-                        assert geometry["type"] == "Polygon"
-                    else:
-                        assert layer is app.venues.layer and geometry["type"] == "Point"
-                        point = tuple(geometry["coordinates"])
-                        assert point in venue_xy and point not in people
+                    assert feature["geometry"]["type"] == "Polygon"
+            if not app.venues.shown:
+                continue
+            # What the page holds: each position within a centimetre of a venue, none of a
+            # person; and what the kernel would show on hover is the venues' own points.
+            sent = app.venues.sent_points()
+            assert len(sent) == len(venue_lonlat)
+            assert np.abs(sent - venue_lonlat).max() < 1e-6
+            if len(people_lonlat):
+                near = np.abs(sent[:, None, :] - people_lonlat[None, :, :]).max(axis=2)
+                assert not (near < 1e-6).any()
+            for feature in app.venues.visible_features():
+                assert feature["geometry"]["type"] == "Point"
+                point = tuple(feature["geometry"]["coordinates"])
+                assert point in venue_xy and point not in people
+            checked += 1
         app.next()
+    assert checked  # some scene shows the venues
 
 
 def test_no_shown_cell_reveals_a_count_below_k(app: PresentApp) -> None:

@@ -255,9 +255,14 @@ def audit_dashboard(app: AtlasApp, atlas: Atlas, query: Query, rng: np.random.Ge
                               [f["geometry"]["coordinates"][0] for f in features],
                               app.hexes.decimals, where + " layer")
     venues = {(round(v.lon, 5), round(v.lat, 5)) for v in atlas.venues.itertuples()}
-    for feature in app.venues.layer.data["features"]:
+    for feature in app.venues.visible_features():
         lon, lat = feature["geometry"]["coordinates"]
-        assert (lon, lat) in venues, where + " venue layer holds a point that is not a venue"
+        assert (lon, lat) in venues, where + " venue layer shows a point that is not a venue"
+    # The positions the page holds: the venues' own, in order, within a centimetre.
+    sent = app.venues.sent_points()
+    own = atlas.venues[["lon", "lat"]].to_numpy(dtype=float)
+    assert sent.shape == own.shape and np.abs(sent - own).max() < 1e-6, where + " venue canvas"
+    assert not {"name", "opening_hours"} & set(app.venues.layer.keys), where
     for html in (app.legend.value, app.summary.value, app.info.value):
         assert_no_raw_points(html.encode(), raw, where + " panels")
     hidden_bars = 0

@@ -14,8 +14,8 @@
 // map pane and draws nothing while the padded area still covers the view; past its edge the
 // pixels are blitted over and only the uncovered strips are rasterised (benchmarks/bench_pan.py).
 //
-// The canvas sits first in the map's overlay pane (venue dots and other vector layers stay
-// above it) and ignores the pointer: hover and click come from the map's own mouse events, the
+// The canvas sits first in the map's overlay pane (venue dots, venuecanvas.js, and other vector
+// layers stay above it) and ignores the pointer: hover and click come from the map's own mouse events, the
 // cell under the pointer is found with a uniform grid index and a point-in-polygon test, and
 // its position is sent to the kernel, which knows the cell ids (the page never gets them).
 
@@ -469,6 +469,13 @@ class HexCanvas {
 
   pointer(event, kind) {
     if (!this.geometry) return;
+    // A dot above the cells (venuecanvas.js) under the pointer takes the event, as a marker
+    // would: the cell neither hovers nor opens its detail.
+    const above = this.map.atlasPointerAbove;
+    if (above && [...above].some((claims) => claims(event))) {
+      if (kind === "hover" && this.hover >= 0) this.setHover(-1);
+      return;
+    }
     const [x, y] = mercator(event.latlng.lng, event.latlng.lat);
     const i = this.geometry.find(x, y, (j) => this.drawn(j));
     if (kind === "hover") {
