@@ -9,7 +9,9 @@ colours, 30 % of cells not drawn, 10 % dashed) and is timed three ways, medians 
 - ``restyleMs``: the layer's own time for new codes (regroup and repaint, the canvas put);
 - ``to frame``: from the new codes to two animation frames later (the page has composited the
   canvas: what bench_dashboard.py waits for after the map's counter);
-- ``full draw``: a ``viewreset`` (a draw of the padded view from nothing), for comparison.
+- ``full draw``: a ``viewreset`` (a draw of the padded view from nothing), for comparison;
+- ``pan strip``: a pan of 30 % of the view's width, past the padding: the canvas blitted and the
+  uncovered strip rasterised (what a drag costs the frames where it draws).
 
 Zooms are the ones the dashboard fits the bench city and metro at (11 and 10.5: cells ~2.4 and
 ~1.7 px wide, filled without outlines); ``zoom+2`` rows repeat the city two zooms closer (cells
@@ -66,8 +68,16 @@ TIME_JS = """async ([view, a, b, moves]) => {
     layer.map.fire('viewreset');
     draws.push(performance.now() - t);
   }
+  const strips = [];
+  for (let k = 0; k < moves; k++) {
+    // Past the padding, east then west: the canvas is blitted and a strip rasterised.
+    const dx = Math.round(view.w * 0.3) * (k % 2 ? -1 : 1);
+    layer.map.panBy(dx, 0);
+    await layer.frames();
+    strips.push(Number(layer.canvas.dataset.drawMs));
+  }
   layer.remove();
-  return { restyle, frame, draws };
+  return { restyle, frame, draws, strips };
 }"""
 
 
@@ -94,7 +104,8 @@ def main() -> None:
             out = page.evaluate(TIME_JS, [view, a, b, moves])
         med = {key: f"{statistics.median(v):.1f} ({min(v):.1f})" for key, v in out.items()}
         print(f"{name}: {cells.size:,} cells, zoom {zoom}: restyleMs {med['restyle']} ms, "
-              f"to frame {med['frame']} ms, full draw {med['draws']} ms "
+              f"to frame {med['frame']} ms, full draw {med['draws']} ms, "
+              f"pan strip {med['strips']} ms "
               f"(medians (minimums) of {moves}; load {load_average()})", flush=True)
 
 

@@ -262,7 +262,7 @@ class HexCanvas {
       move: () => this.follow(), // a drag fires moveend only at the release
       moveend: () => this.follow(),
       zoomend: () => this.draw(),
-      viewreset: () => this.draw(),
+      viewreset: () => { this.cache = null; this.draw(); }, // all from nothing (bench_renderers)
       resize: () => this.draw(),
       mousemove: (e) => this.pointer(e, "hover"),
       click: (e) => this.pointer(e, "click"),
