@@ -19,19 +19,22 @@
 // indices into the pixel buffer, and a restyle paints them again in the new colours, in the
 // draw's order (style groups as first met, dashed last, cells ascending), so its pixels are the
 // ones a full draw puts (tests/test_hexcanvas_js.py); only the rectangle that may hold colour is
-// cleared and put. Measured in headless Chromium on the shared 2-core machine (load ~3-5), the
-// page alone (benchmarks/bench_paint.py, 1050 x 640 map) and in the served dashboard
-// (restyleMs, benchmarks/bench_renderers.py's figures), 2026-12-02:
+// cleared and put. Measured in headless Chromium on the shared 2-core machine (load 2-5), old
+// and new file taking turns, 2026-12-02: ``restyleMs`` in the served dashboard (res 10,
+// basemap=none, 16-20 hour changes a run, 2-4 runs each) and, for a zoom where cells are outlined,
+// benchmarks/bench_paint.py (the layer alone, 1050 x 640 map, both files in one page):
 //
-//   restyle in the page, median         before     after
-//   city, 54k cells, zoom 11            28 ms      7 ms
-//   metro, 165k cells, zoom 10.5        50 ms      12 ms
-//   city at zoom 13 (cells outlined)    39 ms      21 ms   (bench_paint, interleaved runs)
+//   restyle in the page, median         before       after
+//   city, 54k cells, zoom 11            21-28 ms     6-7 ms
+//   metro, 165k cells, zoom 10.5        28-50 ms     9-13 ms
+//   city at zoom 13 (cells outlined)    39 ms        21 ms
+//   hour change -> map repainted: city  131-132 ms   115-117 ms
+//                                metro  223-227 ms   197-207 ms
 //
-// Where the 28 ms went before: ~90 % rasterising the cells again; regrouping them (a Map of
-// arrays, now a counting sort into one array), clearing the 2.25-times-the-view padded buffer
+// Where a restyle's time went before: ~90 % rasterising the cells again; regrouping them (a Map
+// of arrays, now a counting sort into one array), clearing the 2.25-times-the-view padded buffer
 // and putting it were 1-3 ms each. A pan, a zoom or new outlines make a new frame: the next draw
-// rasterises and keeps the spans again (~5 MB at 54k outlined cells, less when only filled).
+// rasterises and keeps the spans again (typed arrays of 3-7 MB at 54k-165k cells).
 //
 // The canvas sits first in the map's overlay pane (venue dots and other vector layers stay
 // above it) and ignores the pointer: hover and click come from the map's own mouse events, the
@@ -498,7 +501,7 @@ class HexCanvas {
     // The frame's cells rasterised once: each cell's fill spans and outline pixels as indices
     // into the canvas's pixel buffer. A restyle at the same frame (same grid, zoom, origin,
     // size and pixel ratio) only paints these in the new colours, where rasterising 54k cells
-    // again cost ~3/4 of it. Outline pixels are kept only where outlines can show (>= 4 px).
+    // again was ~90 % of its time. Outline pixels are kept only where outlines can show (>= 4 px).
     const ratio = window.devicePixelRatio || 1, W = this.canvas.width, H = this.canvas.height;
     const g = this.geometry, s = f.scale * ratio, ox = f.ox * ratio, oy = f.oy * ratio;
     const key = `${W}x${H} ${s} ${ox} ${oy}`;
@@ -588,7 +591,8 @@ class HexCanvas {
     const g = this.geometry, box = g.box, xy = g.xy, offsets = g.offsets;
     const s = f.scale * ratio, ox = f.ox * ratio + rx, oy = f.oy * ratio + ry;
     const x0 = ox / s, y0 = oy / s, x1 = (ox + W) / s, y1 = (oy + H) / s;
-    const px = new Float64Array(24), spans = new Runs(Int32Array, 256), rings = new Runs(Int32Array, 256);
+    const px = new Float64Array(24);
+    const spans = new Runs(Int32Array, 256), rings = new Runs(Int32Array, 256);
     const order = this.order;
     for (const { a, b, fill, stroke, dash } of this.styles(g.cellWidth * f.scale)) {
       for (let m = a; m < b; m++) {
