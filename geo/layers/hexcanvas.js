@@ -8,14 +8,37 @@
 // byte per cell: its colour index (255 = not drawn) and whether it is dashed. Leaflet's canvas
 // renderer would draw and restyle each hexagon as its own path object (212 ms per hour change
 // at 34k cells), and even one canvas path per hexagon costs ~70 us in software rendering; here
-// cells are rasterised as row spans into one pixel buffer, put once, so a repaint of 54k cells
-// is a few array loops (~50 ms). Outlines (dashed for hidden cells) are one-pixel walks, drawn
+// cells are rasterised as row spans into one pixel buffer, put once, so a draw of 54k cells
+// is a few array loops (~15-45 ms). Outlines (dashed for hidden cells) are one-pixel walks, drawn
 // only where cells are big enough on screen to show them. A pan moves the drawn canvas with the
 // map pane and draws nothing while the padded area still covers the view; past its edge the
 // pixels are blitted over and only the uncovered strips are rasterised (benchmarks/bench_pan.py).
 //
-// The canvas sits first in the map's overlay pane (venue dots, venuecanvas.js, and other vector
-// layers stay above it) and ignores the pointer: hover and click come from the map's own mouse events, the
+// A restyle (new codes, the same grid and view: an hour change) rasterises nothing. A draw keeps
+// each cell's spans and outline pixels for its frame (zoom, origin, canvas size, pixel ratio) as
+// indices into the pixel buffer, and a restyle paints them again in the new colours, in the
+// draw's order (style groups as first met, dashed last, cells ascending), so its pixels are the
+// ones a full draw puts (tests/test_hexcanvas_js.py); only the rectangle that may hold colour is
+// cleared and put. Measured in headless Chromium on the shared 2-core machine (load 2-5), old
+// and new file taking turns, 2026-12-02: ``restyleMs`` in the served dashboard (res 10,
+// basemap=none, 16-20 hour changes a run, 2-4 runs each) and, for a zoom where cells are outlined,
+// benchmarks/bench_paint.py (the layer alone, 1050 x 640 map, both files in one page):
+//
+//   restyle in the page, median         before       after
+//   city, 54k cells, zoom 11            21-28 ms     6-7 ms
+//   metro, 165k cells, zoom 10.5        28-50 ms     9-13 ms
+//   city at zoom 13 (cells outlined)    39 ms        21 ms
+//   hour change -> map repainted: city  131-132 ms   115-117 ms
+//                                metro  223-227 ms   197-207 ms
+//
+// Where a restyle's time went before: ~90 % rasterising the cells again; regrouping them (a Map
+// of arrays, now a counting sort into one array), clearing the 2.25-times-the-view padded buffer
+// and putting it were 1-3 ms each. A pan, a zoom or new outlines make a new frame: the next draw
+// rasterises and keeps the spans again (typed arrays of 3-7 MB at 54k-165k cells).
+//
+// The canvas sits first in the map's overlay pane (venue dots, venuecanvas.js, and other
+// vector layers stay above it) and ignores the pointer: hover and click come from the map's
+// own mouse events (a dot under the pointer takes them first), the
 // cell under the pointer is found with a uniform grid index and a point-in-polygon test, and
 // its position is sent to the kernel, which knows the cell ids (the page never gets them).
 
@@ -143,8 +166,27 @@ function packed(colour, alpha) {
   return ((a << 24) | ((n & 255) << 16) | (n & 0xff00) | ((n >> 16) & 255)) >>> 0;
 }
 
-function fillConvex(pixels, W, H, px, n, colour) {
-  // Pixel centres inside a convex ring; a cell smaller than a pixel still gets one.
+class Runs {
+  // A growable typed array (spans and outline pixels of a frame's cells).
+  constructor(Type, size = 1024) {
+    this.Type = Type;
+    this.a = new Type(size);
+    this.n = 0;
+  }
+
+  push(v) {
+    if (this.n === this.a.length) {
+      const a = new this.Type(2 * this.a.length);
+      a.set(this.a);
+      this.a = a;
+    }
+    this.a[this.n++] = v;
+  }
+}
+
+function convexSpans(W, H, px, n, out) {
+  // Pixel centres inside a convex ring, as [start, end) pixel indices of a W x H buffer
+  // appended to ``out``; a cell smaller than a pixel still gets one.
   let top = Infinity, bottom = -Infinity;
   for (let v = 0; v < n; v++) {
     top = Math.min(top, px[2 * v + 1]);
@@ -165,7 +207,8 @@ function fillConvex(pixels, W, H, px, n, colour) {
     }
     const a = Math.max(0, Math.ceil(left - 0.5)), b = Math.min(W - 1, Math.floor(right - 0.5));
     if (a <= b) {
-      pixels.fill(colour, row * W + a, row * W + b + 1);
+      out.push(row * W + a);
+      out.push(row * W + b + 1);
       filled = true;
     }
   }
@@ -173,23 +216,42 @@ function fillConvex(pixels, W, H, px, n, colour) {
     let cx = 0, cy = 0;
     for (let v = 0; v < n; v++) { cx += px[2 * v]; cy += px[2 * v + 1]; }
     const x = Math.floor(cx / n), y = Math.floor(cy / n);
-    if (x >= 0 && y >= 0 && x < W && y < H) pixels[y * W + x] = colour;
+    if (x >= 0 && y >= 0 && x < W && y < H) {
+      out.push(y * W + x);
+      out.push(y * W + x + 1);
+    }
   }
 }
 
-function outline(pixels, W, H, px, n, colour, dash) {
-  // One-pixel edges (a DDA walk); ``dash`` [on, off] in pixels runs along the whole ring.
-  const period = dash.length >= 2 ? dash[0] + dash[1] : 0;
-  let walked = 0;
+function ringPixels(W, H, px, n, out) {
+  // One-pixel edges (a DDA walk) as pixel indices appended to ``out``, -1 off the buffer: one
+  // entry per step, so a dash pattern can run along the whole ring when it is painted.
   for (let v = 0; v < n; v++) {
     const w = (v + 1) % n;
     const xa = px[2 * v], ya = px[2 * v + 1], xb = px[2 * w], yb = px[2 * w + 1];
     const steps = Math.max(1, Math.ceil(Math.max(Math.abs(xb - xa), Math.abs(yb - ya))));
-    for (let k = 0; k < steps; k++, walked++) {
-      if (period && walked % period >= dash[0]) continue;
+    for (let k = 0; k < steps; k++) {
       const x = Math.floor(xa + ((xb - xa) * k) / steps), y = Math.floor(ya + ((yb - ya) * k) / steps);
-      if (x >= 0 && y >= 0 && x < W && y < H) pixels[y * W + x] = colour;
+      out.push(x >= 0 && y >= 0 && x < W && y < H ? y * W + x : -1);
     }
+  }
+}
+
+function paintCell(pixels, spans, sa, sb, lines, la, lb, fill, stroke, dash) {
+  // One cell's fill spans spans[sa:sb] then, with a ``stroke``, its outline lines[la:lb] with
+  // ``dash`` [on, off] in pixels along the whole ring. Spans are a few pixels long at city
+  // zooms, where a loop beats TypedArray.fill's call.
+  for (let k = sa; k < sb; k += 2) {
+    const a = spans[k], b = spans[k + 1];
+    if (b - a < 16) for (let p = a; p < b; p++) pixels[p] = fill;
+    else pixels.fill(fill, a, b);
+  }
+  if (!stroke) return;
+  const on = dash.length >= 2 ? dash[0] : 0, period = on ? dash[0] + dash[1] : 0;
+  for (let k = la; k < lb; k++) {
+    const p = lines[k];
+    if (p < 0 || (period && (k - la) % period >= on)) continue;
+    pixels[p] = stroke;
   }
 }
 
@@ -223,7 +285,7 @@ class HexCanvas {
       move: () => this.follow(), // a drag fires moveend only at the release
       moveend: () => this.follow(),
       zoomend: () => this.draw(),
-      viewreset: () => this.draw(),
+      viewreset: () => { this.cache = null; this.draw(); }, // all from nothing (bench_renderers)
       resize: () => this.draw(),
       mousemove: (e) => this.pointer(e, "hover"),
       click: (e) => this.pointer(e, "click"),
@@ -257,7 +319,8 @@ class HexCanvas {
   }
 
   restyle() {
-    // New colours: regroup the cells (the canvas) or upload them (WebGL), then repaint.
+    // New colours: regroup the cells (the canvas: then repainted from the frame's spans when
+    // the view is unchanged) or upload them (WebGL), then repaint.
     const started = performance.now();
     const g = this.geometry;
     this.codes = bytes(this.model.get("codes"), Uint8Array);
@@ -282,18 +345,32 @@ class HexCanvas {
   }
 
   regroup(ok) {
-    // Cells by style group: code * 2 + dashed, each group drawn in one colour.
-    const groups = new Map();
-    if (ok) {
-      for (let i = 0; i < this.geometry.n; i++) {
-        const code = this.codes[i];
-        if (code === 255) continue;
-        const key = code * 2 + (this.marks[i] ? 1 : 0);
-        if (!groups.has(key)) groups.set(key, []);
-        groups.get(key).push(i);
-      }
+    // Cells by style group (code * 2 + dashed), each drawn in one colour: a counting sort into
+    // one array, groups in the order of their first cell, dashed groups last, cells ascending
+    // within a group. Full draws, pan strips and restyles all paint in this order, so they put
+    // the same pixels where neighbours' outlines overlap.
+    const n = ok ? this.geometry.n : 0, codes = this.codes, marks = this.marks;
+    const counts = new Uint32Array(512), seen = [];
+    for (let i = 0; i < n; i++) {
+      const code = codes[i];
+      if (code === 255) continue;
+      const key = code * 2 + (marks[i] ? 1 : 0);
+      if (counts[key]++ === 0) seen.push(key);
     }
-    this.groups = [...groups.entries()].sort((a, b) => (a[0] & 1) - (b[0] & 1)); // dashed last
+    const keys = seen.filter((k) => !(k & 1)).concat(seen.filter((k) => k & 1));
+    const next = new Uint32Array(512);
+    this.groups = [];
+    let total = 0;
+    for (const key of keys) {
+      next[key] = total;
+      this.groups.push([key, total, total + counts[key]]);
+      total += counts[key];
+    }
+    const order = (this.order = new Uint32Array(total));
+    for (let i = 0; i < n; i++) {
+      const code = codes[i];
+      if (code !== 255) order[next[code * 2 + (marks[i] ? 1 : 0)]++] = i;
+    }
   }
 
   frame() {
@@ -381,69 +458,157 @@ class HexCanvas {
       this.canvas.dataset.drawMs = (performance.now() - started).toFixed(1);
       return;
     }
-    // No clear: a full draw puts every pixel of the canvas (putImageData does not blend).
+    // No clear: a draw puts every pixel that may hold colour (putImageData does not blend).
     const ctx = this.place(this.canvas, f, false);
-    const W = this.canvas.width, H = this.canvas.height;
-    let rects = [[0, 0, W, H]];
-    if (reuse) {
+    if (!reuse) {
+      this.repaint(ctx, f);
+    } else {
+      const W = this.canvas.width, H = this.canvas.height;
       ctx.setTransform(1, 0, 0, 1, 0, 0);
       ctx.globalCompositeOperation = "copy";
       ctx.drawImage(this.canvas, dx, dy);
       ctx.globalCompositeOperation = "source-over";
-      rects = [];
+      const rects = [];
       if (dx > 0) rects.push([0, 0, dx, H]);
       if (dx < 0) rects.push([W + dx, 0, -dx, H]);
       const xa = Math.max(0, dx), xb = Math.min(W, W + dx);
       if (dy > 0) rects.push([xa, 0, xb - xa, dy]);
       if (dy < 0) rects.push([xa, H + dy, xb - xa, -dy]);
+      for (const rect of rects) if (rect[2] > 0 && rect[3] > 0) this.raster(ctx, f, rect);
+      this.inked = null; // blitted pixels: any of the canvas may hold some
     }
-    for (const rect of rects) if (rect[2] > 0 && rect[3] > 0) this.raster(ctx, f, rect);
     this.drawHover(f);
     this.canvas.dataset.painted = String(Number(this.canvas.dataset.painted || 0) + 1);
     this.canvas.dataset.drawMs = (performance.now() - started).toFixed(1);
   }
 
-  raster(ctx, f, [rx, ry, W, H]) {
-    // Cells are rasterised here, row spans into one pixel buffer, and put once: a canvas path
-    // per hexagon costs ~70 us in software rendering (4 s for 54k cells), a span fill ~0.2 us.
-    // The buffer covers the device-pixel rectangle (rx, ry, W, H) of the canvas.
-    const ratio = window.devicePixelRatio || 1;
-    // A full draw reuses one pixel buffer (megabytes to allocate and zero each time); the
-    // strips of a pan are small and get their own.
-    const full = W === this.canvas.width && H === this.canvas.height;
-    if (full && this.image && this.image.width === W && this.image.height === H) {
-      this.pixels.fill(0);
-    } else if (full) {
-      this.image = ctx.createImageData(W, H);
-      this.pixels = new Uint32Array(this.image.data.buffer);
-    }
-    const image = full ? this.image : ctx.createImageData(W, H);
-    const pixels = full ? this.pixels : new Uint32Array(image.data.buffer);
-    const g = this.geometry, box = g.box, xy = g.xy, offsets = g.offsets;
-    const s = f.scale * ratio, ox = f.ox * ratio + rx, oy = f.oy * ratio + ry;
-    const x0 = ox / s, y0 = oy / s, x1 = (ox + W) / s, y1 = (oy + H) / s;
-    // Outlines of cells a few pixels wide are noise: below 4 px cells are only filled, below
-    // 10 px hidden cells are outlined but not dashed.
-    const cellPx = g.cellWidth * f.scale;
+  styles(cellPx) {
+    // Per style group: [fill, stroke (0: none), dash] as packed pixels. Outlines of cells a few
+    // pixels wide are noise: below 4 px cells are only filled, below 10 px hidden cells are
+    // outlined but not dashed.
     const base = this.model.get("base") || {}, dashedStyle = this.model.get("dashed_style") || {};
-    const px = new Float64Array(24);
-    for (const [key, cells] of this.groups || []) {
+    return (this.groups || []).map(([key, a, b]) => {
       const style = key & 1 ? { ...base, ...dashedStyle } : base;
       const fill = packed(this.palette[key >> 1] || "#888888", style.fillOpacity ?? 0.7);
       const stroke = style.weight > 0 && cellPx >= 4
         ? packed(style.color || "#333333", (style.opacity ?? 1) * Math.min(1, style.weight * 1.5))
         : 0;
       const dash = stroke && cellPx >= 10 ? dashes(style.dashArray) : [];
-      for (const i of cells) {
-        const j = 4 * i;
+      return { a, b, fill, stroke, dash };
+    });
+  }
+
+  spans(f) {
+    // The frame's cells rasterised once: each cell's fill spans and outline pixels as indices
+    // into the canvas's pixel buffer. A restyle at the same frame (same grid, zoom, origin,
+    // size and pixel ratio) only paints these in the new colours, where rasterising 54k cells
+    // again was ~90 % of its time. Outline pixels are kept only where outlines can show (>= 4 px).
+    const ratio = window.devicePixelRatio || 1, W = this.canvas.width, H = this.canvas.height;
+    const g = this.geometry, s = f.scale * ratio, ox = f.ox * ratio, oy = f.oy * ratio;
+    const key = `${W}x${H} ${s} ${ox} ${oy}`;
+    const c = this.cache;
+    if (c && c.geometry === g && c.key === key) return c;
+    const box = g.box, xy = g.xy, offsets = g.offsets;
+    const x0 = ox / s, y0 = oy / s, x1 = (ox + W) / s, y1 = (oy + H) / s;
+    const lines = g.cellWidth * f.scale >= 4;
+    const spans = c ? c.spanRuns : new Runs(Int32Array, 1 << 16);
+    const rings = c ? c.lineRuns : new Runs(Int32Array, 1 << 16);
+    spans.n = 0;
+    rings.n = 0;
+    const spanAt = new Uint32Array(g.n + 1), lineAt = new Uint32Array(g.n + 1);
+    const px = new Float64Array(24);
+    // Pixels that may hold colour, for the clear and the put: the cells' projected extent.
+    let left = Infinity, top = Infinity, right = -Infinity, bottom = -Infinity;
+    for (let i = 0; i < g.n; i++) {
+      spanAt[i] = spans.n;
+      lineAt[i] = rings.n;
+      const j = 4 * i;
+      if (box[j + 2] < x0 || box[j] > x1 || box[j + 3] < y0 || box[j + 1] > y1) continue;
+      const start = offsets[i], n = offsets[i + 1] - start;
+      for (let v = 0; v < n; v++) {
+        px[2 * v] = xy[2 * (start + v)] * s - ox;
+        px[2 * v + 1] = xy[2 * (start + v) + 1] * s - oy;
+      }
+      convexSpans(W, H, px, n, spans);
+      if (lines) ringPixels(W, H, px, n, rings);
+      left = Math.min(left, box[j] * s - ox);
+      right = Math.max(right, box[j + 2] * s - ox);
+      top = Math.min(top, box[j + 1] * s - oy);
+      bottom = Math.max(bottom, box[j + 3] * s - oy);
+    }
+    spanAt[g.n] = spans.n;
+    lineAt[g.n] = rings.n;
+    const xa = Math.max(0, Math.floor(left) - 1), ya = Math.max(0, Math.floor(top) - 1);
+    const xb = Math.min(W, Math.floor(right) + 2), yb = Math.min(H, Math.floor(bottom) + 2);
+    const rect = xa < xb && ya < yb ? [xa, ya, xb - xa, yb - ya] : null;
+    this.cache = { geometry: g, key, spanRuns: spans, lineRuns: rings, spanAt, lineAt, rect };
+    return this.cache;
+  }
+
+  repaint(ctx, f) {
+    // The whole canvas in the current style, from the frame's spans; only the rectangle that
+    // may hold colour (the cells' now, and whatever the canvas held before) is cleared and put:
+    // the padded canvas is 2.25 times the view, a fitted grid about the view.
+    const W = this.canvas.width, H = this.canvas.height;
+    const c = this.spans(f);
+    if (!this.image || this.image.width !== W || this.image.height !== H) {
+      this.image = ctx.createImageData(W, H);
+      this.pixels = new Uint32Array(this.image.data.buffer);
+      this.inked = null;
+    }
+    let [x, y, w, h] = this.inked || [0, 0, W, H];
+    if (c.rect) {
+      const [cx, cy, cw, ch] = c.rect;
+      if (!w || !h) [x, y, w, h] = c.rect;
+      else {
+        const xb = Math.max(x + w, cx + cw), yb = Math.max(y + h, cy + ch);
+        x = Math.min(x, cx);
+        y = Math.min(y, cy);
+        w = xb - x;
+        h = yb - y;
+      }
+    }
+    const pixels = this.pixels;
+    // Rows y..y+h of the buffer at once: one contiguous clear.
+    if (w && h) pixels.fill(0, y * W, (y + h) * W);
+    const spans = c.spanRuns.a, lines = c.lineRuns.a, spanAt = c.spanAt, lineAt = c.lineAt;
+    const order = this.order;
+    for (const { a, b, fill, stroke, dash } of this.styles(this.geometry.cellWidth * f.scale)) {
+      for (let m = a; m < b; m++) {
+        const i = order[m];
+        paintCell(pixels, spans, spanAt[i], spanAt[i + 1], lines, lineAt[i], lineAt[i + 1],
+          fill, stroke, dash);
+      }
+    }
+    if (w && h) ctx.putImageData(this.image, 0, 0, x, y, w, h);
+    this.inked = c.rect || [0, 0, 0, 0];
+  }
+
+  raster(ctx, f, [rx, ry, W, H]) {
+    // A strip a pan uncovered: its cells rasterised into a buffer of its own, in the groups'
+    // order, and put. The device-pixel rectangle (rx, ry, W, H) of the canvas.
+    const ratio = window.devicePixelRatio || 1;
+    const image = ctx.createImageData(W, H), pixels = new Uint32Array(image.data.buffer);
+    const g = this.geometry, box = g.box, xy = g.xy, offsets = g.offsets;
+    const s = f.scale * ratio, ox = f.ox * ratio + rx, oy = f.oy * ratio + ry;
+    const x0 = ox / s, y0 = oy / s, x1 = (ox + W) / s, y1 = (oy + H) / s;
+    const px = new Float64Array(24);
+    const spans = new Runs(Int32Array, 256), rings = new Runs(Int32Array, 256);
+    const order = this.order;
+    for (const { a, b, fill, stroke, dash } of this.styles(g.cellWidth * f.scale)) {
+      for (let m = a; m < b; m++) {
+        const i = order[m], j = 4 * i;
         if (box[j + 2] < x0 || box[j] > x1 || box[j + 3] < y0 || box[j + 1] > y1) continue;
         const start = offsets[i], n = offsets[i + 1] - start;
         for (let v = 0; v < n; v++) {
           px[2 * v] = xy[2 * (start + v)] * s - ox;
           px[2 * v + 1] = xy[2 * (start + v) + 1] * s - oy;
         }
-        fillConvex(pixels, W, H, px, n, fill);
-        if (stroke) outline(pixels, W, H, px, n, stroke, dash);
+        spans.n = 0;
+        rings.n = 0;
+        convexSpans(W, H, px, n, spans);
+        if (stroke) ringPixels(W, H, px, n, rings);
+        paintCell(pixels, spans.a, 0, spans.n, rings.a, 0, rings.n, fill, stroke, dash);
       }
     }
     ctx.putImageData(image, rx, ry);
