@@ -34,7 +34,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks._common import load_average, sized  # noqa: E402
+from benchmarks._common import load_average, record, sized  # noqa: E402
 from geo.layers._hexes import DASHED_HEX_STYLE, HEX_STYLE  # noqa: E402
 from tests.browser import browser_page  # noqa: E402
 from tests.hexpage import (  # noqa: E402
@@ -107,6 +107,10 @@ def main() -> None:
               f"to frame {med['frame']} ms, full draw {med['draws']} ms, "
               f"pan strip {med['strips']} ms "
               f"(medians (minimums) of {moves}; load {load_average()})", flush=True)
+        tag = name.replace("+", "_plus").replace(" ", "_")
+        for key, what in (("restyle", "restyle"), ("frame", "restyle_to_frame"),
+                          ("draws", "full_draw")):
+            record(f"paint_{tag}_{what}", statistics.median(out[key]), "ms", None)
 
 
 if __name__ == "__main__":
