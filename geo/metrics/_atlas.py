@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from geo._rows import row_sums
 from geo.cube import (
     IncidentCube,
     build_incident_cube,
@@ -306,7 +307,7 @@ class Atlas:
         size = grid.cells.size
         counts, keys, left_out, left_out_location = recorded_sums(self, query)
         columns: dict[str, np.ndarray] = {"cell": grid.cells, "incidents": np.zeros(size)}
-        columns["incidents"][grid.incidents] = counts.sum(axis=1)  # one position per cell
+        columns["incidents"][grid.incidents] = row_sums(counts)  # one position per cell
         for j, name in enumerate(self.sources):
             count = f"incidents_{name}"
             for column, values in ((count, counts), (key_column(count), keys)):

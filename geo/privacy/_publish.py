@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from geo._rows import row_sums
 from geo.privacy._keys import Salt, cell_keys, salt_fingerprint
 from geo.privacy._noise import (
     MEAN_NOISE,
@@ -121,7 +122,7 @@ def publish_recorded(
     counts = np.asarray(counts, dtype=float)
     if counts.ndim != 2 or counts.shape[1] != len(sources):
         raise ValueError(f"counts must be (rows, {len(sources)} sources), got {counts.shape}")
-    exact_total = counts.sum(axis=1)
+    exact_total = row_sums(counts)
     if not settings.on(k):
         return exact_total, counts, np.zeros(len(counts), bool), np.zeros(counts.shape, bool)
     keys = np.asarray(keys, dtype=float).reshape(counts.shape)
@@ -131,9 +132,9 @@ def publish_recorded(
     for j in np.flatnonzero(~public):
         per_source[:, j], hidden[:, j] = _publish_nonzero(counts[:, j], keys[:, j], k, settings)
     part, _ = _publish_nonzero(
-        counts[:, ~public].sum(axis=1), keys[:, ~public].sum(axis=1), k, settings
+        row_sums(counts[:, ~public]), row_sums(keys[:, ~public]), k, settings
     )
-    total = counts[:, public].sum(axis=1) + part
+    total = row_sums(counts[:, public]) + part
     total_hidden = (exact_total > 0) & ((exact_total < k) | (total < k))
     return total, per_source, total_hidden, hidden
 
