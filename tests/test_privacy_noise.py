@@ -247,3 +247,12 @@ def test_each_protected_column_is_published_as_a_whole_column_would_be(rows, k) 
     expected, _ = publish_counts(counts.sum(axis=1), cell_keys(keys.sum(axis=1)), k)
     np.testing.assert_array_equal(total, expected)
     assert not total_hidden[counts.sum(axis=1) == 0].any()
+
+
+@pytest.mark.parametrize("chunk", [1000, 209_715, 1 << 16])
+def test_the_step_reading_equals_the_definition_whatever_the_chunks(monkeypatch, chunk) -> None:
+    # 209,715 puts the default table's first step exactly on a chunk boundary
+    monkeypatch.setattr(geo.privacy._noise, "_CHUNK", chunk)
+    table = PerturbationTable()
+    assert table._steps[0][0] == 209_715 if chunk == 209_715 else True
+    np.testing.assert_array_equal(table.noise(ALL_KEYS), table._noise_of(ALL_KEYS))
