@@ -82,12 +82,15 @@ TIME_JS = """async ([view, a, b, moves]) => {
 
 
 def module() -> str:
-    """The widget's JS, or hexgl.js and the hexcanvas.js ``$BENCH_PAINT_JS`` names."""
+    """The widget's JS, or mapcanvas.js, hexgl.js and the hexcanvas.js ``$BENCH_PAINT_JS``
+    names (a version from before mapcanvas.js declares those helpers itself: not put twice)."""
     other = os.environ.get("BENCH_PAINT_JS")
     if not other:
         return MODULE
-    gl = (REPO / "geo" / "layers" / "hexgl.js").read_text()
-    return gl + "\n" + Path(other).read_text()
+    layer = Path(other).read_text()
+    names = ("hexgl.js",) if "function mercator(" in layer else ("mapcanvas.js", "hexgl.js")
+    shared = "\n".join((REPO / "geo" / "layers" / name).read_text() for name in names)
+    return shared + "\n" + layer
 
 
 def main() -> None:

@@ -17,7 +17,7 @@ import numpy as np
 from geo.layers._hexcanvas import HexCanvas, encode_outlines, mercator, pack_outlines
 
 MODULE = HexCanvas._esm
-"""hexgl.js and hexcanvas.js, as the widget ships them."""
+"""mapcanvas.js, hexgl.js and hexcanvas.js, as the widget ships them."""
 
 SETUP_JS = """async ([source, grid]) => {
   const module = await import('data:text/javascript,' + encodeURIComponent(source));

@@ -193,12 +193,12 @@ def test_the_renderer_is_chosen_by_setting(monkeypatch: pytest.MonkeyPatch) -> N
         hex_layer("h", "svg")
 
 
-@pytest.mark.parametrize("name", ["hexcanvas.js", "hexgl.js"])
+@pytest.mark.parametrize("name", ["hexcanvas.js", "hexgl.js", "mapcanvas.js"])
 def test_the_canvas_module_ships_with_the_package(name: str) -> None:
     js = Path(geo.layers.__file__).with_name(name).read_text()
     code = "\n".join(line.split("//")[0] for line in js.splitlines())
     assert "http" not in code and "import " not in code
-    # one module: hexgl.js's declarations ahead of the layer, a single default export
+    # one module: mapcanvas.js's and hexgl.js's declarations ahead of the layer, one export
     assert ("export default" in code) == (name == "hexcanvas.js")
     assert js in HexCanvasLayer("h").layer._esm
 

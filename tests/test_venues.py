@@ -132,4 +132,6 @@ def test_the_venue_module_ships_with_the_package() -> None:
     js = Path(geo.layers.__file__).with_name("venuecanvas.js").read_text()
     code = "\n".join(line.split("//")[0] for line in js.splitlines())
     assert "http" not in code and "import " not in code and "export default" in code
-    assert js == VenueLayer("v", COLORS).layer._esm
+    shared = Path(geo.layers.__file__).with_name("mapcanvas.js").read_text()
+    esm = VenueLayer("v", COLORS).layer._esm
+    assert esm == shared + "\n" + js and "export default" not in shared

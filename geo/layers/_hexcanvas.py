@@ -71,8 +71,9 @@ class HexCanvas(anywidget.AnyWidget):
     """The browser side (``hexcanvas.js``): outlines, colours and the map to draw them on."""
 
     _esm = "\n".join(Path(__file__).with_name(name).read_text()
-                      for name in ("hexgl.js", "hexcanvas.js"))
-    """hexgl.js (the WebGL painter, plain declarations) ahead of hexcanvas.js (the layer)."""
+                      for name in ("mapcanvas.js", "hexgl.js", "hexcanvas.js"))
+    """mapcanvas.js (what the canvas layers share) and hexgl.js (the WebGL painter), plain
+    declarations, ahead of hexcanvas.js (the layer)."""
     renderer = traitlets.Unicode("canvas").tag(sync=True)
     """``canvas`` (row spans rasterised in JS) or ``webgl`` (hexgl.js)."""
     map = traitlets.Instance(ipyleaflet.Map, allow_none=True).tag(

@@ -67,7 +67,9 @@ Handler = Callable[..., Any]
 class VenueCanvas(anywidget.AnyWidget):
     """The browser side (``venuecanvas.js``): positions, colours and the map to draw them on."""
 
-    _esm = Path(__file__).with_name("venuecanvas.js")
+    _esm = "\n".join(Path(__file__).with_name(name).read_text()
+                      for name in ("mapcanvas.js", "venuecanvas.js"))
+    """mapcanvas.js (what the canvas layers share, plain declarations) ahead of the layer."""
     map = traitlets.Instance(ipyleaflet.Map, allow_none=True).tag(
         sync=True, **widgets.widget_serialization
     )

@@ -42,21 +42,8 @@
 // cell under the pointer is found with a uniform grid index and a point-in-polygon test, and
 // its position is sent to the kernel, which knows the cell ids (the page never gets them).
 
-const PAD = 0.25; // share of the view drawn beyond each edge, so a pan shows cells at once
-const TAU = 2 * Math.PI;
-
-function mercator(lon, lat) {
-  // Web Mercator on the unit square, as Leaflet's EPSG:3857 with scale 1.
-  const clamped = Math.max(Math.min(lat, 85.0511287798), -85.0511287798);
-  const s = Math.sin((clamped * Math.PI) / 180);
-  return [lon / 360 + 0.5, 0.5 - Math.log((1 + s) / (1 - s)) / (2 * TAU)];
-}
-
-function bytes(view, Type) {
-  if (!view || !view.byteLength) return new Type(0);
-  const buffer = view.buffer.slice(view.byteOffset, view.byteOffset + view.byteLength);
-  return new Type(buffer);
-}
+// PAD, TAU, mercator, bytes, rgba, dashes, paddedFrame, stillCovers and mapsOf come from
+// mapcanvas.js (put ahead).
 
 class Geometry {
   // Projected rings, per-cell boxes and a grid index over them, made once per grid. This runs
@@ -148,13 +135,6 @@ class Geometry {
     }
     return hit;
   }
-}
-
-function rgba(colour, alpha) {
-  const hex = colour.replace("#", "");
-  const full = hex.length === 3 ? [...hex].map((h) => h + h).join("") : hex;
-  const n = parseInt(full, 16);
-  return `rgba(${(n >> 16) & 255},${(n >> 8) & 255},${n & 255},${alpha})`;
 }
 
 function packed(colour, alpha) {
@@ -253,11 +233,6 @@ function paintCell(pixels, spans, sa, sb, lines, la, lb, fill, stroke, dash) {
     if (p < 0 || (period && (k - la) % period >= on)) continue;
     pixels[p] = stroke;
   }
-}
-
-function dashes(value) {
-  if (!value) return [];
-  return String(value).split(/[ ,]+/).map(Number).filter((v) => v > 0);
 }
 
 class HexCanvas {
@@ -374,14 +349,7 @@ class HexCanvas {
   }
 
   frame() {
-    // Canvas box in layer points, and the offset from projected (unit square) coordinates.
-    const map = this.map, size = map.getSize();
-    const padX = Math.round(size.x * PAD), padY = Math.round(size.y * PAD);
-    const topLeft = map.containerPointToLayerPoint([-padX, -padY]).round();
-    const origin = map.getPixelOrigin();
-    const scale = 256 * Math.pow(2, map.getZoom());
-    return { w: size.x + 2 * padX, h: size.y + 2 * padY, topLeft, scale,
-             ox: origin.x + topLeft.x, oy: origin.y + topLeft.y };
+    return paddedFrame(this.map);
   }
 
   place(canvas, f, clear = true) {
@@ -425,13 +393,7 @@ class HexCanvas {
   }
 
   covers() {
-    const d = this.last, map = this.map;
-    if (!d || !map._loaded || map.getZoom() !== d.zoom) return false;
-    const origin = map.getPixelOrigin(), size = map.getSize();
-    if (origin.x !== d.origin.x || origin.y !== d.origin.y) return false;
-    const tl = map.containerPointToLayerPoint([0, 0]);
-    return tl.x >= d.f.topLeft.x && tl.y >= d.f.topLeft.y
-      && tl.x + size.x <= d.f.topLeft.x + d.f.w && tl.y + size.y <= d.f.topLeft.y + d.f.h;
+    return stillCovers(this.last, this.map);
   }
 
   draw({ shift = false } = {}) {
@@ -657,19 +619,6 @@ class HexCanvas {
     this.hover = i;
     this.drawHover();
   }
-}
-
-async function mapsOf(model) {
-  // The Leaflet maps of every view of the ipyleaflet Map this layer names.
-  const ref = model.get("map");
-  if (!ref) return [];
-  const mapModel = await model.widget_manager.get_model(ref.replace(/^IPY_MODEL_/, ""));
-  const maps = [];
-  for (const pending of Object.values(mapModel.views || {})) {
-    const view = await pending;
-    if (view && view.obj) maps.push(view.obj);
-  }
-  return maps;
 }
 
 export default {

@@ -14,32 +14,10 @@
 // the nearest drawn dot within its radius (+ SLOP px) is taken, and the hexagon layer is told
 // to leave that event alone (map.atlasPointerAbove), as a marker above it would.
 
-const PAD = 0.25; // share of the view drawn beyond each edge, so a pan shows dots at once
+// PAD, TAU, mercator, bytes, rgba, dashes, paddedFrame, stillCovers and mapsOf come from
+// mapcanvas.js (put ahead).
+
 const SLOP = 3; // px beyond a dot's radius that still hover it
-const TAU = 2 * Math.PI;
-
-function mercator(lon, lat) {
-  const clamped = Math.max(Math.min(lat, 85.0511287798), -85.0511287798);
-  const s = Math.sin((clamped * Math.PI) / 180);
-  return [lon / 360 + 0.5, 0.5 - Math.log((1 + s) / (1 - s)) / (2 * TAU)];
-}
-
-function bytes(view, Type) {
-  if (!view || !view.byteLength) return new Type(0);
-  return new Type(view.buffer.slice(view.byteOffset, view.byteOffset + view.byteLength));
-}
-
-function rgba(colour, alpha) {
-  const hex = String(colour || "#888888").replace("#", "");
-  const full = hex.length === 3 ? [...hex].map((h) => h + h).join("") : hex;
-  const n = parseInt(full, 16);
-  return `rgba(${(n >> 16) & 255},${(n >> 8) & 255},${n & 255},${alpha})`;
-}
-
-function dashes(value) {
-  if (!value) return [];
-  return String(value).split(/[ ,]+/).map(Number).filter((v) => v > 0);
-}
 
 export function dotScale(zoom, [small, full, scale]) {
   // Share of the radius at ``zoom``: ``scale`` up to ``small``, 1 from ``full``, linear between.
@@ -162,14 +140,7 @@ class VenueCanvas {
   }
 
   frame() {
-    // Canvas box in layer points, and the offset from projected (unit square) coordinates.
-    const map = this.map, size = map.getSize();
-    const padX = Math.round(size.x * PAD), padY = Math.round(size.y * PAD);
-    const topLeft = map.containerPointToLayerPoint([-padX, -padY]).round();
-    const origin = map.getPixelOrigin();
-    const scale = 256 * Math.pow(2, map.getZoom());
-    return { w: size.x + 2 * padX, h: size.y + 2 * padY, topLeft, scale,
-             ox: origin.x + topLeft.x, oy: origin.y + topLeft.y };
+    return paddedFrame(this.map);
   }
 
   follow() {
@@ -183,13 +154,7 @@ class VenueCanvas {
   }
 
   covers() {
-    const d = this.last, map = this.map;
-    if (!d || !map._loaded || map.getZoom() !== d.zoom) return false;
-    const origin = map.getPixelOrigin(), size = map.getSize();
-    if (origin.x !== d.origin.x || origin.y !== d.origin.y) return false;
-    const tl = map.containerPointToLayerPoint([0, 0]);
-    return tl.x >= d.f.topLeft.x && tl.y >= d.f.topLeft.y
-      && tl.x + size.x <= d.f.topLeft.x + d.f.w && tl.y + size.y <= d.f.topLeft.y + d.f.h;
+    return stillCovers(this.last, this.map);
   }
 
   draw() {
@@ -261,19 +226,6 @@ class VenueCanvas {
     // the hand cursor a marker would give (Leaflet's interactive class does it for paths)
     this.map.getContainer().classList.toggle("leaflet-interactive", i >= 0);
   }
-}
-
-async function mapsOf(model) {
-  // The Leaflet maps of every view of the ipyleaflet Map this layer names.
-  const ref = model.get("map");
-  if (!ref) return [];
-  const mapModel = await model.widget_manager.get_model(ref.replace(/^IPY_MODEL_/, ""));
-  const maps = [];
-  for (const pending of Object.values(mapModel.views || {})) {
-    const view = await pending;
-    if (view && view.obj) maps.push(view.obj);
-  }
-  return maps;
 }
 
 export default {
