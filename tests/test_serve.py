@@ -250,6 +250,21 @@ def test_the_page_assets_stay_reachable(served: str, dashboard: bytes) -> None:
         assert status == 200, link
 
 
+def test_the_page_script_is_asked_for_before_the_cells_run(dashboard: bytes) -> None:
+    """Our template (geo/serve/jupyter/voila/templates/atlas) puts Voila's script right after
+    the page configuration it reads, ahead of the first cell's output, once, and keeps Voila's
+    end of page; a cold kernel's page then loads its script while the notebook runs."""
+    page = dashboard.decode("utf-8", "replace")
+    scripts = [m.start() for m in re.finditer(r'<script src="[^"]*/voila/static/voila\.js"', page)]
+    assert len(scripts) == 1, scripts
+    config = page.index('id="jupyter-config-data"')
+    first_cell = page.index("<div cell-index=")
+    assert config < scripts[0] < first_cell
+    assert "window.voila_finish()" in page[first_cell:]
+    assert page.rstrip().endswith("</html>")
+    assert "//cdn." not in page
+
+
 def test_a_visitor_sees_no_traceback(failing: str) -> None:
     status, body = fetch(failing, "/voila/render/fails.ipynb")
     page = body.decode("utf-8", "replace")
