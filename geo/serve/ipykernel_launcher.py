@@ -8,15 +8,25 @@ benchmarks) still does.
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 
-def main() -> None:
-    """Start an ipykernel that does not import debugpy (Voila offers no debugger)."""
+def main(argv: list[str] | None = None, **app_traits: Any) -> None:
+    """Start an ipykernel that does not import debugpy (Voila offers no debugger).
+
+    Parameters
+    ----------
+    argv
+        The kernel's command line after the module (default: ``sys.argv[1:]``).
+    **app_traits
+        Traits of the kernel application set before ``argv`` is read (the zygote of
+        :mod:`geo.serve._forkserver` sets ``parent_handle``).
+    """
     # A None entry makes ``import debugpy`` fail: ipykernel then runs as without debugpy.
     sys.modules.setdefault("debugpy", None)  # type: ignore[arg-type]
     from ipykernel import kernelapp
 
-    kernelapp.launch_new_instance()
+    kernelapp.launch_new_instance(argv, **app_traits)
 
 
 if __name__ == "__main__":
