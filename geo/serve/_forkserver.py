@@ -47,7 +47,11 @@ from typing import Any
 
 SOCKET_NAME = "zygote.sock"
 """The zygote's socket, in the private folder the server names on its command line."""
-PRELOAD = ("ipykernel.kernelapp", "ipykernel.ipkernel", "geo.app")
+PRELOAD = ("ipykernel.kernelapp", "ipykernel.ipkernel", "geo.serve.ipykernel_launcher", "geo.app",
+           # imported while a kernel starts (found by comparing a kernel's sys.modules)
+           "ipykernel.debugger", "IPython.core.debugger", "IPython.core.completerlib",
+           "IPython.core.oinspect", "IPython.extensions.storemagic", "tornado.platform.asyncio",
+           "tornado.queues")
 """Modules imported before the first fork: the kernel and what every dashboard imports first."""
 POLL_S = 1.0
 """Seconds between checks that the server is alive (and reaps of ended kernels)."""
