@@ -24,8 +24,10 @@ from tests.conftest import REPO
 pytestmark = pytest.mark.slow
 
 SEEN = """import json, os, random, sys
+import comm
 import numpy as np
-print(json.dumps({"ppid": os.getppid(), "preloaded": "geo.app" in sys.modules,
+print(json.dumps({"targets": sorted(comm.get_comm_manager().targets),
+                  "ppid": os.getppid(), "preloaded": "geo.app" in sys.modules,
                   "cwd": os.getcwd(), "path0": sys.path[0], "mark": os.environ.get("MARK"),
                   "parent": os.environ.get("JPY_PARENT_PID"), "random": random.random(),
                   "numpy": float(np.random.random()), "pid": os.getpid()}))"""
@@ -99,6 +101,9 @@ def test_a_kernel_is_forked_with_the_requests_env_and_cwd(zygote: int, tmp_path:
     assert seen["provisioner"] == ForkProvisioner.__name__
     assert seen["ppid"] == zygote != os.getpid()
     assert seen["preloaded"]  # geo.app came with the fork: the notebook imported nothing yet
+    # ipywidgets, imported in the zygote, registers its comm targets once the kernel exists
+    # (without them the page asks for every widget's state one message at a time)
+    assert {"jupyter.widget", "jupyter.widget.control"} <= set(seen["targets"])
     assert seen["cwd"] == seen["path0"] == str(tmp_path)
     assert seen["mark"] == "visitor"
     assert seen["parent"] == str(zygote)  # the parent poller watches the zygote
