@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import pytest
 from jupyter_client.manager import AsyncKernelManager
 
@@ -107,6 +108,22 @@ def test_a_kernel_is_forked_with_the_requests_env_and_cwd(zygote: int, tmp_path:
     assert seen["cwd"] == seen["path0"] == str(tmp_path)
     assert seen["mark"] == "visitor"
     assert seen["parent"] == str(zygote)  # the parent poller watches the zygote
+
+
+def test_a_forked_kernel_shows_the_kernels_command_line(zygote: int) -> None:
+    async def cmdlines() -> tuple[list[str], list[str]]:
+        manager, client = await _started()
+        try:
+            return (psutil.Process(manager.provisioner.pid).cmdline(),
+                    manager.format_kernel_cmd())
+        finally:
+            client.stop_channels()
+            await manager.shutdown_kernel(now=True)
+
+    shown, launched = asyncio.run(cmdlines())
+    # what finds kernels by their command line (tests/test_serve.py, benchmarks) finds it
+    assert [arg for arg in shown if arg] == launched
+    assert "ipykernel_launcher" not in " ".join(psutil.Process(zygote).cmdline())
 
 
 def test_kernels_draw_different_random_numbers(zygote: int) -> None:

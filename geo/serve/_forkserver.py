@@ -17,6 +17,9 @@ changes before it runs the kernel (:func:`_become_kernel`):
   or a kill reaches its process group and not the zygote;
 - the request's ``cwd`` (also ``sys.path[0]``, as ``python -m`` in that folder would have it),
   environment, stdin from ``/dev/null``;
+- its command line, as ``ps`` and ``/proc/PID/cmdline`` show it, is the kernel's
+  (``python -m geo.serve.ipykernel_launcher -f ...``): what recognises a kernel by its command
+  line (tests, benchmarks, an operator's ``ps``) still does (:func:`_retitle`);
 - fresh seeds for :mod:`random` and NumPy's global generator: children of one zygote would
   otherwise draw the same numbers;
 - what a preloaded module does on import only inside a kernel, done once the kernel exists
@@ -59,6 +62,9 @@ POLL_S = 1.0
 """Seconds between checks that the server is alive (and reaps of ended kernels)."""
 MAX_REQUEST_BYTES = 1 << 20
 """A request larger than this (argv, environment, cwd as JSON) is refused."""
+ARGV_ROOM = 4096
+"""Bytes of blank command line the zygote is started with (a last argument of spaces), where
+each child writes the command line it stands for (:func:`_retitle`)."""
 
 
 def preload() -> None:
@@ -152,6 +158,9 @@ def _exit_as_kernel(argv: list[str], env: dict[str, str], cwd: str, zygote: int,
         _become_kernel(env, cwd, zygote, sockets)
         from geo.serve.ipykernel_launcher import main
 
+        with contextlib.suppress(OSError, ValueError, IndexError):  # cosmetic: never fatal
+            _retitle([sys.executable, "-m", "geo.serve.ipykernel_launcher", *argv])
+
         main(argv, after_init=_found_a_kernel, parent_handle=zygote)
         code = 0
     except SystemExit as done:
@@ -199,11 +208,25 @@ def _become_kernel(env: dict[str, str], cwd: str, zygote: int,
     sys.argv[0] = launcher.__file__
 
 
+def _retitle(cmdline: list[str]) -> None:
+    """Write ``cmdline`` over this process's original argv, which ``/proc/PID/cmdline`` shows
+    (the C strings: Python runs on copies of them). Cut to the room there is (the zygote's own
+    command line and :data:`ARGV_ROOM`)."""
+    import ctypes
+
+    # /proc/self/stat fields 48 and 49 (Linux >= 3.5): where the argv strings start and end;
+    # fields are counted from 1, the first after the ")" ending the name is field 3
+    fields = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
+    start, end = int(fields[48 - 3]), int(fields[49 - 3])
+    data = "\0".join(cmdline).encode()[: end - start - 1]
+    ctypes.memmove(start, data + b"\0" * (end - start - len(data)), end - start)
+
+
 def main(argv: list[str] | None = None) -> None:
     """``python -m geo.serve._forkserver DIR``: preload, then serve ``DIR``'s socket."""
     args = sys.argv[1:] if argv is None else argv
-    if len(args) != 1:
-        sys.exit("usage: python -m geo.serve._forkserver DIR")
+    if len(args) not in (1, 2):  # DIR and the blank room of ARGV_ROOM
+        sys.exit("usage: python -m geo.serve._forkserver DIR [ROOM]")
     preload()
     serve(Path(args[0]))
 

@@ -42,7 +42,7 @@ from typing import Any
 from jupyter_client.connect import KernelConnectionInfo
 from jupyter_client.provisioning import LocalProvisioner
 
-from geo.serve._forkserver import SOCKET_NAME
+from geo.serve._forkserver import ARGV_ROOM, SOCKET_NAME
 
 PROVISIONER_NAME = "atlas-fork"
 """The entry point (group ``jupyter_client.kernel_provisioners``) of :class:`ForkProvisioner`."""
@@ -92,7 +92,8 @@ class Zygote:
             self._folder = Path(tempfile.mkdtemp(prefix="atlas-zygote-"))  # mode 0700
             # cwd "/": the zygote keeps no folder busy; each kernel gets its own cwd
             self._process = subprocess.Popen(
-                [sys.executable, "-m", "geo.serve._forkserver", str(self._folder)],
+                [sys.executable, "-m", "geo.serve._forkserver", str(self._folder),
+                 " " * ARGV_ROOM],
                 env={**os.environ, **KERNEL_ENV, **(env or {})}, cwd="/",
                 stdin=subprocess.DEVNULL)
             atexit.register(self.stop)
