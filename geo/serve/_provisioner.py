@@ -73,6 +73,7 @@ class Zygote:
         self._lock = threading.Lock()
         self._process: subprocess.Popen | None = None
         self._folder: Path | None = None
+        atexit.register(self.stop)
 
     @property
     def pid(self) -> int | None:
@@ -96,7 +97,6 @@ class Zygote:
                  " " * ARGV_ROOM],
                 env={**os.environ, **KERNEL_ENV, **(env or {})}, cwd="/",
                 stdin=subprocess.DEVNULL)
-            atexit.register(self.stop)
 
     def stop(self) -> None:
         """End the zygote (its kernels end within a second, see :mod:`geo.serve._forkserver`)."""
