@@ -35,13 +35,19 @@ print(json.dumps({"targets": sorted(comm.get_comm_manager().targets),
 
 
 @pytest.fixture(scope="module")
-def zygote() -> Iterator[int]:
-    """The zygote, ready (a first kernel forked), stopped after the module's tests."""
-    DashboardKernelSpecs()  # starts it, as Voila's server start does
-    asyncio.run(_seen())  # waits for it to be ready
-    assert ZYGOTE.pid is not None
-    yield ZYGOTE.pid
+def _stopped_after() -> Iterator[None]:
+    yield
     ZYGOTE.stop()
+
+
+@pytest.fixture
+def zygote(_stopped_after: None) -> int:
+    """The zygote's pid, warm (a kernel forked from it); started as Voila's server start does
+    when not running (a test before may have killed it)."""
+    DashboardKernelSpecs()
+    assert asyncio.run(_seen())["ppid"] == ZYGOTE.pid
+    assert ZYGOTE.pid is not None
+    return ZYGOTE.pid
 
 
 async def _execute(client, code: str, timeout: float = 60) -> tuple[dict, str]:
@@ -177,6 +183,15 @@ def test_without_a_zygote_kernels_start_anyway_and_it_comes_back(zygote: int) ->
     assert seen["mark"] == "fallback"
     assert ZYGOTE.pid not in (None, zygote)  # started again for the next kernels
     assert asyncio.run(_seen(specs=specs))["ppid"] == ZYGOTE.pid
+
+
+def test_a_kernel_needing_another_interpreter_start_is_started_plain(zygote: int) -> None:
+    # PYTHONPATH is read when the interpreter starts: a fork of the zygote could not apply it
+    seen = asyncio.run(_seen(PYTHONPATH="/nonexistent-atlas", MARK="plain"))
+    assert seen["ppid"] == os.getpid() and not seen["preloaded"]
+    assert seen["mark"] == "plain"
+    assert ZYGOTE.pid == zygote  # still there for the next kernel
+    assert asyncio.run(_seen())["ppid"] == zygote
 
 
 def test_fork_kernels_off_starts_plain_processes(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -62,6 +62,10 @@ POLL_S = 1.0
 """Seconds between checks that the server is alive (and reaps of ended kernels)."""
 MAX_REQUEST_BYTES = 1 << 20
 """A request larger than this (argv, environment, cwd as JSON) is refused."""
+STARTUP_VARS = ("PYTHON", "LD_", "MALLOC_")
+"""Prefixes of environment variables read when a process starts (by the interpreter, the
+dynamic loader, glibc's malloc): a fork cannot apply them, so a request whose values differ
+from the zygote's is refused (the server then starts that kernel as a plain process)."""
 ARGV_ROOM = 4096
 """Bytes of blank command line the zygote is started with (a last argument of spaces), where
 each child writes the command line it stands for (:func:`_retitle`)."""
@@ -120,6 +124,10 @@ def _answer(conn: socket.socket, listener: socket.socket, server_pid: int) -> No
     except (OSError, ValueError, KeyError, TypeError) as error:
         _reply(conn, {"error": f"bad request: {error}"})
         return
+    refusal = _refusal(env, cwd)
+    if refusal:
+        _reply(conn, {"error": refusal})
+        return
     zygote = os.getpid()
     child = os.fork()
     if child == 0:
@@ -129,6 +137,17 @@ def _answer(conn: socket.socket, listener: socket.socket, server_pid: int) -> No
         _reply(conn, {"pid": child}, pidfd)
     finally:
         os.close(pidfd)
+
+
+def _refusal(env: dict[str, str], cwd: str) -> str | None:
+    """Why a fork could not be the kernel this request asks for, or None."""
+    if not os.path.isdir(cwd):
+        return f"no folder {cwd}"  # refused here: a plain start reports it to the caller
+    differ = sorted(name for name in {*env, *os.environ} if name.startswith(STARTUP_VARS)
+                    and env.get(name) != os.environ.get(name))
+    if differ:
+        return f"read at process start, unlike the zygote's: {', '.join(differ)}"
+    return None
 
 
 def _read_all(conn: socket.socket) -> bytes:
