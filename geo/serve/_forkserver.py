@@ -10,8 +10,13 @@ zygote pays those once, when the server starts: it imports ipykernel's kernel ap
 environment and working directory, and shares the zygote's pages copy-on-write.
 
 Forking is only safe from a process without threads, event loops or zmq contexts (a child gets
-one thread and every lock as it was): the zygote creates none, and only imports. What the child
-changes before it runs the kernel (:func:`_become_kernel`):
+one thread and every lock as it was): the zygote creates none, and only imports. Two threads
+come with libraries it imports, both made for fork: OpenBLAS's worker (NumPy; its fork handlers
+stop its workers, and a child starts its own when it needs them) and pyarrow's jemalloc
+background purge thread (jemalloc's fork handlers keep its locks whole; a child runs without
+that thread, and the dashboards allocate Arrow memory through malloc anyway:
+``geo.app._page.lean_arrow_pool``). What the child changes before it runs the kernel
+(:func:`_become_kernel`):
 
 - a session of its own (``setsid``, as ``jupyter_client`` starts kernels), so that an interrupt
   or a kill reaches its process group and not the zygote;
