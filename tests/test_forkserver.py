@@ -19,7 +19,15 @@ import pytest
 from jupyter_client.manager import AsyncKernelManager
 
 from geo.serve._kernel import DashboardKernelSpecs, lean_spec
-from geo.serve._provisioner import FORK_ENV, PROVISIONER_NAME, ZYGOTE, ForkProvisioner
+from geo.serve._provisioner import (
+    FORK_ENV,
+    GIVE_UP_AFTER,
+    PROVISIONER_NAME,
+    ZYGOTE,
+    ForkProvisioner,
+    Zygote,
+    ZygoteUnavailable,
+)
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.slow
@@ -192,6 +200,18 @@ def test_a_kernel_needing_another_interpreter_start_is_started_plain(zygote: int
     assert seen["mark"] == "plain"
     assert ZYGOTE.pid == zygote  # still there for the next kernel
     assert asyncio.run(_seen())["ppid"] == zygote
+
+
+def test_a_zygote_that_cannot_start_is_given_up() -> None:
+    zygote, started = Zygote(), set()
+    for _ in range(GIVE_UP_AFTER + 2):  # each failed kernel start asks for another zygote
+        zygote.start(env={"PYTHONHOME": "/nonexistent-atlas"})  # the interpreter cannot start
+        if zygote._process is not None:
+            started.add(zygote._process.pid)
+        with pytest.raises(ZygoteUnavailable):
+            zygote.fork([], dict(os.environ), str(REPO))
+    zygote.stop()
+    assert len(started) == GIVE_UP_AFTER  # no endless restarts of a broken zygote
 
 
 def test_fork_kernels_off_starts_plain_processes(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -51,6 +51,9 @@ FORK_ENV = "ATLAS_FORK_KERNELS"
 READY_WITHIN_S = 15.0
 """A kernel waits this long at most for a zygote still importing (it takes ~2 s; a plain
 start meanwhile would compete with it for the cores), then starts without it."""
+GIVE_UP_AFTER = 3
+"""Zygotes in a row that die before forking anything (an import or the socket failing) after
+which no other is started: each would spend seconds of CPU on imports for nothing."""
 LAUNCHER = "geo.serve.ipykernel_launcher"
 """The module whose command lines the zygote can stand in for."""
 
@@ -73,6 +76,8 @@ class Zygote:
         self._lock = threading.Lock()
         self._process: subprocess.Popen | None = None
         self._folder: Path | None = None
+        self._forked = False  # the running zygote has forked a kernel
+        self._failed_in_a_row = 0
         atexit.register(self.stop)
 
     @property
@@ -89,7 +94,14 @@ class Zygote:
         with self._lock:
             if self.pid is not None:
                 return
+            if self._process is not None:
+                self._failed_in_a_row = 0 if self._forked else self._failed_in_a_row + 1
+            if self._failed_in_a_row >= GIVE_UP_AFTER:
+                log.error("kernels start without a zygote: %d died before forking",
+                          self._failed_in_a_row)
+                return
             self._discard()
+            self._forked = False
             self._folder = Path(tempfile.mkdtemp(prefix="atlas-zygote-"))  # mode 0700
             # cwd "/": the zygote keeps no folder busy; each kernel gets its own cwd
             self._process = subprocess.Popen(
@@ -136,7 +148,9 @@ class Zygote:
             if process.poll() is not None:
                 raise ZygoteUnavailable(f"exited with code {process.returncode}")
             try:
-                return self._ask(folder / SOCKET_NAME, request)
+                forked = self._ask(folder / SOCKET_NAME, request)
+                self._forked = True
+                return forked
             except (FileNotFoundError, ConnectionRefusedError) as error:  # still importing
                 if time.monotonic() > deadline:
                     raise ZygoteUnavailable(f"not ready within {ready_within} s") from error
