@@ -18,12 +18,18 @@ hour changes, from ``/proc/PID/smaps`` and ``tracemalloc`` inside the kernel):
 Together: 258 -> 250 MB at rest, 294 -> 285 MB right after the moves (before the idle trim).
 
 :class:`DashboardKernelSpecs` hands Voila the installed ``python3`` kernel spec launched by
-:mod:`geo.serve.ipykernel_launcher` instead of ipykernel's own launcher.
+:mod:`geo.serve.ipykernel_launcher` instead of ipykernel's own launcher, forked from a warm
+zygote that it starts with the server (:mod:`geo.serve._forkserver`, :mod:`._provisioner`;
+``ATLAS_FORK_KERNELS=0``: started as plain processes).
 """
 
 from __future__ import annotations
 
+from importlib.metadata import entry_points
+
 from jupyter_client.kernelspec import NATIVE_KERNEL_NAME, KernelSpec, KernelSpecManager
+
+from geo.serve._provisioner import PROVISIONER_NAME, ZYGOTE, forking_enabled
 
 LAUNCHER = "geo.serve.ipykernel_launcher"
 """Module run by ``python -m`` instead of ``ipykernel_launcher``."""
@@ -37,8 +43,15 @@ class DashboardKernelSpecs(KernelSpecManager):
     """The installed kernel specs, the Python kernel launched by :data:`LAUNCHER`.
 
     Only a spec launching ``-m ipykernel_launcher`` (ipykernel's own, or one installed by
-    ``ipykernel install``) is changed; any other spec is handed over as it is.
+    ``ipykernel install``) is changed; any other spec is handed over as it is. Creating it
+    starts the zygote its kernels fork from (Voila creates it when the server starts: the
+    zygote is warm before the first visitor, and the preheated pool forks from it too).
     """
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        if forking_enabled():
+            ZYGOTE.start()
 
     def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
         spec = super().get_kernel_spec(kernel_name)
@@ -46,8 +59,9 @@ class DashboardKernelSpecs(KernelSpecManager):
 
 
 def lean_spec(spec: KernelSpec) -> KernelSpec:
-    """``spec`` launching :func:`main` with :data:`KERNEL_ARGS` and :data:`KERNEL_ENV`, if it
-    launches ``ipykernel_launcher``; else ``spec`` unchanged."""
+    """``spec`` launching :func:`main` with :data:`KERNEL_ARGS` and :data:`KERNEL_ENV`, forked
+    by the zygote's provisioner (unless ``ATLAS_FORK_KERNELS=0``), if it launches
+    ``ipykernel_launcher``; else ``spec`` unchanged."""
     argv = list(spec.argv)
     try:
         at = argv.index("ipykernel_launcher")
@@ -57,7 +71,16 @@ def lean_spec(spec: KernelSpec) -> KernelSpec:
         return spec
     argv[at] = LAUNCHER
     fields = spec.to_dict()
-    fields.update(argv=[*argv, *KERNEL_ARGS], env={**KERNEL_ENV, **spec.env},
-                  metadata={**spec.metadata, "debugger": False})
+    metadata = {**spec.metadata, "debugger": False}
+    if forking_enabled() and _provisioner_installed():
+        metadata["kernel_provisioner"] = {"provisioner_name": PROVISIONER_NAME}
+    fields.update(argv=[*argv, *KERNEL_ARGS], env={**KERNEL_ENV, **spec.env}, metadata=metadata)
     return KernelSpec(resource_dir=spec.resource_dir, **fields)
 
+
+
+def _provisioner_installed() -> bool:
+    """The fork provisioner's entry point is installed (``jupyter_client`` finds provisioners
+    only so; a checkout not installed again since it was added starts plain kernels)."""
+    return any(ep.name == PROVISIONER_NAME
+               for ep in entry_points(group="jupyter_client.kernel_provisioners"))

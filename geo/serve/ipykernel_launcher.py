@@ -8,15 +8,36 @@ benchmarks) still does.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from typing import Any
 
 
-def main() -> None:
-    """Start an ipykernel that does not import debugpy (Voila offers no debugger)."""
+def main(argv: list[str] | None = None, after_init: Callable[[], None] | None = None,
+         **app_traits: Any) -> None:
+    """Start an ipykernel that does not import debugpy (Voila offers no debugger).
+
+    Parameters
+    ----------
+    argv
+        The kernel's command line after the module (default: ``sys.argv[1:]``).
+    after_init
+        Called once the kernel exists, before it serves (the zygote of
+        :mod:`geo.serve._forkserver` redoes there what modules it imported do on import when
+        they find a kernel).
+    **app_traits
+        Traits of the kernel application set before ``argv`` is read (the zygote sets
+        ``parent_handle``).
+    """
     # A None entry makes ``import debugpy`` fail: ipykernel then runs as without debugpy.
     sys.modules.setdefault("debugpy", None)  # type: ignore[arg-type]
-    from ipykernel import kernelapp
+    from ipykernel.kernelapp import IPKernelApp
 
-    kernelapp.launch_new_instance()
+    # as ``IPKernelApp.launch_instance`` (ipykernel's own launcher), with the hook between
+    app = IPKernelApp.instance(**app_traits)
+    app.initialize(argv)
+    if after_init is not None:
+        after_init()
+    app.start()
 
 
 if __name__ == "__main__":
