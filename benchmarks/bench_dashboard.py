@@ -218,8 +218,9 @@ def cold_first_map() -> None:
     from geo.city import ready_city_dir
 
     ready_city_dir(None)  # the sample built beforehand (a first build is not a page open)
-    # served as `atlas serve` serves a visitor past its preheated pool: a lean kernel started
-    # on the spot
+    # served as `atlas serve` serves a visitor past its preheated pool: a lean kernel forked on
+    # the spot from the server's zygote (geo/serve/_forkserver.py), warm once the machine is
+    # quiet after the server started (ATLAS_FORK_KERNELS=0: a plain kernel process)
     with voila_server(REPO / "dashboards", extra_args=LEAN_KERNEL) as url:
         # ready when the hexagons' own canvas has pixels, not the venue dots'
         times = open_times(url + "/voila/render/atlas.ipynb", HEXCANVAS_JS, 1 if quick() else 3)
