@@ -36,7 +36,7 @@ SEEN = """import json, os, random, sys
 import comm
 import numpy as np
 print(json.dumps({"targets": sorted(comm.get_comm_manager().targets),
-                  "ppid": os.getppid(), "preloaded": "geo.app" in sys.modules,
+                  "ppid": os.getppid(), "modules": sorted(sys.modules),
                   "cwd": os.getcwd(), "path0": sys.path[0], "mark": os.environ.get("MARK"),
                   "parent": os.environ.get("JPY_PARENT_PID"), "random": random.random(),
                   "numpy": float(np.random.random()), "pid": os.getpid()}))"""
@@ -111,11 +111,36 @@ def test_the_lean_spec_names_the_provisioner(monkeypatch: pytest.MonkeyPatch) ->
         DashboardKernelSpecs().get_kernel_spec("python3")).metadata
 
 
+DASHBOARD = """import json, sys
+before = set(sys.modules)
+from geo.app import AtlasApp
+app = AtlasApp().display()
+app.load_city()
+print(json.dumps(sorted(m for m in set(sys.modules) - before if m.startswith("geo"))))"""
+
+
+def test_the_dashboards_cells_import_nothing_of_ours_in_a_forked_kernel(zygote: int) -> None:
+    """The zygote preloads what the analyst dashboard's cells import (geo.app, and opening the
+    sample city in load_city()), so a cold visitor's kernel spends no time on our imports."""
+
+    async def run() -> list[str]:
+        manager, client = await _started(REPO / "dashboards")
+        try:
+            reply, out = await _execute(client, DASHBOARD)
+            assert reply["status"] == "ok", reply
+            return json.loads(out.strip().splitlines()[-1])
+        finally:
+            client.stop_channels()
+            await manager.shutdown_kernel(now=True)
+
+    assert asyncio.run(run()) == []
+
+
 def test_a_kernel_is_forked_with_the_requests_env_and_cwd(zygote: int, tmp_path: Path) -> None:
     seen = asyncio.run(_seen(tmp_path, MARK="visitor"))
     assert seen["provisioner"] == ForkProvisioner.__name__
     assert seen["ppid"] == zygote != os.getpid()
-    assert seen["preloaded"]  # geo.app came with the fork: the notebook imported nothing yet
+    assert "geo.app" in seen["modules"]  # came with the fork: the notebook imported nothing yet
     # ipywidgets, imported in the zygote, registers its comm targets once the kernel exists
     # (without them the page asks for every widget's state one message at a time)
     assert {"jupyter.widget", "jupyter.widget.control"} <= set(seen["targets"])
