@@ -212,7 +212,7 @@ def test_without_a_zygote_kernels_start_anyway_and_it_comes_back(zygote: int) ->
     os.kill(zygote, signal.SIGKILL)
     assert _gone(zygote)
     seen = asyncio.run(_seen(specs=specs, MARK="fallback"))
-    assert seen["ppid"] == os.getpid() and not seen["preloaded"]  # a plain process
+    assert seen["ppid"] == os.getpid() and "geo.app" not in seen["modules"]  # a plain process
     assert seen["mark"] == "fallback"
     assert ZYGOTE.pid not in (None, zygote)  # started again for the next kernels
     assert asyncio.run(_seen(specs=specs))["ppid"] == ZYGOTE.pid
@@ -221,7 +221,7 @@ def test_without_a_zygote_kernels_start_anyway_and_it_comes_back(zygote: int) ->
 def test_a_kernel_needing_another_interpreter_start_is_started_plain(zygote: int) -> None:
     # PYTHONPATH is read when the interpreter starts: a fork of the zygote could not apply it
     seen = asyncio.run(_seen(PYTHONPATH="/nonexistent-atlas", MARK="plain"))
-    assert seen["ppid"] == os.getpid() and not seen["preloaded"]
+    assert seen["ppid"] == os.getpid() and "geo.app" not in seen["modules"]
     assert seen["mark"] == "plain"
     assert ZYGOTE.pid == zygote  # still there for the next kernel
     assert asyncio.run(_seen())["ppid"] == zygote
@@ -243,7 +243,7 @@ def test_fork_kernels_off_starts_plain_processes(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv(FORK_ENV, "0")
     seen = asyncio.run(_seen())
     assert seen["provisioner"] != ForkProvisioner.__name__
-    assert seen["ppid"] == os.getpid() and not seen["preloaded"]
+    assert seen["ppid"] == os.getpid() and "geo.app" not in seen["modules"]
 
 
 SERVER = """
