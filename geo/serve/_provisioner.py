@@ -55,7 +55,8 @@ GIVE_UP_AFTER = 3
 """Zygotes in a row that die before forking anything (an import or the socket failing) after
 which no other is started: each would spend seconds of CPU on imports for nothing."""
 LAUNCHER = "geo.serve.ipykernel_launcher"
-"""The module whose command lines the zygote can stand in for."""
+"""Module run by ``python -m`` instead of ``ipykernel_launcher`` (the lean kernel spec's, see
+:mod:`geo.serve._kernel`): the command lines the zygote can stand in for."""
 
 log = logging.getLogger(__name__)
 
