@@ -31,6 +31,7 @@ from importlib.metadata import entry_points
 from jupyter_client.kernelspec import NATIVE_KERNEL_NAME, KernelSpec, KernelSpecManager
 
 from geo.serve._provisioner import LAUNCHER, PROVISIONER_NAME, ZYGOTE, forking_enabled
+from geo.serve._templates import keep_compiled_templates
 
 KERNEL_ENV = {"MALLOC_ARENA_MAX": "2"}
 """Environment added to a served kernel's (read by glibc when the process starts)."""
@@ -44,11 +45,13 @@ class DashboardKernelSpecs(KernelSpecManager):
     Only a spec launching ``-m ipykernel_launcher`` (ipykernel's own, or one installed by
     ``ipykernel install``) is changed; any other spec is handed over as it is. Creating it
     starts the zygote its kernels fork from (Voila creates it when the server starts: the
-    zygote is warm before the first visitor, and the preheated pool forks from it too).
+    zygote is warm before the first visitor, and the preheated pool forks from it too), and
+    makes the server keep its page templates compiled (:mod:`geo.serve._templates`).
     """
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
+        keep_compiled_templates()
         if forking_enabled():
             ZYGOTE.start()
 

@@ -1,0 +1,80 @@
+"""The server compiles each page template once, not once per page (geo/serve/_templates.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import jinja2
+import pytest
+from nbconvert.exporters.templateexporter import TemplateExporter
+from voila.exporter import VoilaExporter
+from voila.paths import collect_template_paths
+
+from geo.serve import JUPYTER_DIR, TEMPLATE
+from geo.serve._kernel import DashboardKernelSpecs
+from geo.serve._templates import COMPILED, keep_compiled_templates
+
+
+@pytest.fixture
+def compiles(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Names of the templates Jinja compiles from source from now on (a cache hit compiles
+    nothing), with an empty cache to start from."""
+    names: list[str] = []
+    compile_source = jinja2.Environment.compile
+
+    def counted(self, source, name=None, filename=None, raw=False, defer_init=False):
+        names.append(name)
+        return compile_source(self, source, name, filename, raw, defer_init)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counted)
+    COMPILED.clear()
+    yield names
+    COMPILED.clear()
+
+
+def page_exporter(monkeypatch: pytest.MonkeyPatch) -> VoilaExporter:
+    """A new exporter of our page, as Voila makes one for every page it renders."""
+    monkeypatch.setenv("JUPYTER_PATH", str(JUPYTER_DIR))
+    paths = collect_template_paths(["voila", "nbconvert"], TEMPLATE)
+    return VoilaExporter(template_paths=paths, template_name=TEMPLATE)
+
+
+def load_page_templates(exporter: VoilaExporter) -> None:
+    """The page template and the lab templates it builds on (with the two filters Voila
+    registers when it renders)."""
+    exporter.register_filter("highlight_code", lambda source, **_: source)
+    exporter.register_filter("trusted", lambda output: output)
+    environment = exporter.environment
+    for name in ("index.html.j2", "lab/index.html.j2", "lab/base.html.j2", "base.html.j2"):
+        environment.get_template(name)
+
+
+def test_the_server_compiles_each_page_template_once(
+    compiles: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    DashboardKernelSpecs()  # as every server we start creates it
+    load_page_templates(page_exporter(monkeypatch))
+    first = list(compiles)
+    assert len(first) >= 4
+    load_page_templates(page_exporter(monkeypatch))
+    assert compiles == first, "a second page compiled its templates again"
+
+
+def test_an_edited_template_is_compiled_afresh(
+    compiles: list[str], tmp_path: Path
+) -> None:
+    keep_compiled_templates()
+    page = tmp_path / "page.html.j2"
+    page.write_text("one {{ 1 + 1 }}")
+
+    def render() -> str:
+        exporter = TemplateExporter(template_paths=[str(tmp_path)])
+        return exporter.environment.get_template(page.name).render()
+
+    assert render() == "one 2"
+    assert render() == "one 2"
+    assert len(compiles) == 1
+    page.write_text("two {{ 2 + 2 }}")
+    assert render() == "two 4"
+    assert len(compiles) == 2
