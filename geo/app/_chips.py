@@ -6,11 +6,11 @@ chips, and "All" / "None" set every chip at once. The group keeps one ``value`` 
 chosen values, in option order) so the app observes it like any other widget.
 
 The group is one anywidget (``chips.js`` draws plain ``<button>``\\ s): as a box of
-``ToggleButton``\\ s each group was ~46 widget models (a button, its style and its layout per
-chip, plus title, action buttons and boxes), ~140 of the analyst page's 369, each one kernel
-time, a server message and browser work on every cold page open. Now it is two (the widget and
-its layout). The page holds the chosen chips' indices (``chosen``); values may be any hashable
-and never travel.
+``ToggleButton``\\ s a group was three widget models per chip (button, style, layout) plus 15
+(title, action buttons, boxes): 111 of the analyst page's 369, each one kernel time, a server
+message and browser work on every cold page open. Now it is two (the widget and its layout).
+The page holds the chosen chips' indices (``chosen``); values may be any hashable and never
+travel.
 """
 
 from __future__ import annotations
