@@ -43,10 +43,10 @@ def test_a_project_names_its_own_groups_and_categories(tmp_path: Path) -> None:
     assert labels.category("theft", "fr") == "Vols simples"
     assert labels.category("theft", "en") == "Theft"  # no English given: the catalogue
     controls = Controls(("police",), ("men 18-29", "women 18-29"), "fr", labels=labels)
-    assert [c.description for c in controls.groups.chips] == [
+    assert controls.groups.labels == [
         "Jeunes hommes", "Femmes 18–29\u00a0ans"]
     controls.relabel("en")
-    assert controls.groups.chips[0].description == "Young men"
+    assert controls.groups.labels[0] == "Young men"
 
 
 @pytest.mark.parametrize(

@@ -4,17 +4,25 @@ A multi-select list box needs Ctrl-click to choose two items, which most users d
 A chip is a toggle button: a click or Space / Enter turns it on or off, Tab walks through the
 chips, and "All" / "None" set every chip at once. The group keeps one ``value`` trait (the
 chosen values, in option order) so the app observes it like any other widget.
+
+The group is one anywidget (``chips.js`` draws plain ``<button>``\\ s): as a box of
+``ToggleButton``\\ s a group was three widget models per chip (button, style, layout) plus 15
+(title, action buttons, boxes): 111 of the analyst page's 369, each one kernel time, a server
+message and browser work on every cold page open. Now it is two (the widget and its layout).
+The page holds the chosen chips' indices (``chosen``); values may be any hashable and never
+travel.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
-import ipywidgets as widgets
+import anywidget
 import traitlets
 
 
-class ChipGroup(widgets.VBox):
+class ChipGroup(anywidget.AnyWidget):
     """A titled group of toggle chips with "All" and "None" buttons.
 
     Parameters
@@ -25,37 +33,33 @@ class ChipGroup(widgets.VBox):
         The values chosen at first (all of them when ``None``).
     """
 
+    _esm = Path(__file__).with_name("chips.js").read_text()
     value = traitlets.Tuple()
-    """The chosen values, in option order."""
+    """The chosen values, in option order (kernel only: the page sees :attr:`chosen`)."""
+    chosen = traitlets.List(traitlets.Int()).tag(sync=True)
+    """Indices of the chosen chips, ascending: what a click in the page sets."""
+    labels = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    """One label (and tooltip) per chip, in display order."""
+    title = traitlets.Unicode("").tag(sync=True)
+    """The group's bold title."""
+    all_text = traitlets.Unicode("All").tag(sync=True)
+    """Words of the button choosing every chip (its tooltip adds the title)."""
+    none_text = traitlets.Unicode("None").tag(sync=True)
+    """Words of the button clearing every chip."""
 
     def __init__(
         self, options: Sequence[tuple[str, object]], value: Sequence[object] | None = None
     ) -> None:
-        self.title = widgets.HTML()
-        self.all_button = widgets.Button(layout=widgets.Layout(width="auto"))
-        self.none_button = widgets.Button(layout=widgets.Layout(width="auto"))
-        for button in (self.all_button, self.none_button):
-            button.add_class("atlas-chip-action")
-        self.all_button.on_click(lambda _: self._set_all(True))
-        self.none_button.on_click(lambda _: self._set_all(False))
+        # set before the traits: the validators below read them
         self._values: tuple = tuple(v for _, v in options)
-        chosen = set(self._values if value is None else value)
-        self.chips = [
-            widgets.ToggleButton(value=v in chosen, description=label, tooltip=label,
-                                 layout=widgets.Layout(width="auto", height="auto"))
-            for label, v in options
-        ]
-        self._syncing = False
-        for chip in self.chips:
-            chip.add_class("atlas-chip")
-            chip.observe(self._on_chip, names="value")
-        box = widgets.HBox(self.chips, layout=widgets.Layout(flex_flow="row wrap"))
-        head = widgets.HBox([self.title, self.all_button, self.none_button],
-                            layout=widgets.Layout(flex_flow="row wrap", align_items="center"))
-        super().__init__([head, box], layout=widgets.Layout(width="100%"))
-        self.add_class("atlas-chips")
-        self.value = tuple(v for v in self._values if v in chosen)
+        self._index = {v: i for i, v in enumerate(self._values)}
+        chosen = self._values if value is None else value
+        super().__init__(labels=[str(label) for label, _ in options])
+        self.layout.width = "100%"
+        self.value = tuple(chosen)
+        self.chosen = [self._index[v] for v in self.value]
         self.observe(self._on_value, names="value")
+        self.observe(self._on_chosen, names="chosen")
 
     @property
     def options(self) -> tuple:
@@ -64,32 +68,27 @@ class ChipGroup(widgets.VBox):
 
     def relabel(self, title: str, labels: Sequence[str], all_text: str, none_text: str) -> None:
         """New words (same values): the group title, one label per chip, the two buttons."""
-        self.title.value = f"<b>{title}</b>"
-        self.all_button.description = all_text
-        self.none_button.description = none_text
-        self.all_button.tooltip = f"{all_text}: {title}"
-        self.none_button.tooltip = f"{none_text}: {title}"
-        for chip, label in zip(self.chips, labels, strict=True):
-            chip.description = label
-            chip.tooltip = label
-
-    def _set_all(self, on: bool) -> None:
-        self.value = self._values if on else ()
-
-    def _on_chip(self, _change=None) -> None:
-        if not self._syncing:
-            self.value = tuple(v for v, c in zip(self._values, self.chips, strict=True) if c.value)
+        if len(labels) != len(self._values):
+            raise ValueError(f"{len(labels)} labels for {len(self._values)} chips")
+        with self.hold_sync():  # one message to the page
+            self.title = title
+            self.labels = list(labels)
+            self.all_text = all_text
+            self.none_text = none_text
 
     @traitlets.validate("value")
     def _valid(self, proposal) -> tuple:
         chosen = set(proposal["value"])
         return tuple(v for v in self._values if v in chosen)
 
+    @traitlets.validate("chosen")
+    def _valid_chosen(self, proposal) -> list[int]:
+        # a page may send any list: in range, once each, ascending
+        return sorted({i for i in proposal["value"] if 0 <= i < len(self._values)})
+
     def _on_value(self, change) -> None:
-        chosen = set(change["new"])
-        self._syncing = True
-        try:
-            for v, chip in zip(self._values, self.chips, strict=True):
-                chip.value = v in chosen
-        finally:
-            self._syncing = False
+        self.chosen = [self._index[v] for v in change["new"]]
+
+    def _on_chosen(self, change) -> None:
+        # equal to the value already (a change that came from it) sets nothing: no loop
+        self.value = tuple(self._values[i] for i in change["new"])

@@ -65,10 +65,15 @@ CSS = """
 .atlas-side .widget-inline-hbox .widget-readout { overflow: visible; max-width: none; }
 .atlas-side .jupyter-button { white-space: normal; overflow: visible; text-overflow: clip;
   height: auto; min-height: 30px; line-height: 1.25; padding: 3px 8px; }
-.atlas-side .atlas-chip { margin: 2px; border-radius: 14px; max-width: 100%; text-align: left; }
+.atlas-side .atlas-chip { margin: 2px; border-radius: 14px; max-width: 100%; text-align: left;
+  width: auto; }
 .atlas-side .atlas-chip.mod-active::before { content: "✓ "; }
-.atlas-side .atlas-chip-action { margin: 0 0 0 6px; font-size: 13px; }
+.atlas-side .atlas-chip-action { margin: 0 0 0 6px; font-size: 13px; width: auto; }
 .atlas-side .atlas-chips { margin: 6px 0; }
+.atlas-chips-head, .atlas-chips-row { display: flex; flex-flow: row wrap; }
+.atlas-chips-head { align-items: center; }
+.atlas-chips-title { margin: 2px; font-size: var(--jp-widgets-font-size, 13px);
+  line-height: var(--jp-widgets-inline-height, 28px); }
 .atlas-side .atlas-section-header { text-align: left; font-weight: 700; margin-top: 6px;
   background: #eef2f7; color: #111; }
 .atlas-side .atlas-section-header.mod-active { background: #dde6f2; color: #111; }
