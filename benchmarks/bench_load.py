@@ -48,7 +48,13 @@ sys.path.insert(0, str(REPO))
 from benchmarks._common import city_dir, quick, record, smaps_mb  # noqa: E402
 from benchmarks._voila_client import Session  # noqa: E402
 from geo.serve import PRESENT_POOL_SIZE, voila_command  # noqa: E402
-from tests.browser import CHROMIUM_ARGS, chromium_path, free_port, running_server  # noqa: E402
+from tests.browser import (  # noqa: E402
+    CHROMIUM_ARGS,
+    OFFLINE_ARGS,
+    chromium_path,
+    free_port,
+    running_server,
+)
 
 __test__ = False
 
@@ -168,13 +174,6 @@ def kernel_memory_mb(server: psutil.Process) -> tuple[int, dict[str, float]]:
     return count, total
 
 
-async def offline(route) -> None:
-    if route.request.url.startswith(("http://127.0.0.1", "data:", "blob:")):
-        await route.continue_()
-    else:
-        await route.abort()
-
-
 PAINTED_JS = """() => [...document.querySelectorAll('.leaflet-overlay-pane canvas')]
   .reduce((n, c) => { if (!c.width || !c.height) return n;
     const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
@@ -186,7 +185,6 @@ async def session(index: int, browser, url: str, run: Run, painted: list[int] | 
                   changes: int = CHANGES) -> None:
     context = await browser.new_context(viewport={"width": 1280, "height": 800})
     page = await context.new_page()
-    await page.route("**/*", offline)
     arrived = False
     try:
         start = time.perf_counter()
@@ -234,7 +232,8 @@ async def drive(url: str, server: psutil.Process, sessions: int = SESSIONS,
 
     run = Run(sessions)
     async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        browser = await pw.chromium.launch(executable_path=chromium_path(),
+                                           args=CHROMIUM_ARGS + OFFLINE_ARGS)
         try:
             tasks = [asyncio.create_task(session(i, browser, url, run, painted, changes))
                      for i in range(sessions)]
