@@ -1,18 +1,23 @@
-"""The server compiles each page template once, not once per page (geo/serve/_templates.py)."""
+"""What a server does once at its start (geo/serve/_startup.py): page templates compiled once,
+not once per page (geo/serve/_templates.py); no log record built that no handler wants."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
 import jinja2
 import pytest
 from nbconvert.exporters.templateexporter import TemplateExporter
+from voila.app import Voila
 from voila.exporter import VoilaExporter
 from voila.paths import collect_template_paths
 
 from geo.serve import JUPYTER_DIR, TEMPLATE
 from geo.serve._kernel import DashboardKernelSpecs
+from geo.serve._provisioner import FORK_ENV
+from geo.serve._startup import skip_unheard_records
 from geo.serve._templates import COMPILED, keep_compiled_templates
 
 
@@ -50,15 +55,17 @@ def load_page_templates(exporter: VoilaExporter) -> None:
         environment.get_template(name)
 
 
-def test_the_server_compiles_each_page_template_once(
+def test_the_server_compiles_its_page_templates_once_when_it_starts(
     compiles: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("JUPYTER_PATH", str(JUPYTER_DIR))
+    monkeypatch.setenv(FORK_ENV, "0")  # no zygote for this test process
     DashboardKernelSpecs()  # as every server we start creates it
-    load_page_templates(page_exporter(monkeypatch))
-    first = list(compiles)
-    assert len(first) >= 4
-    load_page_templates(page_exporter(monkeypatch))
-    assert compiles == first, "a second page compiled its templates again"
+    started = list(compiles)
+    assert {"index.html.j2", "lab/index.html.j2", "lab/base.html.j2"} <= set(started)
+    for _ in range(2):  # two visitors' pages
+        load_page_templates(page_exporter(monkeypatch))
+    assert compiles == started, "a page compiled its templates again"
 
 
 def test_an_edited_template_is_compiled_afresh(
@@ -78,3 +85,32 @@ def test_an_edited_template_is_compiled_afresh(
     page.write_text("two {{ 2 + 2 }}")
     assert render() == "two 4"
     assert len(compiles) == 2
+
+
+@pytest.mark.parametrize(("level", "debug_heard"), [(logging.INFO, False), (logging.DEBUG, True)])
+def test_the_server_builds_no_debug_record_unless_asked(
+    level: int, debug_heard: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("JUPYTER_PATH", str(JUPYTER_DIR))
+    monkeypatch.setenv(FORK_ENV, "0")
+    app = Voila(log_level=level)  # INFO: Voila's default; DEBUG: `voila --debug`
+    assert app.log.isEnabledFor(logging.DEBUG), "traitlets' logger lets DEBUG through"
+    DashboardKernelSpecs(parent=app)
+    assert app.log.isEnabledFor(logging.DEBUG) is debug_heard
+    assert app.log.isEnabledFor(logging.INFO)
+
+
+def test_a_logger_whose_records_go_elsewhere_too_is_left_alone() -> None:
+    logger = logging.getLogger("atlas-test-propagating")
+    handler = logging.NullHandler(logging.WARNING)
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    try:
+        logger.propagate = True  # the root's handlers may want DEBUG
+        skip_unheard_records(logger)
+        assert logger.level == logging.DEBUG
+        logger.propagate = False
+        skip_unheard_records(logger)
+        assert logger.level == logging.WARNING
+    finally:
+        logger.removeHandler(handler)

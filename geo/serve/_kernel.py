@@ -31,7 +31,7 @@ from importlib.metadata import entry_points
 from jupyter_client.kernelspec import NATIVE_KERNEL_NAME, KernelSpec, KernelSpecManager
 
 from geo.serve._provisioner import LAUNCHER, PROVISIONER_NAME, ZYGOTE, forking_enabled
-from geo.serve._templates import keep_compiled_templates
+from geo.serve._startup import server_started
 
 KERNEL_ENV = {"MALLOC_ARENA_MAX": "2"}
 """Environment added to a served kernel's (read by glibc when the process starts)."""
@@ -46,14 +46,21 @@ class DashboardKernelSpecs(KernelSpecManager):
     ``ipykernel install``) is changed; any other spec is handed over as it is. Creating it
     starts the zygote its kernels fork from (Voila creates it when the server starts: the
     zygote is warm before the first visitor, and the preheated pool forks from it too), and
-    makes the server keep its page templates compiled (:mod:`geo.serve._templates`).
+    does what a server does once at its start (:mod:`geo.serve._startup`).
     """
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        keep_compiled_templates()
         if forking_enabled():
-            ZYGOTE.start()
+            ZYGOTE.start()  # first: it imports in its own process meanwhile
+        server_started(self, self._page_template())
+
+    def _page_template(self) -> str:
+        """The page template of the Voila app creating this (ours when there is none)."""
+        from geo.serve import TEMPLATE
+
+        configuration = getattr(self.parent, "voila_configuration", None)
+        return getattr(configuration, "template", None) or TEMPLATE
 
     def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
         spec = super().get_kernel_spec(kernel_name)
