@@ -25,10 +25,13 @@ from jupyter_server._tz import utcnow
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from traitlets import Float, Int, default
 
+from geo.serve._activity import LightActivity
 
-class PacedKernelManager(AsyncMappingKernelManager):
+
+class PacedKernelManager(LightActivity, AsyncMappingKernelManager):
     """An :class:`AsyncMappingKernelManager` whose preheated kernels warm up a few at a time
-    (kernels started for a visitor directly, with no pool, are not held back)."""
+    (kernels started for a visitor directly, with no pool, are not held back), recording
+    kernel activity cheaply (:mod:`geo.serve._activity`)."""
 
     concurrent_starts = Int(
         config=True, help="Kernels allowed to warm up together (default: half the cores, at "
