@@ -111,3 +111,41 @@ def test_a_group_is_two_widget_models() -> None:
 
 def test_the_page_module_ships_beside_the_module() -> None:
     assert "atlas-chip" in ChipGroup._esm and "aria-pressed" in ChipGroup._esm
+
+
+def test_per_chip_tooltips_reach_the_page_and_default_to_the_labels() -> None:
+    group = ChipGroup(OPTIONS)
+    assert group.get_state()["tooltips"] == []  # the page shows each label as its tooltip
+    sent = _sent(group)
+    group.relabel("", ["Vol", "Vol avec violence", "Harcèlement"],
+                  tooltips=["a", "b", "c"])
+    assert sent == [{"labels": ["Vol", "Vol avec violence", "Harcèlement"],
+                     "tooltips": ["a", "b", "c"]}]  # one message; the buttons' words kept
+    assert (group.all_text, group.none_text) == ("All", "None")
+    assert "tooltips" in ChipGroup._esm
+    with pytest.raises(ValueError, match="2 tooltips for 3 chips"):
+        group.relabel("", ["a", "b", "c"], tooltips=["x", "y"])
+
+
+def test_a_group_may_go_without_all_and_none() -> None:
+    assert ChipGroup(OPTIONS).get_state()["actions"] is True
+    assert ChipGroup(OPTIONS, actions=False).get_state()["actions"] is False
+
+
+def test_a_disabled_group_ignores_the_page_and_the_page_knows() -> None:
+    group = ChipGroup(OPTIONS, value=["theft"])
+    sent = _sent(group)
+    group.disabled = True
+    assert sent == [{"disabled": True}] and group.get_state()["disabled"] is True
+    seen = _changes(group)
+    _from_page(group, {"chosen": [1, 2]})
+    assert seen == [] and group.value == ("theft",) and group.chosen == [0]
+    assert sent[-1] == {"chosen": [0]}  # the page repaints the kernel's choice
+    _from_page(group, {"disabled": False, "chosen": [1]})  # the page cannot enable it
+    assert group.disabled and seen == []
+    group.value = group.options  # the kernel still sets it
+    assert seen == [("theft", "robbery", "harassment")]
+    group.disabled = False
+    _from_page(group, {"chosen": [1]})
+    assert group.value == ("robbery",)
+

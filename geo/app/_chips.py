@@ -11,19 +11,24 @@ The group is one anywidget (``chips.js`` draws plain ``<button>``\\ s): as a box
 message and browser work on every cold page open. Now it is two (the widget and its layout).
 The page holds the chosen chips' indices (``chosen``); values may be any hashable and never
 travel.
+
+The weekday chips are a group too, with per-chip tooltips ("Friday night includes early
+Saturday"), no "All" / "None" (``actions=False``) and a ``disabled`` state for data without
+usable times: seven ``ToggleButton``\\ s in a box were 23 models.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import anywidget
 import traitlets
 
 
 class ChipGroup(anywidget.AnyWidget):
-    """A titled group of toggle chips with "All" and "None" buttons.
+    """A titled group of toggle chips, with "All" and "None" buttons unless told otherwise.
 
     Parameters
     ----------
@@ -31,6 +36,8 @@ class ChipGroup(anywidget.AnyWidget):
         ``(label, value)`` pairs, in display order.
     value
         The values chosen at first (all of them when ``None``).
+    actions
+        Whether the group shows the "All" and "None" buttons.
     """
 
     _esm = Path(__file__).with_name("chips.js").read_text()
@@ -39,22 +46,32 @@ class ChipGroup(anywidget.AnyWidget):
     chosen = traitlets.List(traitlets.Int()).tag(sync=True)
     """Indices of the chosen chips, ascending: what a click in the page sets."""
     labels = traitlets.List(traitlets.Unicode()).tag(sync=True)
-    """One label (and tooltip) per chip, in display order."""
+    """One label per chip, in display order (also its tooltip unless :attr:`tooltips`)."""
+    tooltips = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    """One tooltip per chip, or empty: each chip's tooltip is then its label."""
     title = traitlets.Unicode("").tag(sync=True)
     """The group's bold title."""
     all_text = traitlets.Unicode("All").tag(sync=True)
     """Words of the button choosing every chip (its tooltip adds the title)."""
     none_text = traitlets.Unicode("None").tag(sync=True)
     """Words of the button clearing every chip."""
+    actions = traitlets.Bool(True).tag(sync=True)
+    """Whether the "All" and "None" buttons are shown."""
+    disabled = traitlets.Bool(False).tag(sync=True)
+    """Chips greyed out in the page, and the page's choices ignored by the kernel."""
 
     def __init__(
-        self, options: Sequence[tuple[str, object]], value: Sequence[object] | None = None
+        self,
+        options: Sequence[tuple[str, object]],
+        value: Sequence[object] | None = None,
+        *,
+        actions: bool = True,
     ) -> None:
         # set before the traits: the validators below read them
         self._values: tuple = tuple(v for _, v in options)
         self._index = {v: i for i, v in enumerate(self._values)}
         chosen = self._values if value is None else value
-        super().__init__(labels=[str(label) for label, _ in options])
+        super().__init__(labels=[str(label) for label, _ in options], actions=actions)
         self.layout.width = "100%"
         self.value = tuple(chosen)
         self.chosen = [self._index[v] for v in self.value]
@@ -66,15 +83,39 @@ class ChipGroup(anywidget.AnyWidget):
         """The values a chip can take (in display order)."""
         return self._values
 
-    def relabel(self, title: str, labels: Sequence[str], all_text: str, none_text: str) -> None:
-        """New words (same values): the group title, one label per chip, the two buttons."""
+    def relabel(
+        self,
+        title: str,
+        labels: Sequence[str],
+        all_text: str | None = None,
+        none_text: str | None = None,
+        *,
+        tooltips: Sequence[str] = (),
+    ) -> None:
+        """New words (same values): the group title, one label (and optionally one tooltip)
+        per chip, the two buttons' words (kept when ``None``: a group without them)."""
         if len(labels) != len(self._values):
             raise ValueError(f"{len(labels)} labels for {len(self._values)} chips")
+        if tooltips and len(tooltips) != len(self._values):
+            raise ValueError(f"{len(tooltips)} tooltips for {len(self._values)} chips")
         with self.hold_sync():  # one message to the page
             self.title = title
             self.labels = list(labels)
-            self.all_text = all_text
-            self.none_text = none_text
+            self.tooltips = list(tooltips)
+            if all_text is not None:
+                self.all_text = all_text
+            if none_text is not None:
+                self.none_text = none_text
+
+    def set_state(self, sync_data: dict[str, Any]) -> None:
+        """A page's update: only chips to choose, and none while the group is disabled (a
+        page may send anything; ``disabled`` is the kernel's to set)."""
+        state = {k: v for k, v in sync_data.items()
+                 if k != "disabled" and not (k == "chosen" and self.disabled)}
+        if "chosen" in sync_data and "chosen" not in state:
+            self.send_state("chosen")  # the page painted its click: paint the kernel's again
+        if state:
+            super().set_state(state)
 
     @traitlets.validate("value")
     def _valid(self, proposal) -> tuple:
