@@ -72,7 +72,8 @@ def test_a_filter_change_sends_colours_not_outlines(app: AtlasApp) -> None:
     app.controls.hours.index = (0, 6)
     app.controls.layer.value = "perceived"
     assert app.hexes.feature_sends == outlines and app.hexes.sends == sends + 2
-    app.controls.weekdays[0].value = True  # answers carry no weekday: same colours, no message
+    app.controls.weekdays.value = (0, *app.controls.weekdays.value)  # Monday too: answers carry
+    # no weekday, so the same colours and no message
     assert app.hexes.sends == sends + 2
     assert app.hexes.outlines.size == app.atlas.grid_cells(9).size
     app.controls.resolution.value = 8  # another grid: its outlines go once
@@ -132,8 +133,7 @@ def test_hover_fills_the_info_box(app: AtlasApp) -> None:
 
 
 def test_weekday_filter_and_all_times(app: AtlasApp) -> None:
-    for button in app.controls.weekdays:
-        button.value = True
+    app.controls.weekdays.value = app.controls.weekdays.options  # every night
     app.controls.all_times.value = True
     everything = app.result.summary["incidents_shown"]
     assert app.result.query.hours is None and app.result.query.weekdays is None

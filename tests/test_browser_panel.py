@@ -109,9 +109,9 @@ def test_no_label_is_cut_in_english_or_french(server: str, size: tuple[int, int]
         assert k.input_value() == "5" and k.is_visible()
 
 
-NONE_CHOSEN_JS = ("() => !document.querySelector('.atlas-chips')"
+NONE_CHOSEN_JS = ("() => !document.querySelector('.atlas-categories')"
                   ".querySelector('.atlas-chip.mod-active')")
-"""No category chosen (the categories are the first chip group)."""
+"""No category chosen."""
 
 
 TWO_CHOSEN_JS = ("() => (document.querySelector('a.atlas-share')?.href || '')"
@@ -120,13 +120,13 @@ TWO_CHOSEN_JS = ("() => (document.querySelector('a.atlas-share')?.href || '')"
 
 
 def _chosen(page) -> list[str]:
-    return page.locator(".atlas-chips").first.locator(".atlas-chip.mod-active").all_inner_texts()
+    return page.locator(".atlas-categories").locator(".atlas-chip.mod-active").all_inner_texts()
 
 
 def test_two_categories_with_the_mouse_alone(server: str) -> None:
     with browser_page(1366, 768) as page:
         _open(page, server)
-        chips = page.locator(".atlas-chips").first
+        chips = page.locator(".atlas-categories")
         chips.get_by_role("button", name="None", exact=True).click()
         page.wait_for_function(NONE_CHOSEN_JS,
                                timeout=30_000)
@@ -147,8 +147,7 @@ def test_two_categories_with_the_keyboard_alone(server: str) -> None:
             for _ in range(150):
                 page.keyboard.press("Tab")
                 text = page.evaluate(
-                    "() => document.activeElement?.closest('.atlas-chips') === "
-                    "document.querySelector('.atlas-chips') ? "
+                    "() => document.activeElement?.closest('.atlas-categories') ? "
                     "document.activeElement.innerText : ''"
                 )
                 if name in text:
@@ -165,6 +164,33 @@ def test_two_categories_with_the_keyboard_alone(server: str) -> None:
         page.keyboard.press("Space")
         page.wait_for_function(TWO_CHOSEN_JS, timeout=30_000)
         assert sorted(_share_query(page)["categories"][0].split(",")) == ["robbery", "theft"]
+
+
+WEEKDAYS_JS = """() => {
+  const group = document.querySelector('.atlas-weekdays');
+  const shown = (e) => e.offsetParent !== null;
+  return {
+    chips: [...group.querySelectorAll('.atlas-chip')].map(
+      (b) => [b.innerText.replace('✓ ', ''), b.title, b.classList.contains('mod-active')]),
+    shownButtons: [...group.querySelectorAll('button')].filter(shown).length,
+  };
+}"""
+
+
+def test_the_weekday_chips_carry_night_tooltips_and_no_all_or_none(server: str) -> None:
+    with browser_page(1366, 768) as page:
+        _open(page, server)
+        state = page.evaluate(WEEKDAYS_JS)
+        assert [c[0] for c in state["chips"]] == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat",
+                                                   "Sun"]
+        assert [c[2] for c in state["chips"]] == [False] * 4 + [True, True, False]
+        assert all(c[1] and c[1] != c[0] for c in state["chips"])  # "Friday night ..."
+        assert state["shownButtons"] == 7  # the chips alone: no "All" / "None"
+        page.locator(".atlas-weekdays .atlas-chip").first.click()  # Monday too
+        page.wait_for_function(
+            "() => (document.querySelector('a.atlas-share')?.href || '').includes('mon,fri,sat')",
+            timeout=30_000,
+        )
 
 
 @pytest.mark.parametrize("lang", ["en", "fr"])

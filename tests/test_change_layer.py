@@ -51,8 +51,7 @@ def _all_nights(app: AtlasApp) -> None:
     with app._mute():
         c.resolution.value = 8
         c.all_times.value = True
-        for button in c.weekdays:
-            button.value = True
+        c.weekdays.value = c.weekdays.options
     app.refresh()
 
 

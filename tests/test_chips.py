@@ -149,3 +149,23 @@ def test_a_disabled_group_ignores_the_page_and_the_page_knows() -> None:
     _from_page(group, {"chosen": [1]})
     assert group.value == ("robbery",)
 
+
+def test_a_change_of_weekdays_is_one_query_refresh() -> None:
+    """Seven ToggleButtons were seven observed widgets; the group is one."""
+    from geo.app import AtlasApp
+    from geo.metrics import Atlas
+    from geo.sample import generate_city
+
+    city = generate_city(seed=5, incidents=2_000, app_reports=300, perceptions=300, venues=10)
+    app = AtlasApp(Atlas(city.incidents, city.perceptions, city.venues, metadata=city.metadata))
+    days = app.controls.weekdays
+    assert days.value == (4, 5) and days.get_state()["actions"] is False
+    assert days.tooltips[4] != days.labels[4]  # "Friday night includes early Saturday"-style
+    refreshes: list[object] = []
+    original = app.refresh
+    app.refresh = lambda: (refreshes.append(days.value), original())  # type: ignore[method-assign]
+    _from_page(days, {"chosen": [0, 1, 2, 3, 4, 5, 6]})  # every night at once
+    assert refreshes == [tuple(range(7))]
+    assert app.result.query.weekdays is None  # every night: no weekday filter
+    days.value = (5,)
+    assert len(refreshes) == 2 and app.result.query.weekdays == frozenset({5})

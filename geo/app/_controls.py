@@ -3,6 +3,7 @@
 The hour window lives on a noon-to-noon axis, so a night window such as 22:00-04:00 is one
 contiguous range on the slider (a 24-h circle cut at noon, where nightlife never is).
 Categories, sources and respondent groups are toggle chips with "All" / "None" (no Ctrl-click),
+the weekdays are chips without them (one widget each group: geo.app._chips),
 and the panel is cut into collapsible sections (filters, display, data) whose labels wrap
 instead of being cut, in either language (see geo.app._sections).
 """
@@ -19,7 +20,7 @@ from geo.app._sections import Section
 from geo.city import DisplayLabels
 from geo.classes import SCHEMES
 from geo.columns import CATEGORIES
-from geo.i18n import LANGUAGES, t, weekday_names
+from geo.i18n import LANGUAGES, WEEKDAYS, t, weekday_names
 from geo.layers._auto_res import AUTO
 from geo.metrics import RESOLUTIONS, Query
 from geo.timewin import HourWindow
@@ -106,11 +107,13 @@ class Controls:
             layout=full(),
             continuous_update=False,
         )
-        self.weekdays = [
-            widgets.ToggleButton(value=d in DEFAULT_WEEKDAYS, layout=widgets.Layout(width="auto"))
-            for d in range(7)
-        ]
+        self.weekdays = ChipGroup(
+            [(WEEKDAYS[d], d) for d in range(7)], DEFAULT_WEEKDAYS, actions=False
+        )
+        """Night weekdays, 0 = Monday; titled by :attr:`weekdays_label`, hence no title."""
+        self.weekdays.add_class("atlas-weekdays")  # the page's tests find groups by name
         self.categories = ChipGroup([(c, c) for c in CATEGORIES])
+        self.categories.add_class("atlas-categories")
         self.sources = ChipGroup([(s, s) for s in sources])
         self._source_names = sources
         self.groups = ChipGroup([(g, g) for g in groups])
@@ -145,10 +148,9 @@ class Controls:
     def disable_time(self, note: str) -> None:
         """Data without usable hours: "all times", hour and weekday controls off, and why."""
         self.all_times.value = True
-        for widget in (self.all_times, self.hours, *self.weekdays):
+        for widget in (self.all_times, self.hours, self.weekdays):
             widget.disabled = True
-        for button in self.weekdays:
-            button.value = True
+        self.weekdays.value = self.weekdays.options
         self.time_note.value = f'<div class="atlas-note" role="note">{note}</div>'
         self.dates.disable_sun()
 
@@ -174,7 +176,7 @@ class Controls:
         self.hours.index = (lo, hi)
 
     def query(self) -> Query:
-        days = frozenset(d for d, b in enumerate(self.weekdays) if b.value)
+        days = frozenset(self.weekdays.value)
         sources = frozenset(self.sources.value)
         when = self.dates.query_fields()  # date range and sun window: no clock window then
         return Query(
@@ -203,9 +205,9 @@ class Controls:
         if query.sun is None:  # a sun window keeps the clock slider where it was
             self.set_window(query.hours)
         self.dates.set_query(query)
-        days = query.weekdays if query.weekdays is not None else range(7)
-        for d, button in enumerate(self.weekdays):
-            button.value = d in days
+        self.weekdays.value = (
+            self.weekdays.options if query.weekdays is None else tuple(query.weekdays)
+        )
         self.categories.value = tuple(sorted(query.categories or CATEGORIES))
         self.sources.value = (
             self._source_names if query.sources is None else tuple(query.sources)
@@ -218,7 +220,7 @@ class Controls:
             self.resolution,
             self.all_times,
             self.hours,
-            *self.weekdays,
+            self.weekdays,
             self.categories,
             self.sources,
             self.groups,
@@ -253,11 +255,9 @@ class Controls:
         self.weekdays_label.value = (
             f"<b>{t('ui.weekdays', lang)}</b><br><small>{t('ui.weekdays_help', lang)}</small>"
         )
-        for button, name, day in zip(self.weekdays, weekday_names(lang), range(7), strict=True):
-            button.description = name
-            button.tooltip = t(
-                f"night.{('mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun')[day]}", lang
-            )
+        self.weekdays.relabel(
+            "", weekday_names(lang), tooltips=[t(f"night.{day}", lang) for day in WEEKDAYS]
+        )
         every, none = t("ui.all", lang), t("ui.none", lang)
         self.categories.relabel(
             t("ui.categories", lang),
@@ -284,11 +284,10 @@ class Controls:
         """The controls laid out in reading order (which is also the keyboard Tab order):
         language, layer, metric (and ``layer_extra``, e.g. the venue dots) always in view;
         filters, display and privacy in collapsible sections."""
-        weekdays = widgets.HBox(self.weekdays, layout=widgets.Layout(flex_flow="row wrap"))
         self.filters.body.children = [
             *self.dates.widgets(), self.hours_label, self.time_note, self.dates.night_kind,
             self.dates.sun_note, self.all_times, self.hours,
-            self.weekdays_label, weekdays, self.categories, self.sources, self.groups,
+            self.weekdays_label, self.weekdays, self.categories, self.sources, self.groups,
         ]
         self.display_section.body.children = [
             self.resolution, self.scheme, self.classes, self.basemap,
