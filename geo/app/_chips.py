@@ -108,8 +108,8 @@ class ChipGroup(anywidget.AnyWidget):
                 self.none_text = none_text
 
     def set_state(self, sync_data: dict[str, Any]) -> None:
-        """A page's update: only chips to choose, and none while the group is disabled (a
-        page may send anything; ``disabled`` is the kernel's to set)."""
+        """A page's update, less what is the kernel's to decide: ``disabled`` always, the
+        chosen chips while disabled (a page may send anything, whatever its buttons allow)."""
         state = {k: v for k, v in sync_data.items()
                  if k != "disabled" and not (k == "chosen" and self.disabled)}
         if "chosen" in sync_data and "chosen" not in state:
