@@ -11,14 +11,12 @@ import jinja2
 import pytest
 from nbconvert.exporters.templateexporter import TemplateExporter
 from voila.app import Voila
-from voila.exporter import VoilaExporter
-from voila.paths import collect_template_paths
 
 from geo.serve import JUPYTER_DIR, TEMPLATE
 from geo.serve._kernel import DashboardKernelSpecs
 from geo.serve._provisioner import FORK_ENV
 from geo.serve._startup import skip_unheard_records
-from geo.serve._templates import COMPILED, keep_compiled_templates
+from geo.serve._templates import COMPILED, keep_compiled_templates, page_exporter
 
 
 @pytest.fixture
@@ -38,20 +36,17 @@ def compiles(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     COMPILED.clear()
 
 
-def page_exporter(monkeypatch: pytest.MonkeyPatch) -> VoilaExporter:
-    """A new exporter of our page, as Voila makes one for every page it renders."""
+PAGE_TEMPLATES = ("index.html.j2", "lab/index.html.j2", "base.html.j2",
+                  "voila_setup.macro.html.j2")
+"""Templates a render of our page loads, by the names it asks for: ours, the lab page it
+extends, the base that one extends, and the macros ours imports."""
+
+
+def load_page_templates(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The page's templates in a new exporter, as Voila makes one for every page it renders."""
     monkeypatch.setenv("JUPYTER_PATH", str(JUPYTER_DIR))
-    paths = collect_template_paths(["voila", "nbconvert"], TEMPLATE)
-    return VoilaExporter(template_paths=paths, template_name=TEMPLATE)
-
-
-def load_page_templates(exporter: VoilaExporter) -> None:
-    """The page template and the lab templates it builds on (with the two filters Voila
-    registers when it renders)."""
-    exporter.register_filter("highlight_code", lambda source, **_: source)
-    exporter.register_filter("trusted", lambda output: output)
-    environment = exporter.environment
-    for name in ("index.html.j2", "lab/index.html.j2", "lab/base.html.j2", "base.html.j2"):
+    environment = page_exporter(TEMPLATE).environment
+    for name in PAGE_TEMPLATES:
         environment.get_template(name)
 
 
@@ -62,9 +57,9 @@ def test_the_server_compiles_its_page_templates_once_when_it_starts(
     monkeypatch.setenv(FORK_ENV, "0")  # no zygote for this test process
     DashboardKernelSpecs()  # as every server we start creates it
     started = list(compiles)
-    assert {"index.html.j2", "lab/index.html.j2", "lab/base.html.j2"} <= set(started)
+    assert set(PAGE_TEMPLATES) <= set(started)
     for _ in range(2):  # two visitors' pages
-        load_page_templates(page_exporter(monkeypatch))
+        load_page_templates(monkeypatch)
     assert compiles == started, "a page compiled its templates again"
 
 
