@@ -3,9 +3,10 @@
 // The kernel sends the words (`title`, `labels`, `tooltips`, `all_text`, `none_text`), whether
 // the "All" / "None" buttons show (`actions`), whether the chips are `disabled`, and the chosen
 // chips' indices (`chosen`); a click, or Space / Enter on a focused chip (native buttons do both),
-// sends the new indices once (never while disabled: the buttons carry the attribute). The page repaints from `chosen` alone, so a value set in the kernel and
-// a click take the same path. Buttons carry Jupyter's classes so they look like the ToggleButtons
-// they replace; the panel's CSS (geo/app/_panels.py) rounds and wraps them.
+// sends the new indices once (never while disabled: the buttons carry the attribute). The page
+// repaints from `chosen` alone, so a value set in the kernel and a click take the same path.
+// Buttons carry Jupyter's classes so they look like the ToggleButtons they replace; the panel's
+// CSS (geo/app/_panels.py) rounds and wraps them.
 
 function button(className) {
   const b = document.createElement("button");
