@@ -116,36 +116,43 @@ def combine_incident_cubes(cubes: Sequence[IncidentCube]) -> IncidentCube:
     nights = np.unique(np.concatenate(
         [np.unique(c.table["night"].to_numpy(dtype=np.int32)) for c in cubes]
     ))
-    radix = (cells.size, HOURS_OF_WEEK + 1, len(CATEGORIES), len(sources), max(nights.size, 1))
-    packed = np.concatenate([_packed(c.table, cells, sources, nights) for c in cubes])
-    counts = np.concatenate([c.table["count"].to_numpy(dtype=np.float64) for c in cubes])
-    record_keys = np.concatenate([c.table["key"].to_numpy(dtype=np.int64) for c in cubes])
     # Each table is sorted already, so a stable sort (timsort) merges the runs cheaply; no
-    # hash table, so the peak stays a few arrays of the combined length.
+    # hash table. Columns are gathered into sorted order one at a time, and sums made only
+    # where keys repeat, so the peak is the parts plus about five arrays of the combined length
+    # (a 20M-incident cube has ~20M rows: keys hold the night).
+    packed = np.concatenate([_packed(c.table, cells, sources, nights) for c in cubes])
     order = np.argsort(packed, kind="stable")
-    packed, counts, record_keys = packed[order], counts[order], record_keys[order]
+    packed = packed[order]
+    counts = np.concatenate([c.table["count"].to_numpy(dtype=np.float64) for c in cubes])[order]
+    record_keys = np.concatenate([c.table["key"].to_numpy(dtype=np.int64) for c in cubes])[order]
     del order
     starts = np.flatnonzero(np.r_[True, packed[1:] != packed[:-1]]) if packed.size else packed
-    sums = np.add.reduceat(counts, starts) if packed.size else counts
-    key_sums = np.add.reduceat(record_keys, starts) if packed.size else record_keys
-    keys = packed[starts]
-    del packed, counts, record_keys
-    parts = []
-    for size in reversed(radix[1:]):
-        keys, part = np.divmod(keys, size)
-        parts.append(part)
-    night, src, category, how = parts
+    if starts.size < packed.size:  # some keys repeat across parts: sum them
+        counts = np.add.reduceat(counts, starts)
+        record_keys = np.add.reduceat(record_keys, starts)
+        packed = packed[starts]
+    del starts
+    columns = {}
+    for name, size, dtype in (("night", max(nights.size, 1), np.int32),
+                              ("source", len(sources), np.int8),
+                              ("category", len(CATEGORIES), np.int8),
+                              ("how", HOURS_OF_WEEK + 1, np.int16)):
+        packed, part = np.divmod(packed, size)
+        columns[name] = part.astype(dtype)
+        del part
     table = pd.DataFrame(
         {
-            "cell": cells[keys],
-            "how": (how - 1).astype(np.int16),
-            "category": pd.Categorical.from_codes(category, categories=list(CATEGORIES)),
-            "source": pd.Categorical.from_codes(src, categories=sources),
-            "night": nights[night].astype(np.int32) if nights.size else night.astype(np.int32),
-            "count": sums.astype(np.float64),
-            "key": key_sums.astype(np.int64),
+            "cell": cells[packed],
+            "how": columns.pop("how") - 1,
+            "category": pd.Categorical.from_codes(columns.pop("category"),
+                                                  categories=list(CATEGORIES)),
+            "source": pd.Categorical.from_codes(columns.pop("source"), categories=sources),
+            "night": nights[columns["night"]] if nights.size else columns["night"],
+            "count": counts,
+            "key": record_keys,
         }
     )
+    del packed, counts, record_keys, columns
     firsts = [c.first_night for c in cubes if c.first_night is not None]
     lasts = [c.last_night for c in cubes if c.last_night is not None]
     reasons = dict.fromkeys(r for c in cubes for r in c.untimed_by_precision)

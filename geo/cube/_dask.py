@@ -41,11 +41,11 @@ if TYPE_CHECKING:
     from geo.schema import LoadOptions
 
 DEFAULT_WORKER_MEMORY = "1.5GiB"
-"""Memory limit of each LocalCluster worker. Measured on 20M incidents: a worker peaks near
-0.7 GB counting a 1M-row partition and 0.9 GB in the final combine (3.6M cube rows); the limit
-leaves room for that while two workers and the client cannot pass 4 GB together. The final
-combine grows with the cube (cells x hours x categories seen), not with the rows: a country's
-cube may need more."""
+"""Memory limit of each LocalCluster worker. A worker peaks near 0.7 GB counting a 1M-row
+partition; combines on workers fold at most :data:`SPLIT_EVERY` partial cubes (~8M cube rows
+for 8M incidents: cube rows are nearly one per incident since the keys hold the night), and the
+last fold runs in the client, which receives the whole cube anyway. Two workers and the client
+then stay under 4 GB together (``benchmarks/bench_dask.py``: 20M incidents)."""
 
 DEFAULT_BLOCKSIZE = "64MiB"
 """CSV bytes per partition (~600k canonical rows); Parquet partitions follow the files."""
@@ -189,15 +189,17 @@ def _tasks(
     return [build(part, settings) for part in frame.to_delayed()]
 
 
-def _tree(client: Client, futures: list[Future], split_every: int) -> Future:
-    """Fold futures of partial cubes ``split_every`` at a time, in partition order."""
+def _tree(client: Client, futures: list[Future], split_every: int) -> list[Future]:
+    """Fold futures of partial cubes ``split_every`` at a time, in partition order, until at
+    most ``split_every`` are left: the caller folds those itself (see
+    :func:`build_incident_cube_dask`)."""
     level = futures
-    while len(level) > 1:
+    while len(level) > split_every:
         level = [
             client.submit(_combine, level[i : i + split_every], priority=10)
             for i in range(0, len(level), split_every)
         ]
-    return level[0]
+    return level
 
 
 def build_incident_cube_dask(
@@ -252,7 +254,7 @@ def build_incident_cube_dask(
     futures = [client.compute(task, priority=0) for task in tasks]
     position = {future.key: i for i, future in enumerate(futures)}
     pending = as_completed(futures)
-    final = _tree(client, futures, split_every)
+    last = _tree(client, futures, split_every)
     del futures, tasks  # only the tree may keep partial cubes alive, so they go once folded
     start = time.perf_counter()
     try:
@@ -262,8 +264,14 @@ def build_incident_cube_dask(
             if progress is not None:
                 progress(f"partition {position[future.key] + 1}/{n} counted "
                          f"({done}/{n} done, {time.perf_counter() - start:.1f} s)")
-        cube, reports = final.result()
+        # The last fold runs here, not on a worker: the cube arrives here whole anyway, and
+        # with nights in its keys it is nearly as long as the input (20M incidents: ~20M rows,
+        # 0.6 GB), so a worker folding it passed its memory limit and was killed.
+        parts = client.gather(last)
     except BaseException:
-        client.cancel([final])
+        client.cancel(last)
         raise
+    client.cancel(last)  # the workers' copies go before the fold doubles what is held here
+    del last
+    cube, reports = _combine(parts)
     return cube, reports, n
