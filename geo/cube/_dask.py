@@ -4,9 +4,10 @@ A national export of tens of millions of rows does not fit a laptop as raw rows,
 does (DESIGN §8). So the raw rows never meet in one place: ``dask.dataframe`` reads the
 partitioned Parquet (or the CSVs) a block at a time, each block is indexed and counted into a
 partial :class:`~geo.cube.IncidentCube` by the very :func:`~geo.cube.build_incident_cube` the
-pandas engine uses, and the partial cubes — a few hundred thousand rows each, whatever the
-input — are summed by :func:`~geo.cube.combine_incident_cubes` in a fixed tree of
-:data:`SPLIT_EVERY` at a time.
+pandas engine uses, and the partial cubes are summed by :func:`~geo.cube.combine_incident_cubes`
+in a fixed tree of :data:`SPLIT_EVERY` at a time, the last fold in the client. A cube's keys hold
+each record's night, so a partial cube has nearly a row per incident (~30 MB per million): what
+the cluster saves is the raw rows' reading, parsing and indexing, and their memory.
 
 Why futures and a hand-made tree rather than one ``groupby().sum()``: a partial cube carries
 metadata (night range, untimed counts) that a frame cannot, partial tables come sorted so a
