@@ -166,9 +166,9 @@ def city_figures(moves: int) -> None:
         with voila_server(REPO / "dashboards", extra_args=SERVED, env=env) as url:
             ready = HEXCANVAS_JS if renderer == "canvas" else HEXES_JS
             # Every open takes a preheated kernel (the pool refills while the machine is
-            # waited quiet): the canvas page is opened three times and the median kept, as one
-            # open on two shared cores varied 2.1-3.2 s (2026-12-02); the GeoJSON page, whose
-            # open takes 12-35 s, once.
+            # waited quiet) and the median is kept: the canvas page is opened three times, as
+            # one open on two shared cores varied 2.1-3.2 s (2026-12-02); the GeoJSON page,
+            # whose open takes 10-35 s, twice.
             opens = [measure(url + page, 1, ready)[0]
                      for _ in range(2 if renderer == "canvas" and not quick() else 1)]
             first, painted, _, _, _ = measure(url + page, moves, ready)
