@@ -42,9 +42,9 @@ DIGESTS = "digests.json"
 CUBE_FILE = "incident-cube.parquet"
 MAPPED_CUBE_FILE = "incident-cube.arrow"
 """The same cube uncompressed, for kernels to memory-map (``codes/`` beside it: the codes per
-resolution, dated rows in night order since format 5, and, since format 6, the grids' outlines
-and areas, ``geo.geometry``)."""
-FORMAT_VERSION = 6
+resolution, dated rows in night order since format 5, undated rows in hour order since format
+7, and, since format 6, the grids' outlines and areas, ``geo.geometry``)."""
+FORMAT_VERSION = 7
 """Bumped when a build's layout changes; older builds are then rebuilt, not misread."""
 
 Progress = Callable[[str], None]

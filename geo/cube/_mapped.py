@@ -28,11 +28,13 @@ if TYPE_CHECKING:
 CODES_DIR = "codes"
 """Folder of a build generation holding, per resolution, ``r<res>.arrow`` (rows with the night
 date), ``r<res>-undated.arrow`` (the date summed out, what views without a date range read) and
-``cells-r<res>.arrow``. Dated rows are stored in night order (a date range is one slice)."""
-LAYOUT = 2
-"""Row layout of the files: 2 = dated rows stored in night order. Files of another layout (an
-older build: dated rows in cube order beside a ``night_order`` column) are not read: the codes
-are then made from the cube, as :meth:`CubeCodes.select` relies on the order."""
+``cells-r<res>.arrow``. Dated rows are stored in night order (a date range is one slice),
+undated rows in hour order (an hour window is a few runs)."""
+LAYOUT = 3
+"""Row layout of the files: 3 = dated rows in night order, undated rows in hour order
+(:data:`~geo.cube._codes.HOUR_MAJOR`). Files of another layout (an older build: undated rows
+in cube order; before layout 2, dated rows too) are not read: the codes are then made from the
+cube, as :meth:`CubeCodes.select` relies on the order."""
 MAPPED_RESOLUTIONS: tuple[int, ...] = (7, 8, 9, 10)
 """The resolutions dashboards offer, each written once at build time."""
 _META_KEY = b"insecurity_atlas.codes"
