@@ -12,7 +12,8 @@
 """
 
 from geo._lazy import lazy_names
-from geo.cube._codes import UNTIMED_SLOT, CubeCodes, CubeIndex, NightHours, day_number
+from geo.cube._code_cache import CubeIndex
+from geo.cube._codes import UNTIMED_SLOT, CubeCodes, NightHours, day_number
 from geo.cube._incidents import NO_NIGHT, UNTIMED_REASONS, IncidentCube, build_incident_cube
 from geo.cube._perceptions import (
     NO_ANSWER_DATE,

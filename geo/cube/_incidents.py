@@ -27,7 +27,8 @@ import pandas as pd
 
 from geo.columns import CATEGORIES, DEFAULT_DAY_BOUNDARY_HOUR, DEFAULT_RESOLUTION, SOURCES_KNOWN
 from geo.cube._aggregate import codes_in, factorize_sorted, group_sum
-from geo.cube._codes import NO_NIGHT, CubeCodes, CubeIndex
+from geo.cube._code_cache import CubeIndex
+from geo.cube._codes import NO_NIGHT, CubeCodes
 from geo.index import cells_of
 from geo.privacy import record_keys, salt_fingerprint
 from geo.timewin import (
