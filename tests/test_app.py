@@ -212,6 +212,33 @@ def test_each_redraw_bumps_the_draw_counter_the_browser_waits_for(app: AtlasApp)
     assert legend_then != legend and summary_then == summary != summary_last
 
 
+
+def test_a_recorded_map_goes_out_before_its_comparison(app: AtlasApp, monkeypatch) -> None:
+    import geo.app._app as app_module
+
+    calls = []
+
+    def spy(result, **kwargs):
+        assert "gap" not in result.table  # the query left the comparison out
+        calls.append((app.map_draws, app.draws, app.legend.value))
+        return app_module.with_comparison.__wrapped__(result, **kwargs)
+
+    spy.__wrapped__ = app_module.with_comparison
+    monkeypatch.setattr(app_module, "with_comparison", spy)
+    legend = app.legend.value
+    app.controls.hours.index = (1, 7)
+    # the map and its legend were sent (map counter ahead), the panels not yet
+    assert calls == [(app.draws, app.draws - 1, app.legend.value)] and legend != calls[0][2]
+    # and what the panels, the table and exports read has the comparison all the same
+    assert {"gap", "bivariate_class", "hotspot"} <= set(app.result.table.columns)
+    assert app.result.protected.table is app.result.table
+    n = app.result.summary["spearman"]["n"]
+    assert n == app.result.summary["cells_compared"] > 0
+    assert f"{n}" in app.summary.value.replace("\u202f", "").replace(",", "")
+    app.controls.layer.value = "gap"  # a restyle: the result is compared already
+    app.controls.hours.index = (0, 6)  # a gap map waits for the ranks it shows
+    assert len(calls) == 1 and "gap" in app.result.table
+
 def test_hiding_the_metric_for_other_layers_hides_nothing_else(app: AtlasApp) -> None:
     app.controls.layer.value = "gap"
     assert app.controls.metric.layout.display == "none"

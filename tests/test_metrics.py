@@ -14,7 +14,14 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from geo.columns import CATEGORIES
-from geo.metrics import PERCEIVED_VALUES, RECORDED_VALUES, Atlas, Query
+from geo.metrics import (
+    COMPARE_COLUMNS,
+    PERCEIVED_VALUES,
+    RECORDED_VALUES,
+    Atlas,
+    Query,
+    with_comparison,
+)
 from geo.sample import generate_city
 from geo.schema import check_contract
 from geo.timewin import HourWindow
@@ -177,6 +184,29 @@ def test_local_statistics_on_demand(city_atlas: Atlas) -> None:
         .all()
     )
 
+
+
+@pytest.mark.parametrize(
+    "query",
+    [Query(resolution=9), Query(resolution=10, k=0), Query(resolution=9, mode="coarsen"),
+     Query(resolution=9, hours=HourWindow(3, 4), weekdays=(0,))],
+    ids=["k5", "k0", "coarsened", "narrow"],
+)
+def test_a_comparison_added_after_the_query_is_the_one_the_query_gives(
+    city_atlas: Atlas, query: Query
+) -> None:
+    whole = city_atlas.query(query, local_stats=True, permutations=49, seed=2)
+    bare = city_atlas.query(query, compare=False)
+    assert not set(COMPARE_COLUMNS) & set(bare.table.columns)
+    later = with_comparison(bare, local_stats=True, permutations=49, seed=2)
+    pd.testing.assert_frame_equal(later.table, whole.table)
+    assert later.protected.table is later.table
+    assert later.summary == whole.summary or (  # NaN rho: compare the rest
+        math.isnan(whole.summary["spearman"]["rho"])
+        and {**later.summary, "spearman": 0} == {**whole.summary, "spearman": 0}
+        and later.summary["spearman"]["n"] == whole.summary["spearman"]["n"]
+    )
+    assert bare.summary["cells_compared"] == 0  # the bare result is left as it was
 
 # ------------------------------------------------------------- known answers on a hand-built city
 #

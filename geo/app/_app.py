@@ -39,7 +39,7 @@ from geo.app._time_layers import TimeLayers
 from geo.city import City
 from geo.i18n import t
 from geo.layers import VenueLayer, basemap_layer, fit_view, hex_layer, make_map
-from geo.metrics import Atlas, Query, QueryResult
+from geo.metrics import Atlas, Query, QueryResult, with_comparison
 
 if TYPE_CHECKING:
     from geo.city import DefaultView
@@ -74,6 +74,8 @@ class AtlasApp(TimeLayers, AnalystViews, AnalystCells, PageApp):
         self.k_floor = DEFAULT_K_FLOOR
         self.atlas: Atlas | None = None
         self.result: QueryResult | None = None
+        self._compare_after_map = False
+        """The result's comparison is still to come (redraw adds it once the map is out)."""
         self.data_label = data_label or ""
         self._muted = False
         self._selected: int | None = None
@@ -249,10 +251,15 @@ class AtlasApp(TimeLayers, AnalystViews, AnalystCells, PageApp):
         """Query -> compute -> draw. The only path from a control to the map."""
         if self.atlas is None or self.controls is None:
             return
-        local = self.controls.layer.value == "hotspots"
+        layer = self.controls.layer.value
+        local = layer == "hotspots"
         if local:  # permutation tests take about a second: say what is going on
             self._step("progress.comparing", 3)
-        self.result = self.atlas.query(self.query(), local_stats=local)
+        # A recorded or perceived map shows no ranks: it goes out first (redraw compares).
+        self._compare_after_map = layer in ("recorded", "perceived")
+        self.result = self.atlas.query(
+            self.query(), local_stats=local, compare=not self._compare_after_map
+        )
         self._rows_of = None
         grids = self.hexes.feature_sends
         self.redraw()
@@ -290,6 +297,8 @@ class AtlasApp(TimeLayers, AnalystViews, AnalystCells, PageApp):
         self.venues.show_on(self.map, venues)
         self.legend.value = legend
         self._stamp_map()
+        if self._compare_after_map:  # the map is out: now what the panels and exports read
+            self.result, self._compare_after_map = with_comparison(self.result), False
         self._table_cells = style.cells
         self.summary.value = timed[1] if timed else summary_html(self.result, self.lang)
         c.dates.show_nights(self.result.summary["nights"])

@@ -1,7 +1,7 @@
 """Queries and per-cell metrics: the engine every view and export calls."""
 
 from geo.metrics._atlas import Atlas, QueryResult
-from geo.metrics._compared import COMPARE_COLUMNS
+from geo.metrics._compared import COMPARE_COLUMNS, with_comparison
 from geo.metrics._protect import PERCEIVED_VALUES, RECORDED_VALUES
 from geo.metrics._query import (
     DEFAULT_QUERY_RESOLUTION,
@@ -22,4 +22,5 @@ __all__ = [
     "Mode",
     "Query",
     "QueryResult",
+    "with_comparison",
 ]

@@ -31,7 +31,7 @@ from geo.index import cells_of, parents_of
 from geo.metrics import _detail
 from geo.metrics._areas import CellAreas
 from geo.metrics._atlas_io import atlas_from_cube, atlas_from_dir
-from geo.metrics._compared import compare_view
+from geo.metrics._compared import comparable, compare_view
 from geo.metrics._grid import Grid
 from geo.metrics._protect import (
     SUMS,
@@ -382,7 +382,7 @@ class Atlas:
         # rho and n only: the p-value needs SciPy, so exports add it (geo.export)
         summary["spearman"] = {"rho": float("nan"), "n": 0}
         summary["cells_compared"] = 0
-        if compare and (query.mode == "suppress" or query.k == 0) and table["cell"].size:
+        if compare and comparable(query, table["cell"].size):
             compare_view(table, summary, local_stats, permutations, seed)
         shown_table = pd.DataFrame(table, copy=False)
         protected = Protected(

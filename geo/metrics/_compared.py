@@ -4,15 +4,29 @@ computed on the published cells only, so that nothing compared was not shown.
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
 from geo.compare import CELL_COLUMNS, CompareSettings, compare_arrays
+
+if TYPE_CHECKING:
+    from geo.metrics._atlas import QueryResult
+    from geo.metrics._query import Query
 
 COMPARE_COLUMNS = tuple(c for c in CELL_COLUMNS if c not in ("cell", "gi_p", "local_p"))
 """Columns a compared view adds to its table: those of a comparison but the p-values (an
 export adds them, with SciPy) and the cell it already has."""
+
+_INPUTS = ("cell", "incidents_per_night", "perceived_eb", "perceived_ok", "incidents")
+"""The published columns a comparison reads."""
+
+
+def comparable(query: Query, cells: int) -> bool:
+    """Whether a view is compared: it shows cells, each at its own resolution (not coarsened)."""
+    return (query.mode == "suppress" or query.k == 0) and cells > 0
 
 
 def compare_view(
@@ -43,3 +57,23 @@ def compare_view(
     # rho and n only: the p-value needs SciPy, so exports add it (geo.export)
     summary["spearman"] = {"rho": result.spearman.rho, "n": result.spearman.n}
     summary["cells_compared"] = result.n_cells_compared
+
+
+def with_comparison(
+    result: QueryResult, *, local_stats: bool = False, permutations: int = 999, seed: int = 0
+) -> QueryResult:
+    """``result`` of ``Atlas.query(..., compare=False)`` with the comparison columns and
+    figures it left out, as ``query`` gives them. The analyst app sends a recorded or
+    perceived map first and compares after: that map does not wait for ranks it does not show.
+    """
+    table, summary = result.table, dict(result.summary)
+    if not comparable(result.query, len(table)):
+        return replace(result, summary=summary)
+    columns = {c: table[c].to_numpy() for c in _INPUTS}
+    compare_view(columns, summary, local_stats, permutations, seed)
+    added = {c: v for c, v in columns.items() if c not in _INPUTS}
+    # One frame over the same arrays plus the new ones: inserting the columns one by one
+    # into a copy costs several times more at a metro's 165k cells.
+    joined = pd.DataFrame({**{c: table[c].array for c in table.columns}, **added}, copy=False)
+    return replace(result, table=joined, protected=replace(result.protected, table=joined),
+                   summary=summary)
