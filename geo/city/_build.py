@@ -29,6 +29,7 @@ import pandas as pd
 
 from geo.city._digest import DigestMemo, file_digest
 from geo.city._project import CityProject, SourceSpec
+from geo.city._readers import remove_unread, write_lease
 from geo.city._report import BuildReport, source_entry
 from geo.columns import DEFAULT_RESOLUTION, INCIDENT_COLUMNS
 from geo.cube import CUBE_FORMAT
@@ -288,6 +289,7 @@ def _write_generation(project: CityProject, reads: list[ReadSource], key: str,
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
     name = f"gen-{stamp}-{key[:8]}"
     with _staging(root) as tmp:
+        write_lease(tmp)  # readers lock it: a build removes no generation a kernel reads
         incidents = _combined(reads, "incidents")
         cube = build_incident_cube(incidents, day_boundary=project.day_boundary,
                                    key_salt=salt)
@@ -403,11 +405,9 @@ def _remove_leftovers(root: Path) -> None:
 
 
 def _remove_old(root: Path, keep: Path, cache: Path, keys: set[str]) -> None:
-    """Older generations but the one just replaced (a kernel may still be reading it), and
-    cache entries no source uses any more."""
-    generations = sorted(p for p in root.glob("gen-*") if p.is_dir() and p != keep)
-    for old in generations[:-1]:
-        shutil.rmtree(old, ignore_errors=True)
+    """Older generations no process reads (geo.city._readers), and cache entries no source
+    uses any more."""
+    remove_unread(root, keep)
     if cache.is_dir():
         for entry in cache.iterdir():
             if entry.is_dir() and entry.name not in keys and not entry.name.startswith("."):

@@ -2,6 +2,8 @@
 
 A kernel reads the generation ``build/CURRENT`` names: the incident cube, perceptions, venues,
 the build's reports and settings. Raw incident rows are not loaded: the cube answers every view.
+It holds a reader's lease on that generation while its Atlas lives (geo.city._readers), so a
+rebuild never removes files a kernel maps.
 """
 
 from __future__ import annotations
@@ -116,27 +118,50 @@ def open_city(
     ProjectError
         Not a project, or never built (the message says to run ``atlas build DIR``).
     """
-    from geo.city._build import (
-        BUILD_INFO,
-        CUBE_FILE,
-        MAPPED_CUBE_FILE,
-        current_generation,
-        key_salt,
-    )
-    from geo.city._located import ProjectError
     from geo.city._project import load_project
-    from geo.cube import load_cube
-    from geo.metrics import Atlas
+    from geo.city._readers import bind_lease
 
     project = project or load_project(folder or default_city_dir())
     if public is None:
         public = os.environ.get("ATLAS_PUBLIC") == "1"
-    generation = current_generation(project.build_root)
-    if generation is None:
-        raise ProjectError(project.file, None, "not built yet: run `atlas build "
-                                               f"{project.folder}` first")
-    info = json.loads((generation / BUILD_INFO).read_text())
+    generation, lease = _leased_generation(project)
+    try:
+        city = _open_generation(project, generation, public)
+    except BaseException:
+        if lease >= 0:
+            os.close(lease)
+        raise
+    bind_lease(city.atlas, lease)  # held while the Atlas (and its mapped files) lives
+    return city
+
+
+def _leased_generation(project: CityProject) -> tuple[Path, int]:
+    """The current generation with a reader's lease on it (geo.city._readers): a build that
+    removes it first makes us read ``CURRENT`` again."""
+    from geo.city._build import current_generation
+    from geo.city._located import ProjectError
+    from geo.city._readers import take_lease
+
+    for _ in range(10):
+        generation = current_generation(project.build_root)
+        if generation is None:
+            raise ProjectError(project.file, None, "not built yet: run `atlas build "
+                                                   f"{project.folder}` first")
+        lease = take_lease(generation)
+        if lease is not None:
+            return generation, lease
+    raise ProjectError(project.file, None, "the build kept changing while it was opened: "
+                                           "open it again once `atlas build` has finished")
+
+
+def _open_generation(project: CityProject, generation: Path, public: bool) -> City:
+    """The City of one generation's files."""
+    from geo.city._build import BUILD_INFO, CUBE_FILE, MAPPED_CUBE_FILE, key_salt
+    from geo.cube import load_cube
     from geo.cube._mapped import CODES_DIR, read_arrow_table
+    from geo.metrics import Atlas
+
+    info = json.loads((generation / BUILD_INFO).read_text())
 
     mapped = generation / MAPPED_CUBE_FILE
     # Memory-mapped where the build wrote it (kernels share the pages); older builds: Parquet.
