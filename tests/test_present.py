@@ -190,6 +190,21 @@ def test_next_and_previous_change_title_layer_and_view(app: PresentApp) -> None:
     assert app.index == 0
 
 
+
+def test_only_a_scene_drawn_from_ranks_compares(app: PresentApp) -> None:
+    """Recorded and perceived scenes skip the comparison (nothing on a projector reads it); the
+    bivariate scene has its classes, and the drawn colours come from them."""
+    layers = []
+    for _ in range(3):
+        layers.append(app.scene.layer)
+        ranked = app.scene.layer == "bivariate"
+        assert ("bivariate_class" in app.result.table) == ranked, app.scene.layer
+        assert (app.result.summary["cells_compared"] > 0) == ranked
+        if ranked:
+            assert app.hexes.visible_features() and "Recorded" in app.legend.value
+        app.next()
+    assert sorted(layers) == ["bivariate", "perceived", "recorded"]
+
 def test_no_raw_point_is_ever_drawn(app: PresentApp, atlas: Atlas) -> None:
     # Rounded as the layers round (Python's correctly rounded round, not numpy's).
     def points(frame) -> list[tuple[float, float]]:

@@ -34,7 +34,7 @@ from geo.app._panels import (
     summary_html,
 )
 from geo.app._share import ViewState
-from geo.app._style import VENUE_COLORS, style_layer, venue_legend_html
+from geo.app._style import RANKED_LAYERS, VENUE_COLORS, style_layer, venue_legend_html
 from geo.app._time_layers import TimeLayers
 from geo.city import City
 from geo.i18n import t
@@ -255,8 +255,8 @@ class AtlasApp(TimeLayers, AnalystViews, AnalystCells, PageApp):
         local = layer == "hotspots"
         if local:  # permutation tests take about a second: say what is going on
             self._step("progress.comparing", 3)
-        # A recorded or perceived map shows no ranks: it goes out first (redraw compares).
-        self._compare_after_map = layer in ("recorded", "perceived")
+        # A map that shows no ranks goes out first (redraw compares, for panels and exports).
+        self._compare_after_map = layer not in RANKED_LAYERS
         self.result = self.atlas.query(
             self.query(), local_stats=local, compare=not self._compare_after_map
         )

@@ -62,7 +62,7 @@ from geo.app._scenes import (
     load_scenes,
 )
 from geo.app._share import ViewState, read_view, share_link_html
-from geo.app._style import VENUE_COLORS, venue_legend_html
+from geo.app._style import RANKED_LAYERS, VENUE_COLORS, venue_legend_html
 from geo.app._tiles import basemap_for
 from geo.i18n import LANGUAGES, t
 from geo.layers import VenueLayer, fit_view, hex_layer, make_map
@@ -265,7 +265,9 @@ class PresentApp(PresentLayers, SceneNavigation, PageApp):
         if self.atlas is None or self.deck is None or self.error:
             return
         self._step("progress.comparing", 3)
-        self.result = self.atlas.query(self.query())
+        # nothing on a projector reads the ranks but a gap or bivariate scene: compare for those
+        self.result = self.atlas.query(self.query(),
+                                       compare=self.scene.layer in RANKED_LAYERS)
         grids = self.hexes.feature_sends
         self.redraw()
         if self.hexes.feature_sends != grids:  # a new grid: its temporaries are garbage now

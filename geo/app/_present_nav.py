@@ -111,8 +111,8 @@ class SceneNavigation:
             note = "legend.fixed_periods"
         key = (id(self.atlas), id(self.deck), self.k_floor, self.coarsen, *key)
         if key not in self._scales:
-            self._scales[key] = pooled_classes((self.atlas.query(q) for q in queries),
-                                               scene.layer, scene.metric)
+            views = (self.atlas.query(q, compare=False) for q in queries)  # values only
+            self._scales[key] = pooled_classes(views, scene.layer, scene.metric)
         text = html.escape(t(note, self.lang))
         return self._scales[key], f'<div class="atlas-note atlas-fixed-scale">{text}</div>'
 

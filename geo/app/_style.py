@@ -27,6 +27,8 @@ from geo.i18n import number, t
 from geo.layers import bivariate_legend_html, legend_html
 from geo.metrics import QueryResult
 
+RANKED_LAYERS: tuple[str, ...] = ("gap", "bivariate", "hotspots")
+"""Layers drawn from the view's comparison (ranks, gap, classes): the others need none to paint."""
 GAP_BREAKS = (-0.5, -0.25, -0.1, 0.1, 0.25, 0.5, 1.0)
 """Fixed, symmetric gap classes: a rank gap means the same thing in every view."""
 
