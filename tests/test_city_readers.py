@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from geo.city import build_project, current_generation, load_project, open_city
-from geo.city._readers import LEASE, _remove, remove_unread, take_lease
+from geo.city._readers import LEASE, _remove, take_lease
 from geo.metrics import Query
 
 pytestmark = pytest.mark.formats
@@ -126,14 +126,14 @@ def test_a_reader_waiting_on_a_removal_is_sent_back_to_current(project) -> None:
     assert got == [None]  # ... and is told its generation is gone
 
 
-def test_generations_written_before_leases_keep_the_newest_one(project) -> None:
+def test_a_generation_written_before_leases_is_kept_while_it_is_the_one_replaced(
+    project,
+) -> None:
     build_project(project)
-    current = current_generation(project.build_root)
-    root = project.build_root
-    for name in ("gen-20200101T000000000000-aaaaaaaa", "gen-20200102T000000000000-bbbbbbbb"):
-        (root / name).mkdir()
-        (root / name / "build.json").write_text("{}")
-    remove_unread(root, current)
-    assert _generations(project) == sorted({current.name, "gen-20200102T000000000000-bbbbbbbb"})
-    # a reader of such a generation holds nothing, and is not refused
-    assert take_lease(root / "gen-20200102T000000000000-bbbbbbbb") == -1
+    legacy = current_generation(project.build_root)
+    (legacy / LEASE).unlink()  # as builds wrote it before leases existed
+    assert take_lease(legacy) == -1  # its reader holds nothing, and is not refused
+    build_project(project, force=True)
+    assert legacy.name in _generations(project)  # kept: a reader may not hold a lease on it
+    build_project(project, force=True)  # no longer the one replaced: removed as before
+    assert _generations(project) == [current_generation(project.build_root).name]

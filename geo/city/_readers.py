@@ -63,13 +63,13 @@ def bind_lease(owner: object, fd: int) -> None:
 
 def remove_unread(root: Path, keep: Path) -> list[Path]:
     """Remove the generations under ``root`` but ``keep`` that no process reads; returns the
-    ones kept because a reader holds them (or, for pre-lease generations, the newest one)."""
+    ones kept because a reader holds them. A generation written before leases existed is kept
+    only while it is the one just replaced, as builds always did."""
     kept = []
     old = sorted(p for p in root.glob("gen-*") if p.is_dir() and p != keep)
-    legacy = [p for p in old if not (p / LEASE).is_file()]
     for generation in old:
-        if generation in legacy:
-            if generation == legacy[-1]:
+        if not (generation / LEASE).is_file():  # before leases
+            if generation == old[-1]:
                 kept.append(generation)
             else:
                 _remove(root, generation)
