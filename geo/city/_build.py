@@ -28,8 +28,13 @@ from typing import Any
 import pandas as pd
 
 from geo.city._digest import DigestMemo, file_digest
+from geo.city._generations import (
+    publish_generation,
+    remove_leftovers,
+    remove_unread,
+    write_lease,
+)
 from geo.city._project import CityProject, SourceSpec
-from geo.city._readers import remove_unread, write_lease
 from geo.city._report import BuildReport, source_entry
 from geo.columns import DEFAULT_RESOLUTION, INCIDENT_COLUMNS
 from geo.cube import CUBE_FORMAT
@@ -228,7 +233,7 @@ def build_project(project: CityProject, *, progress: Progress | None = None,
     root = project.build_root
     start = time.perf_counter()
     with _build_lock(root):
-        _remove_leftovers(root)
+        remove_leftovers(root)
         settings = _settings(project)
         cache = root / "cache"
         memo = DigestMemo(cache / DIGESTS)
@@ -258,11 +263,14 @@ def build_project(project: CityProject, *, progress: Progress | None = None,
                 f"{read.report.rows_in:,} rows kept ({how})")
         say("building cubes ...")
         generation = _write_generation(project, reads, key, root, salt)
-        _publish_generation(root, generation)
-        _remove_old(root, generation, cache, {r.key for r in reads})
+        publish_generation(root / CURRENT, generation)
+        in_use = _remove_old(root, generation, cache, {r.key for r in reads})
         info = json.loads((generation / BUILD_INFO).read_text())
         seconds = time.perf_counter() - start
         say(f"built {generation.name} in {seconds:.1f} s")
+        if in_use:  # open dashboards read them: the next build removes what they have let go
+            say(f"kept {len(in_use)} older build(s) still open in a dashboard: "
+                + ", ".join(p.name for p in in_use))
         return BuildReport.from_info(info, generation, rebuilt=True, seconds=seconds)
 
 
@@ -383,32 +391,12 @@ def _source_precision(project: CityProject, reads: list[ReadSource]) -> dict[str
     return out
 
 
-def _publish_generation(root: Path, generation: Path) -> None:
-    tmp = root / f".{CURRENT}.tmp"
-    tmp.write_text(generation.name + "\n")
-    with open(tmp, "rb") as f:
-        os.fsync(f.fileno())
-    os.replace(tmp, root / CURRENT)
-    fd = os.open(root, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _remove_leftovers(root: Path) -> None:
-    """Staging folders of builds that were killed: never named by CURRENT, safe to remove."""
-    for parent in (root, root / "cache"):
-        if parent.is_dir():
-            for tmp in parent.glob(".tmp-*"):
-                shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _remove_old(root: Path, keep: Path, cache: Path, keys: set[str]) -> None:
-    """Older generations no process reads (geo.city._readers), and cache entries no source
-    uses any more."""
-    remove_unread(root, keep)
+def _remove_old(root: Path, keep: Path, cache: Path, keys: set[str]) -> list[Path]:
+    """Older generations no process reads (geo.city._generations), and cache entries no source
+    uses any more; returns the generations kept for their readers."""
+    in_use = remove_unread(root, keep)
     if cache.is_dir():
         for entry in cache.iterdir():
             if entry.is_dir() and entry.name not in keys and not entry.name.startswith("."):
                 shutil.rmtree(entry, ignore_errors=True)
+    return in_use

@@ -2,7 +2,7 @@
 
 A kernel reads the generation ``build/CURRENT`` names: the incident cube, perceptions, venues,
 the build's reports and settings. Raw incident rows are not loaded: the cube answers every view.
-It holds a reader's lease on that generation while its Atlas lives (geo.city._readers), so a
+It holds a reader's lease on that generation while its Atlas lives (geo.city._generations), so a
 rebuild never removes files a kernel maps.
 """
 
@@ -118,8 +118,8 @@ def open_city(
     ProjectError
         Not a project, or never built (the message says to run ``atlas build DIR``).
     """
+    from geo.city._generations import bind_lease
     from geo.city._project import load_project
-    from geo.city._readers import bind_lease
 
     project = project or load_project(folder or default_city_dir())
     if public is None:
@@ -136,11 +136,11 @@ def open_city(
 
 
 def _leased_generation(project: CityProject) -> tuple[Path, int]:
-    """The current generation with a reader's lease on it (geo.city._readers): a build that
+    """The current generation with a reader's lease on it (geo.city._generations): a build that
     removes it first makes us read ``CURRENT`` again."""
     from geo.city._build import current_generation
+    from geo.city._generations import take_lease
     from geo.city._located import ProjectError
-    from geo.city._readers import take_lease
 
     for _ in range(10):
         generation = current_generation(project.build_root)

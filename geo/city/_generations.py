@@ -1,4 +1,5 @@
-"""Readers' leases on build generations: which old generations a build may remove.
+"""Build generations on disk: publishing one, staging leftovers, and readers' leases, which
+say which old generations a build may remove.
 
 A kernel maps its generation's files as it needs them (one resolution's codes when a visitor
 first asks for it), so a generation must outlive every process that reads it. Each reader holds
@@ -24,7 +25,29 @@ LEASE = ".readers"
 """The lease file in each generation (empty: only its lock matters)."""
 
 REMOVING = ".tmp-removing-"
-"""Prefix of a generation being removed (a staging leftover for ``_remove_leftovers``)."""
+"""Prefix of a generation being removed (a staging leftover for :func:`remove_leftovers`)."""
+
+
+def publish_generation(pointer: Path, generation: Path) -> None:
+    """Name ``generation`` in the one-line file ``pointer`` (``CURRENT``) atomically, durably."""
+    tmp = pointer.with_name(f".{pointer.name}.tmp")
+    tmp.write_text(generation.name + "\n")
+    with open(tmp, "rb") as f:
+        os.fsync(f.fileno())
+    os.replace(tmp, pointer)
+    fd = os.open(pointer.parent, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def remove_leftovers(root: Path) -> None:
+    """Staging folders of builds that were killed: never named by CURRENT, safe to remove."""
+    for parent in (root, root / "cache"):
+        if parent.is_dir():
+            for tmp in parent.glob(".tmp-*"):
+                shutil.rmtree(tmp, ignore_errors=True)
 
 
 def write_lease(folder: Path) -> None:

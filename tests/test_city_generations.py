@@ -1,5 +1,5 @@
 """Readers' leases on build generations: a build removes every older generation no process
-reads, and never one a kernel still reads (geo.city._readers)."""
+reads, and never one a kernel still reads (geo.city._generations)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from geo.city import build_project, current_generation, load_project, open_city
-from geo.city._readers import LEASE, _remove, take_lease
+from geo.city._generations import LEASE, _remove, take_lease
 from geo.metrics import Query
 
 pytestmark = pytest.mark.formats
@@ -56,8 +56,10 @@ def test_an_open_citys_generation_outlives_rebuilds_until_it_is_closed(project) 
     build_project(project)
     city = open_city(project.folder)
     read = city.generation.name
+    said: list[str] = []
     build_project(project, force=True)
-    build_project(project, force=True)
+    build_project(project, force=True, progress=said.append)
+    assert said[-1] == f"kept 1 older build(s) still open in a dashboard: {read}"
     current = current_generation(project.build_root).name
     # the one read and the current: the generation between them nobody read is gone
     assert _generations(project) == sorted({read, current}) and read != current
