@@ -60,7 +60,7 @@ def take_lease(generation: Path) -> int | None:
     generation is gone (removed since ``CURRENT`` named it: read it again).
 
     A generation written before leases existed has no lease file: it is read without one, -1
-    (a build keeps the newest such generation, as builds always did)."""
+    (a build keeps it while it is the one just replaced, as builds always did)."""
     try:
         fd = os.open(generation / LEASE, os.O_RDONLY | os.O_CLOEXEC)
     except FileNotFoundError:  # a removed generation was renamed away first

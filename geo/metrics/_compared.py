@@ -21,7 +21,7 @@ COMPARE_COLUMNS = tuple(c for c in CELL_COLUMNS if c not in ("cell", "gi_p", "lo
 export adds them, with SciPy) and the cell it already has."""
 
 _INPUTS = ("cell", "incidents_per_night", "perceived_eb", "perceived_ok", "incidents")
-"""The published columns a comparison reads."""
+"""The published columns a comparison reads, in :func:`compare_arrays`' order."""
 
 
 def comparable(query: Query, cells: int) -> bool:
@@ -40,15 +40,7 @@ def compare_view(
     settings = CompareSettings(
         "incidents_per_night", "perceived_eb", "perceived_ok", "incidents", permutations, seed
     )
-    result = compare_arrays(
-        table["cell"],
-        table["incidents_per_night"],
-        table["perceived_eb"],
-        table["perceived_ok"],
-        table["incidents"],
-        settings,
-        local_stats=local_stats,
-    )
+    result = compare_arrays(*(table[c] for c in _INPUTS), settings, local_stats=local_stats)
     table.update({c: result.columns[c] for c in COMPARE_COLUMNS})  # keys stay pandas'
     # the class as a float with NaN, as the table has always carried it
     table["bivariate_class"] = result.columns["bivariate_class"].to_numpy(
@@ -63,15 +55,15 @@ def with_comparison(
     result: QueryResult, *, local_stats: bool = False, permutations: int = 999, seed: int = 0
 ) -> QueryResult:
     """``result`` of ``Atlas.query(..., compare=False)`` with the comparison columns and
-    figures it left out, as ``query`` gives them. The analyst app sends a recorded or
-    perceived map first and compares after: that map does not wait for ranks it does not show.
+    figures it left out, as ``query`` gives them. The analyst app sends a map not drawn from
+    ranks first and compares after: that map does not wait for ranks it does not show.
     """
     table, summary = result.table, dict(result.summary)
     if not comparable(result.query, len(table)):
         return replace(result, summary=summary)
     columns = {c: table[c].to_numpy() for c in _INPUTS}
     compare_view(columns, summary, local_stats, permutations, seed)
-    added = {c: v for c, v in columns.items() if c not in _INPUTS}
+    added = {c: columns[c] for c in COMPARE_COLUMNS}
     # One frame over the same arrays plus the new ones: inserting the columns one by one
     # into a copy costs several times more at a metro's 165k cells.
     joined = pd.DataFrame({**{c: table[c].array for c in table.columns}, **added}, copy=False)
